@@ -1,0 +1,185 @@
+//! A client for the kernel's IPVS Generic Netlink family.
+
+use std::net::IpAddr;
+
+use super::codec::{self, request, IpvsMessage};
+use super::model::*;
+use crate::netlink::{GenlSocket, NetlinkError};
+
+/// Errors of IPVS operations.
+#[derive(Debug, thiserror::Error)]
+pub enum IpvsError {
+    /// The kernel has no IPVS (the `IPVS` Generic Netlink family is not
+    /// registered and could not be loaded).
+    #[error("IPVS is not available in this kernel (no \"IPVS\" generic netlink family)")]
+    NotAvailable,
+    /// The kernel refused a request, or the socket failed.
+    #[error(transparent)]
+    Netlink(#[from] NetlinkError),
+    /// A reply could not be understood.
+    #[error("malformed IPVS reply: {0}")]
+    Decode(String),
+}
+
+impl IpvsError {
+    /// The errno behind this error, if any (`EPERM`, `EEXIST`, ...).
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            IpvsError::Netlink(e) => e.errno(),
+            _ => None,
+        }
+    }
+
+    /// The kernel's extended-ack message, if it sent one.
+    pub fn extack(&self) -> Option<&str> {
+        match self {
+            IpvsError::Netlink(NetlinkError::Kernel { extack, .. }) => extack.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl From<netlink_packet_core::DecodeError> for IpvsError {
+    fn from(e: netlink_packet_core::DecodeError) -> Self {
+        IpvsError::Decode(e.to_string())
+    }
+}
+
+/// One change to the IPVS configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Add a service.
+    AddService(Service),
+    /// Replace a service's scheduler, flags, timeout, netmask and engine.
+    EditService(Service),
+    /// Delete a service and its destinations.
+    DelService(ServiceKey),
+    /// Add a destination to a service.
+    AddDest(ServiceKey, Destination),
+    /// Replace a destination's settings.
+    EditDest(ServiceKey, Destination),
+    /// Delete a destination (address, port).
+    DelDest(ServiceKey, IpAddr, u16),
+    /// Delete every service.
+    Flush,
+    /// Zero the counters of every service, or of one.
+    Zero(Option<ServiceKey>),
+    /// Set connection timeouts (0 keeps a value).
+    SetTimeouts(Timeouts),
+    /// Start a sync daemon.
+    StartDaemon(SyncDaemon),
+    /// Stop a sync daemon.
+    StopDaemon(DaemonState),
+}
+
+impl Op {
+    /// The request message for this change.
+    pub fn message(&self) -> IpvsMessage {
+        match self {
+            Op::AddService(s) => request::new_service(s),
+            Op::EditService(s) => request::set_service(s),
+            Op::DelService(k) => request::del_service(k),
+            Op::AddDest(k, d) => request::new_dest(k, d),
+            Op::EditDest(k, d) => request::set_dest(k, d),
+            Op::DelDest(k, a, p) => request::del_dest(k, a, *p),
+            Op::Flush => request::flush(),
+            Op::Zero(k) => request::zero(k.as_ref()),
+            Op::SetTimeouts(t) => request::set_config(t),
+            Op::StartDaemon(d) => request::new_daemon(d),
+            Op::StopDaemon(s) => request::del_daemon(*s),
+        }
+    }
+}
+
+/// One socket to the kernel's IPVS, with the family id resolved once.
+#[derive(Debug)]
+pub struct IpvsClient {
+    sock: GenlSocket,
+    family: u16,
+}
+
+impl IpvsClient {
+    /// Opens a socket and resolves the `IPVS` family. Resolving it makes the
+    /// kernel load `ip_vs` when it is a module.
+    pub fn connect() -> Result<Self, IpvsError> {
+        let mut sock = GenlSocket::open()?;
+        let family = match sock.resolve_family(codec::FAMILY_NAME) {
+            Ok(f) => f,
+            Err(NetlinkError::FamilyNotFound(_)) => return Err(IpvsError::NotAvailable),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(IpvsClient { sock, family })
+    }
+
+    fn call(&mut self, msg: IpvsMessage) -> Result<Vec<IpvsMessage>, IpvsError> {
+        Ok(self.sock.request(self.family, msg, false)?)
+    }
+
+    fn dump(&mut self, msg: IpvsMessage) -> Result<Vec<IpvsMessage>, IpvsError> {
+        Ok(self.sock.request(self.family, msg, true)?)
+    }
+
+    /// IPVS version and connection table size.
+    pub fn info(&mut self) -> Result<Info, IpvsError> {
+        let replies = self.call(request::get_info())?;
+        let first = replies.first().ok_or_else(|| IpvsError::Decode("empty GET_INFO reply".into()))?;
+        Ok(codec::decode_info(first)?)
+    }
+
+    /// Every service, in the kernel's order.
+    pub fn services(&mut self) -> Result<Vec<ServiceEntry>, IpvsError> {
+        self.dump(request::dump_services())?
+            .iter()
+            .map(|m| codec::decode_service(m).map_err(IpvsError::from))
+            .collect()
+    }
+
+    /// One service (`ESRCH` if it does not exist).
+    pub fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, IpvsError> {
+        let replies = self.call(request::get_service(key))?;
+        let first = replies.first().ok_or_else(|| IpvsError::Decode("empty GET_SERVICE reply".into()))?;
+        Ok(codec::decode_service(first)?)
+    }
+
+    /// The destinations of a service, in the kernel's order (newest
+    /// first). The kernel answers an empty list for a missing service.
+    pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<DestEntry>, IpvsError> {
+        let af = key.af();
+        self.dump(request::dump_dests(key))?
+            .iter()
+            .map(|m| codec::decode_dest(m, af).map_err(IpvsError::from))
+            .collect()
+    }
+
+    /// Connection timeouts.
+    pub fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
+        let replies = self.call(request::get_config())?;
+        let first = replies.first().ok_or_else(|| IpvsError::Decode("empty GET_CONFIG reply".into()))?;
+        Ok(codec::decode_timeouts(first)?)
+    }
+
+    /// Running sync daemons.
+    pub fn daemons(&mut self) -> Result<Vec<SyncDaemon>, IpvsError> {
+        let mut out = Vec::new();
+        for m in self.dump(request::dump_daemons())? {
+            if let Some(d) = codec::decode_daemon(&m)? {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies one change and waits for the kernel's answer.
+    pub fn execute(&mut self, op: &Op) -> Result<(), IpvsError> {
+        self.call(op.message()).map(|_| ())
+    }
+
+    /// Applies many changes in as few system calls as the kernel allows,
+    /// in order, and returns one result per change. The kernel carries on
+    /// after a refused change; nothing is undone here.
+    pub fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
+        let msgs: Vec<IpvsMessage> = ops.iter().map(Op::message).collect();
+        let results = self.sock.batch(self.family, msgs)?;
+        Ok(results.into_iter().map(|r| r.map_err(IpvsError::from)).collect())
+    }
+}

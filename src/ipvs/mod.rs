@@ -1,0 +1,13 @@
+//! IPVS: the model, its Generic Netlink codec, and a client.
+//!
+//! [`model`] is what the kernel stores; [`codec`] turns it into and out of
+//! `IPVS` family messages; [`IpvsClient`] is one socket to the kernel with a
+//! cached family id and typed operations, including a batch
+//! ([`IpvsClient::apply`]) that pushes many changes in few system calls.
+
+pub mod client;
+pub mod codec;
+pub mod model;
+
+pub use client::{IpvsClient, IpvsError, Op};
+pub use model::*;

@@ -1,0 +1,17 @@
+//! lvsctl: administer Linux Virtual Server.
+//!
+//! The crate is layered; each layer only uses the ones above it in this
+//! list:
+//!
+//! * [`netlink`] — the wire: Generic Netlink sockets, family lookup,
+//!   requests, dumps, batches, extended ACKs. Knows nothing of IPVS.
+//! * [`ipvs`] — the IPVS model (services, destinations, daemons,
+//!   timeouts), its attribute codec and a client with batch operations.
+//! * [`output`] — formatters: ipvsadm's exact text.
+//! * [`cli`] — front ends: the ipvsadm-compatible grammar and lvsctl's own
+//!   subcommands. Front ends never build netlink bytes.
+
+pub mod cli;
+pub mod ipvs;
+pub mod netlink;
+pub mod output;

@@ -1,0 +1,345 @@
+//! A synchronous Generic Netlink socket with request, dump and batch
+//! helpers.
+
+use std::fmt::Debug;
+
+use netlink_packet_core::{
+    Emitable, NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    ParseableParametrized, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+    NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+};
+use netlink_packet_generic::{
+    ctrl::{nlas::GenlCtrlAttrs, GenlCtrl, GenlCtrlCmd},
+    GenlFamily, GenlHeader, GenlMessage,
+};
+use netlink_sys::{protocols::NETLINK_GENERIC, Socket, SocketAddr};
+
+use super::{extack::parse_error_payload, NetlinkError};
+
+/// Largest number of bytes put into one `send()`. The kernel refuses a
+/// datagram larger than the socket's send buffer minus 32 bytes with
+/// `EMSGSIZE`; the default send buffer is 212 992 bytes.
+pub const MAX_SEND_BYTES: usize = 200 * 1024;
+
+/// Receive buffer for one datagram. Dump datagrams are capped by the kernel
+/// at 32 KiB; anything larger is reported as truncated instead of misread.
+const RECV_BYTES: usize = 64 * 1024;
+
+/// How many times a dump interrupted by a concurrent change is repeated.
+const DUMP_RETRIES: u32 = 10;
+
+const GENL_HDRLEN: usize = 4;
+
+/// One Generic Netlink socket connected to the kernel.
+#[derive(Debug)]
+pub struct GenlSocket {
+    sock: Socket,
+    seq: u32,
+    rx: Vec<u8>,
+}
+
+/// What the receive loop is waiting for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Await {
+    /// A do-request answered by optional replies then an ACK.
+    Ack,
+    /// A dump, terminated by `NLMSG_DONE`.
+    Done,
+}
+
+impl GenlSocket {
+    /// Opens a socket for `NETLINK_GENERIC` and enables capped and extended
+    /// ACKs.
+    pub fn open() -> Result<Self, NetlinkError> {
+        let mut sock = Socket::new(NETLINK_GENERIC)?;
+        sock.bind_auto()?;
+        sock.connect(&SocketAddr::new(0, 0))?;
+        // Both are optional refinements; old kernels lack them.
+        let _ = sock.set_cap_ack(true);
+        let _ = sock.set_ext_ack(true);
+        Ok(GenlSocket {
+            sock,
+            seq: 0,
+            rx: Vec::with_capacity(RECV_BYTES),
+        })
+    }
+
+    /// Raises the receive buffer, so that many replies can queue up while
+    /// a large batch is processed. Best effort.
+    pub fn grow_receive_buffer(&mut self, bytes: usize) {
+        let _ = self.sock.set_rx_buf_sz(bytes);
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        if self.seq == 0 {
+            self.seq = 1;
+        }
+        self.seq
+    }
+
+    /// Looks up the id of a Generic Netlink family by name.
+    pub fn resolve_family(&mut self, name: &str) -> Result<u16, NetlinkError> {
+        let payload = GenlCtrl {
+            cmd: GenlCtrlCmd::GetFamily,
+            nlas: vec![GenlCtrlAttrs::FamilyName(name.to_string())],
+        };
+        let family = payload.family_id();
+        let replies = match self.request(family, payload, false) {
+            Ok(r) => r,
+            Err(NetlinkError::Kernel { errno, .. }) if errno == libc::ENOENT => {
+                return Err(NetlinkError::FamilyNotFound(name.to_string()))
+            }
+            Err(e) => return Err(e),
+        };
+        for reply in replies {
+            for nla in reply.nlas {
+                if let GenlCtrlAttrs::FamilyId(id) = nla {
+                    return Ok(id);
+                }
+            }
+        }
+        Err(NetlinkError::FamilyNotFound(name.to_string()))
+    }
+
+    fn encode<F>(family: u16, payload: F, seq: u32, flags: u16, out: &mut Vec<u8>)
+    where
+        F: GenlFamily + Emitable + Debug,
+    {
+        let mut genl = GenlMessage::from_payload(payload);
+        genl.set_resolved_family_id(family);
+        let mut msg = NetlinkMessage::new(
+            NetlinkHeader::default(),
+            NetlinkPayload::InnerMessage(genl),
+        );
+        msg.header.flags = flags;
+        msg.header.sequence_number = seq;
+        msg.finalize();
+        let start = out.len();
+        out.resize(start + msg.buffer_len(), 0);
+        msg.serialize(&mut out[start..]);
+    }
+
+    /// Sends one request and collects its replies.
+    ///
+    /// With `dump` the request is a dump (`NLM_F_DUMP`) and every message up
+    /// to `NLMSG_DONE` is returned; a dump that the kernel marks as
+    /// interrupted by a concurrent change is repeated. Otherwise the request
+    /// asks for an ACK and the replies before it are returned.
+    pub fn request<F>(&mut self, family: u16, payload: F, dump: bool) -> Result<Vec<F>, NetlinkError>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug + Clone,
+    {
+        let mut attempts = 0;
+        loop {
+            let seq = self.next_seq();
+            let flags = if dump {
+                NLM_F_REQUEST | NLM_F_DUMP
+            } else {
+                NLM_F_REQUEST | NLM_F_ACK
+            };
+            let mut buf = Vec::new();
+            Self::encode(family, payload.clone(), seq, flags, &mut buf);
+            self.sock.send(&buf, 0)?;
+            let mut replies = Vec::new();
+            let mut interrupted = false;
+            let wait = if dump { Await::Done } else { Await::Ack };
+            self.receive(seq, wait, &mut |hdr_flags, body| {
+                if hdr_flags & NLM_F_DUMP_INTR != 0 {
+                    interrupted = true;
+                }
+                replies.push(parse_genl::<F>(body)?);
+                Ok(())
+            })?;
+            if !interrupted {
+                return Ok(replies);
+            }
+            attempts += 1;
+            if attempts >= DUMP_RETRIES {
+                return Err(NetlinkError::DumpInterrupted(attempts));
+            }
+        }
+    }
+
+    /// Receives datagrams until the request `seq` is finished, handing every
+    /// data message to `on_msg`.
+    fn receive(
+        &mut self,
+        seq: u32,
+        wait: Await,
+        on_msg: &mut dyn FnMut(u16, &[u8]) -> Result<(), NetlinkError>,
+    ) -> Result<(), NetlinkError> {
+        let mut pending: Option<NetlinkError> = None;
+        loop {
+            let n = self.recv_datagram()?;
+            let mut off = 0;
+            while off + 16 <= n {
+                let buf = NetlinkBuffer::new_checked(&self.rx[off..n])?;
+                let len = buf.length() as usize;
+                if len < 16 || off + len > n {
+                    return Err(NetlinkError::Decode("bad netlink message length".into()));
+                }
+                off += (len + 3) & !3;
+                if buf.sequence_number() != seq {
+                    continue; // a late reply to an earlier request
+                }
+                let flags = buf.flags();
+                match buf.message_type() {
+                    NLMSG_NOOP => {}
+                    NLMSG_OVERRUN => return Err(NetlinkError::Decode("netlink overrun".into())),
+                    NLMSG_ERROR => {
+                        let (code, extack) = parse_error_payload(flags, buf.payload())
+                            .ok_or_else(|| NetlinkError::Decode("short error message".into()))?;
+                        if code == 0 {
+                            if wait == Await::Ack {
+                                return pending.map_or(Ok(()), Err);
+                            }
+                        } else {
+                            return Err(NetlinkError::Kernel { errno: -code, extack });
+                        }
+                    }
+                    NLMSG_DONE => {
+                        if let Some((code, extack)) = parse_error_payload(flags, buf.payload()) {
+                            if code < 0 {
+                                return Err(NetlinkError::Kernel { errno: -code, extack });
+                            }
+                        }
+                        if wait == Await::Done {
+                            return pending.map_or(Ok(()), Err);
+                        }
+                    }
+                    _ => {
+                        if pending.is_none() {
+                            if let Err(e) = on_msg(flags, buf.payload()) {
+                                pending = Some(e);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn recv_datagram(&mut self) -> Result<usize, NetlinkError> {
+        loop {
+            self.rx.clear();
+            match self.sock.recv(&mut self.rx, libc::MSG_TRUNC) {
+                Ok(n) if n > self.rx.capacity() => {
+                    return Err(NetlinkError::Decode(format!(
+                        "netlink datagram of {n} bytes truncated"
+                    )))
+                }
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Sends many do-requests in as few `send()` calls as the kernel
+    /// accepts and returns one result per request, in order.
+    ///
+    /// Only the last request of each chunk asks for an ACK: the kernel
+    /// reports failures of the others anyway, and the final ACK proves that
+    /// every earlier message of the chunk has been processed (the kernel
+    /// handles the messages of one send in order). This keeps the number of
+    /// queued replies small whatever the batch size. The kernel carries on
+    /// after a failed message; callers that need all-or-nothing must undo.
+    pub fn batch<F>(&mut self, family: u16, payloads: Vec<F>) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
+    where
+        F: GenlFamily + Emitable + Debug,
+    {
+        let total = payloads.len();
+        let mut results: Vec<Result<(), NetlinkError>> = Vec::with_capacity(total);
+        let mut iter = payloads.into_iter().peekable();
+        while iter.peek().is_some() {
+            // Encode one chunk.
+            let mut buf = Vec::new();
+            let mut seqs = Vec::new();
+            let mut bodies: Vec<Vec<u8>> = Vec::new();
+            let mut size = 0;
+            while let Some(p) = iter.peek() {
+                let len = 16 + GENL_HDRLEN + p.buffer_len();
+                if !bodies.is_empty() && size + len > MAX_SEND_BYTES {
+                    break;
+                }
+                let p = match iter.next() {
+                    Some(p) => p,
+                    None => break,
+                };
+                let seq = self.next_seq();
+                let mut one = Vec::with_capacity(len);
+                Self::encode(family, p, seq, NLM_F_REQUEST, &mut one);
+                size += one.len();
+                seqs.push(seq);
+                bodies.push(one);
+            }
+            // The last message of the chunk is the barrier.
+            if let Some(last) = bodies.last_mut() {
+                let mut hdr = NetlinkBuffer::new(&mut last[..]);
+                hdr.set_flags(NLM_F_REQUEST | NLM_F_ACK);
+            }
+            for b in &bodies {
+                buf.extend_from_slice(b);
+            }
+            self.sock.send(&buf, 0)?;
+            let first = seqs[0];
+            let last = seqs[seqs.len() - 1];
+            let mut chunk: Vec<Result<(), NetlinkError>> = (0..seqs.len()).map(|_| Ok(())).collect();
+            self.receive_batch(first, last, &mut chunk)?;
+            results.extend(chunk);
+        }
+        Ok(results)
+    }
+
+    fn receive_batch(
+        &mut self,
+        first: u32,
+        last: u32,
+        chunk: &mut [Result<(), NetlinkError>],
+    ) -> Result<(), NetlinkError> {
+        loop {
+            let n = self.recv_datagram()?;
+            let mut off = 0;
+            let mut done = false;
+            while off + 16 <= n {
+                let buf = NetlinkBuffer::new_checked(&self.rx[off..n])?;
+                let len = buf.length() as usize;
+                if len < 16 || off + len > n {
+                    return Err(NetlinkError::Decode("bad netlink message length".into()));
+                }
+                off += (len + 3) & !3;
+                let seq = buf.sequence_number();
+                let idx = seq.wrapping_sub(first) as usize;
+                if idx >= chunk.len() || buf.message_type() != NLMSG_ERROR {
+                    continue;
+                }
+                let (code, extack) = parse_error_payload(buf.flags(), buf.payload())
+                    .ok_or_else(|| NetlinkError::Decode("short error message".into()))?;
+                if code != 0 {
+                    chunk[idx] = Err(NetlinkError::Kernel { errno: -code, extack });
+                }
+                if seq == last {
+                    done = true;
+                }
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn parse_genl<F>(body: &[u8]) -> Result<F, NetlinkError>
+where
+    F: ParseableParametrized<[u8], GenlHeader> + Debug,
+{
+    if body.len() < GENL_HDRLEN {
+        return Err(NetlinkError::Decode("short generic netlink message".into()));
+    }
+    let header = GenlHeader {
+        cmd: body[0],
+        version: body[1],
+    };
+    Ok(F::parse_with_param(&body[GENL_HDRLEN..], header)?)
+}
