@@ -1,0 +1,317 @@
+//! Carries out parsed ipvsadm commands against the kernel and renders
+//! their output and errors the way ipvsadm 1.31 does.
+
+use std::io::Read;
+
+use super::{parse_line, Command, ListOptions, ParseError};
+use crate::ipvs::{DestEntry, IpvsClient, IpvsError, Op, ServiceEntry, ServiceKey};
+use crate::output::ipvsadm as fmt;
+
+/// The outcome of an ipvsadm-mode run: text for stdout, text for stderr,
+/// and the exit code. Output already written is never taken back, so a
+/// failure in the middle of a listing still shows what came before, as
+/// ipvsadm does.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit code.
+    pub code: i32,
+}
+
+impl Outcome {
+    fn fail(&mut self, message: &str, code: i32) {
+        self.stderr.push_str(message);
+        self.stderr.push('\n');
+        self.code = code;
+    }
+}
+
+/// The libipvs function a request belongs to; ipvsadm picks its error
+/// wording by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// `ipvs_init`.
+    Init,
+    /// `ipvs_add_service`.
+    AddService,
+    /// `ipvs_update_service`.
+    UpdateService,
+    /// `ipvs_del_service`.
+    DelService,
+    /// `ipvs_zero_service`.
+    ZeroService,
+    /// `ipvs_add_dest`.
+    AddDest,
+    /// `ipvs_update_dest`.
+    UpdateDest,
+    /// `ipvs_del_dest`.
+    DelDest,
+    /// `ipvs_start_daemon`.
+    StartDaemon,
+    /// `ipvs_stop_daemon`.
+    StopDaemon,
+    /// `ipvs_get_services`, `ipvs_get_dests`, `ipvs_get_service`.
+    Get,
+    /// Anything else (flush, set timeout, ...).
+    Other,
+}
+
+/// ipvsadm's `ipvs_strerror`: the message for `errno` after `func`.
+pub fn strerror(func: Func, errno: i32) -> String {
+    use Func::*;
+    let specific = match (func, errno) {
+        (AddService, libc::EEXIST) => Some("Service already exists"),
+        (AddService | UpdateService, libc::ENOENT) => Some("Scheduler or persistence engine not found"),
+        (UpdateService | DelService | ZeroService | Get, libc::ESRCH) => Some("No such service"),
+        (AddDest | UpdateDest | DelDest, libc::ESRCH) => Some("Service not defined"),
+        (AddDest, libc::EEXIST) => Some("Destination already exists"),
+        (UpdateDest | DelDest, libc::ENOENT) => Some("No such destination"),
+        (StartDaemon, libc::EEXIST) => Some("Daemon has already run"),
+        (StopDaemon, libc::ESRCH) => Some("No daemon is running"),
+        (_, libc::EPERM) => Some("Permission denied (you must be root)"),
+        (_, libc::EINVAL) => Some("Invalid operation.  Possibly wrong module version, address not unicast, ..."),
+        (_, libc::ENOPROTOOPT) => Some("Protocol not available"),
+        (_, libc::ENOMEM) => Some("Memory allocation problem"),
+        (_, libc::EOPNOTSUPP) => Some("Operation not supported with IPv6"),
+        (_, libc::EAFNOSUPPORT) => Some("Operation not supported with specified address family"),
+        (_, libc::EMSGSIZE) => Some("Module is wrong version"),
+        _ => None,
+    };
+    match specific {
+        Some(s) => s.to_string(),
+        None => {
+            let s = std::io::Error::from_raw_os_error(errno).to_string();
+            match s.rfind(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// The message for an IPVS error: ipvsadm's wording for kernel errnos,
+/// our own for everything ipvsadm cannot run into.
+pub fn error_message(func: Func, e: &IpvsError) -> String {
+    match e {
+        // ipvsadm falls back to the old sockopt interface, which fails
+        // with ENOPROTOOPT when there is no IPVS at all.
+        IpvsError::NotAvailable => strerror(func, libc::ENOPROTOOPT),
+        _ => match e.errno() {
+            Some(errno) => strerror(func, errno),
+            None => e.to_string(),
+        },
+    }
+}
+
+fn func_of(cmd: &Command) -> Func {
+    match cmd {
+        Command::AddService(_) => Func::AddService,
+        Command::EditService(_) => Func::UpdateService,
+        Command::DelService(_) => Func::DelService,
+        Command::AddDest(..) => Func::AddDest,
+        Command::EditDest(..) => Func::UpdateDest,
+        Command::DelDest(..) => Func::DelDest,
+        Command::Zero(_) => Func::ZeroService,
+        Command::StartDaemon(_) => Func::StartDaemon,
+        Command::StopDaemon(_) => Func::StopDaemon,
+        _ => Func::Other,
+    }
+}
+
+/// The kernel change a command makes, if it is a change.
+fn op_of(cmd: &Command) -> Option<Op> {
+    Some(match cmd.clone() {
+        Command::AddService(s) => Op::AddService(s),
+        Command::EditService(s) => Op::EditService(s),
+        Command::DelService(k) => Op::DelService(k),
+        Command::Flush => Op::Flush,
+        Command::AddDest(k, d) => Op::AddDest(k, d),
+        Command::EditDest(k, d) => Op::EditDest(k, d),
+        Command::DelDest(k, a, p) => Op::DelDest(k, a, p),
+        Command::Zero(k) => Op::Zero(k),
+        Command::SetTimeouts(t) => Op::SetTimeouts(t),
+        Command::StartDaemon(d) => Op::StartDaemon(d),
+        Command::StopDaemon(s) => Op::StopDaemon(s),
+        _ => return None,
+    })
+}
+
+/// Opens the client as ipvsadm's `ipvs_init` would, failing with its
+/// message and exit code 2.
+pub fn connect() -> Result<IpvsClient, ParseError> {
+    let init = || -> Result<IpvsClient, IpvsError> {
+        let mut c = IpvsClient::connect()?;
+        c.info()?;
+        Ok(c)
+    };
+    init().map_err(|e| ParseError {
+        message: format!(
+            "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
+            error_message(Func::Init, &e)
+        ),
+        exit: 2,
+    })
+}
+
+/// Runs one parsed command (not `Help`/`Version`, which need no kernel).
+pub fn run(client: &mut IpvsClient, cmd: &Command, out: &mut Outcome) {
+    match cmd {
+        Command::List(opts) => list(client, opts, out),
+        Command::Save { numeric } => {
+            let f = fmt::Format { rule: true, numeric: *numeric, ..fmt::Format::default() };
+            list_all(client, &f, out, false);
+        }
+        Command::Restore => restore(client, out),
+        Command::Help | Command::Version => {}
+        other => {
+            if let Some(op) = op_of(other) {
+                if let Err(e) = client.execute(&op) {
+                    out.fail(&error_message(func_of(other), &e), 255);
+                }
+            }
+        }
+    }
+}
+
+fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Outcome) {
+    if o.timeout {
+        match client.timeouts() {
+            Ok(t) => out.stdout.push_str(&format!(
+                "Timeout (tcp tcpfin udp): {} {} {}\n",
+                t.tcp as i32, t.tcp_fin as i32, t.udp as i32
+            )),
+            Err(_) => out.code = 1,
+        }
+        return;
+    }
+    if o.daemon {
+        match client.daemons() {
+            Ok(ds) => {
+                // Master first, then backup, as ipvsadm's two slots.
+                let mut ds = ds;
+                ds.sort_by_key(|d| d.state.raw());
+                for d in ds {
+                    out.stdout.push_str(&fmt::daemon_line(&d));
+                }
+            }
+            Err(_) => out.code = 1,
+        }
+        return;
+    }
+    if o.connection {
+        out.fail("lvsctl: the connection listing (-c) is not available yet", 1);
+        return;
+    }
+    let f = fmt::Format {
+        numeric: o.numeric,
+        rule: false,
+        stats: o.stats,
+        rate: o.rate,
+        thresholds: o.thresholds,
+        persistent_conn: o.persistent_conn,
+        tun_info: o.tun_info,
+        exact: o.exact,
+        nosort: o.nosort,
+    };
+    match &o.service {
+        Some(key) => list_one(client, key, &f, out),
+        None => list_all(client, &f, out, true),
+    }
+}
+
+fn dests_of(client: &mut IpvsClient, key: &ServiceKey, f: &fmt::Format, out: &mut Outcome) -> Option<Vec<DestEntry>> {
+    match client.destinations(key) {
+        Ok(mut d) => {
+            if !f.nosort {
+                fmt::sort_dests(&mut d);
+            }
+            Some(d)
+        }
+        Err(e) => {
+            out.fail(&error_message(Func::Get, &e), 1);
+            None
+        }
+    }
+}
+
+fn list_one(client: &mut IpvsClient, key: &ServiceKey, f: &fmt::Format, out: &mut Outcome) {
+    let entry = match client.service(key) {
+        Ok(e) => e,
+        Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
+    };
+    let Some(dests) = dests_of(client, &entry.service.key, f, out) else { return };
+    out.stdout.push_str(&fmt::title(f));
+    fmt::service_entry(&mut out.stdout, &entry, &dests, f);
+}
+
+fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header: bool) {
+    if header {
+        match client.info() {
+            Ok(info) => out.stdout.push_str(&fmt::header(&info)),
+            Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
+        }
+    }
+    let mut services: Vec<ServiceEntry> = match client.services() {
+        Ok(s) => s,
+        Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
+    };
+    if !f.nosort {
+        fmt::sort_services(&mut services);
+    }
+    out.stdout.push_str(&fmt::title(f));
+    for s in &services {
+        let Some(dests) = dests_of(client, &s.service.key, f, out) else { return };
+        fmt::service_entry(&mut out.stdout, s, &dests, f);
+    }
+}
+
+/// `-R`: every line is parsed before anything is sent; a bad line is
+/// reported as `lvsctl: line N: <ipvsadm's message>` with ipvsadm's exit
+/// code for it, and nothing is applied. Consecutive changes then go to the
+/// kernel in batches; listing commands run in their place.
+fn restore(client: &mut IpvsClient, out: &mut Outcome) {
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+        return out.fail(&format!("lvsctl: reading standard input: {e}"), 1);
+    }
+    let text = String::from_utf8_lossy(&input);
+    let mut cmds: Vec<(usize, Command)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        match parse_line(line) {
+            Ok(Some(c)) => cmds.push((i + 1, c)),
+            Ok(None) => {}
+            Err(e) => return out.fail(&format!("lvsctl: line {}: {}", i + 1, e.message), e.exit),
+        }
+    }
+    let mut i = 0;
+    while i < cmds.len() {
+        let start = i;
+        while i < cmds.len() && op_of(&cmds[i].1).is_some() {
+            i += 1;
+        }
+        if i > start {
+            let ops: Vec<Op> = cmds[start..i].iter().filter_map(|(_, c)| op_of(c)).collect();
+            match client.apply(&ops) {
+                Ok(results) => {
+                    for (r, (_, c)) in results.iter().zip(&cmds[start..i]) {
+                        if let Err(e) = r {
+                            out.fail(&error_message(func_of(c), e), 255);
+                        }
+                    }
+                }
+                Err(e) => return out.fail(&error_message(Func::Other, &e), 255),
+            }
+        } else {
+            let (_, c) = &cmds[i];
+            let code = out.code;
+            run(client, c, out);
+            if out.code == 0 {
+                out.code = code;
+            }
+            i += 1;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Command-line behaviour that needs no kernel: lvsctl parses its
+//! arguments before it contacts the kernel, so these run on any machine.
+
+use std::process::{Command, Output};
+
+fn lvsctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lvsctl")).args(args).output().unwrap()
+}
+
+/// Runs the binary under the name `ipvsadm` through a symlink.
+fn as_ipvsadm(args: &[&str]) -> Output {
+    let dir = std::env::temp_dir().join(format!("lvsctl-host-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("ipvsadm");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_lvsctl"), &link).unwrap();
+    Command::new(&link).args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn no_arguments_shows_lvsctl_help() {
+    let o = lvsctl(&[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("Usage: lvsctl"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn version_and_help_flags() {
+    let o = lvsctl(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout), format!("lvsctl {}\n", env!("CARGO_PKG_VERSION")));
+    let o = lvsctl(&["-V"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = lvsctl(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("ipvsadm"));
+}
+
+#[test]
+fn ipvsadm_mode_help_and_version_need_no_kernel() {
+    let o = as_ipvsadm(&["-h"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("--tun-type"), "{}", text(&o.stdout));
+    let o = as_ipvsadm(&["-v"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = text(&o.stdout);
+    assert!(v.starts_with("ipvsadm v1.31 "), "{v}");
+    assert!(v.contains("lvsctl"), "{v}");
+}
+
+#[test]
+fn usage_errors_are_reported_before_touching_the_kernel() {
+    // ipvsadm itself would first fail with "Can't initialize ipvs" here.
+    let o = lvsctl(&["-A", "-t", "192.0.2.300:80"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stderr), "illegal virtual server address[:port] specified\n");
+    let o = as_ipvsadm(&["-a", "-t", "192.0.2.1:80", "-r", "198.51.100.1", "-w", "2147483648"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stderr), "illegal weight specified\n");
+    let o = as_ipvsadm(&["-t", "192.0.2.1:80", "-A"]);
+    assert_eq!(o.status.code(), Some(255));
+    assert_eq!(text(&o.stderr), "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n");
+    let o = as_ipvsadm(&["-A", "--bogus"]);
+    assert_eq!(o.status.code(), Some(255));
+    assert_eq!(text(&o.stderr), "--bogus: unknown option\n");
+    let o = as_ipvsadm(&["-A", "-t", "192.0.2.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stderr), "Zero port specified for non-persistent service\n");
+}
+
+#[test]
+fn unknown_native_subcommand_is_a_usage_error() {
+    let o = lvsctl(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!o.stderr.is_empty());
+}
