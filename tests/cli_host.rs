@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn lvsctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lvsctl")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_lvsctl"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// Runs the binary under the name `ipvsadm` through a symlink.
@@ -57,19 +60,36 @@ fn usage_errors_are_reported_before_touching_the_kernel() {
     // ipvsadm itself would first fail with "Can't initialize ipvs" here.
     let o = lvsctl(&["-A", "-t", "192.0.2.300:80"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(text(&o.stderr), "illegal virtual server address[:port] specified\n");
-    let o = as_ipvsadm(&["-a", "-t", "192.0.2.1:80", "-r", "198.51.100.1", "-w", "2147483648"]);
+    assert_eq!(
+        text(&o.stderr),
+        "illegal virtual server address[:port] specified\n"
+    );
+    let o = as_ipvsadm(&[
+        "-a",
+        "-t",
+        "192.0.2.1:80",
+        "-r",
+        "198.51.100.1",
+        "-w",
+        "2147483648",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(text(&o.stderr), "illegal weight specified\n");
     let o = as_ipvsadm(&["-t", "192.0.2.1:80", "-A"]);
     assert_eq!(o.status.code(), Some(255));
-    assert_eq!(text(&o.stderr), "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n");
+    assert_eq!(
+        text(&o.stderr),
+        "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n"
+    );
     let o = as_ipvsadm(&["-A", "--bogus"]);
     assert_eq!(o.status.code(), Some(255));
     assert_eq!(text(&o.stderr), "--bogus: unknown option\n");
     let o = as_ipvsadm(&["-A", "-t", "192.0.2.1:0"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(text(&o.stderr), "Zero port specified for non-persistent service\n");
+    assert_eq!(
+        text(&o.stderr),
+        "Zero port specified for non-persistent service\n"
+    );
 }
 
 #[test]

@@ -9,8 +9,16 @@ fn ipvsadm_mode_matches_debian_ipvsadm() {
     let report = common::run_scenario("differential.sh");
     report.assert_ok();
     // Guard against a corpus that silently stopped running.
-    for name in ["tcp_schedulers.same-table", "fwmark.read-lvsctl-table", "ipv6.lvsctl-restore-equal"] {
+    for name in [
+        "tcp_schedulers.same-table",
+        "fwmark.read-lvsctl-table",
+        "ipv6.lvsctl-restore-equal",
+    ] {
         report.assert_check(name);
     }
-    assert!(report.checks.len() > 150, "only {} checks ran", report.checks.len());
+    assert!(
+        report.checks.len() > 150,
+        "only {} checks ran",
+        report.checks.len()
+    );
 }

@@ -13,7 +13,11 @@ pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut cmd = native::command();
     cmd.build();
-    for (shell, name) in [(Shell::Bash, "lvsctl.bash"), (Shell::Zsh, "_lvsctl"), (Shell::Fish, "lvsctl.fish")] {
+    for (shell, name) in [
+        (Shell::Bash, "lvsctl.bash"),
+        (Shell::Zsh, "_lvsctl"),
+        (Shell::Fish, "lvsctl.fish"),
+    ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd.clone(), "lvsctl", &mut buf);
         out.push((PathBuf::from("completions").join(name), buf));

@@ -34,7 +34,11 @@ pub fn invoked_as_ipvsadm(argv0: &OsString) -> bool {
 /// Runs the whole program on its arguments (argv[0] included).
 pub fn run(argv: Vec<OsString>) -> Outcome {
     let argv0 = argv.first().cloned().unwrap_or_default();
-    let rest: Vec<String> = argv.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let rest: Vec<String> = argv
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     if invoked_as_ipvsadm(&argv0) || is_ipvsadm_grammar(&rest) {
         run_ipvsadm(&rest)
     } else {

@@ -122,7 +122,9 @@ impl IpvsClient {
     /// IPVS version and connection table size.
     pub fn info(&mut self) -> Result<Info, IpvsError> {
         let replies = self.call(request::get_info())?;
-        let first = replies.first().ok_or_else(|| IpvsError::Decode("empty GET_INFO reply".into()))?;
+        let first = replies
+            .first()
+            .ok_or_else(|| IpvsError::Decode("empty GET_INFO reply".into()))?;
         Ok(codec::decode_info(first)?)
     }
 
@@ -137,7 +139,9 @@ impl IpvsClient {
     /// One service (`ESRCH` if it does not exist).
     pub fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, IpvsError> {
         let replies = self.call(request::get_service(key))?;
-        let first = replies.first().ok_or_else(|| IpvsError::Decode("empty GET_SERVICE reply".into()))?;
+        let first = replies
+            .first()
+            .ok_or_else(|| IpvsError::Decode("empty GET_SERVICE reply".into()))?;
         Ok(codec::decode_service(first)?)
     }
 
@@ -154,7 +158,9 @@ impl IpvsClient {
     /// Connection timeouts.
     pub fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
         let replies = self.call(request::get_config())?;
-        let first = replies.first().ok_or_else(|| IpvsError::Decode("empty GET_CONFIG reply".into()))?;
+        let first = replies
+            .first()
+            .ok_or_else(|| IpvsError::Decode("empty GET_CONFIG reply".into()))?;
         Ok(codec::decode_timeouts(first)?)
     }
 

@@ -181,10 +181,13 @@ impl IpvsMessage {
 
     /// The raw value of the first top-level attribute `kind`.
     fn raw(&self, kind: u16) -> Option<&[u8]> {
-        self.attrs.iter().find(|a| a.kind == kind).and_then(|a| match &a.value {
-            Value::Bytes(b) => Some(b.as_slice()),
-            _ => None,
-        })
+        self.attrs
+            .iter()
+            .find(|a| a.kind == kind)
+            .and_then(|a| match &a.value {
+                Value::Bytes(b) => Some(b.as_slice()),
+                _ => None,
+            })
     }
 }
 
@@ -216,7 +219,10 @@ impl ParseableParametrized<[u8], GenlHeader> for IpvsMessage {
             let nla = nla?;
             attrs.push(Attr::new(nla.kind(), Value::Bytes(nla.value().to_vec())));
         }
-        Ok(IpvsMessage { cmd: header.cmd, attrs })
+        Ok(IpvsMessage {
+            cmd: header.cmd,
+            attrs,
+        })
     }
 }
 
@@ -245,7 +251,10 @@ fn key_attrs(key: &ServiceKey) -> Vec<Attr> {
         ServiceKey::Addr { protocol, addr, port } => {
             a.push(Attr::new(SVC_ATTR_PROTOCOL, Value::U16(protocol.raw())));
             a.push(Attr::new(SVC_ATTR_ADDR, Value::Bytes(addr16(addr))));
-            a.push(Attr::new(SVC_ATTR_PORT, Value::Bytes(port.to_be_bytes().to_vec())));
+            a.push(Attr::new(
+                SVC_ATTR_PORT,
+                Value::Bytes(port.to_be_bytes().to_vec()),
+            ));
         }
         ServiceKey::Fwmark { mark, .. } => {
             a.push(Attr::new(SVC_ATTR_FWMARK, Value::U32(*mark)));
@@ -265,7 +274,10 @@ fn service_attrs(svc: &Service) -> Vec<Attr> {
     flags.extend_from_slice(&u32::MAX.to_ne_bytes());
     a.push(Attr::new(SVC_ATTR_FLAGS, Value::Bytes(flags)));
     a.push(Attr::new(SVC_ATTR_TIMEOUT, Value::U32(svc.timeout)));
-    a.push(Attr::new(SVC_ATTR_NETMASK, Value::Bytes(netmask_bytes(svc.key.af(), svc.netmask))));
+    a.push(Attr::new(
+        SVC_ATTR_NETMASK,
+        Value::Bytes(netmask_bytes(svc.key.af(), svc.netmask)),
+    ));
     a
 }
 
@@ -280,7 +292,10 @@ fn dest_attrs(d: &Destination, full: bool) -> Vec<Attr> {
             Attr::new(DEST_ATTR_FWD_METHOD, Value::U32(d.fwd.raw())),
             Attr::new(DEST_ATTR_WEIGHT, Value::U32(d.weight)),
             Attr::new(DEST_ATTR_TUN_TYPE, Value::U8(d.tun_type.raw())),
-            Attr::new(DEST_ATTR_TUN_PORT, Value::Bytes(d.tun_port.to_be_bytes().to_vec())),
+            Attr::new(
+                DEST_ATTR_TUN_PORT,
+                Value::Bytes(d.tun_port.to_be_bytes().to_vec()),
+            ),
             Attr::new(DEST_ATTR_TUN_FLAGS, Value::U16(d.tun_flags)),
             Attr::new(DEST_ATTR_U_THRESH, Value::U32(d.u_threshold)),
             Attr::new(DEST_ATTR_L_THRESH, Value::U32(d.l_threshold)),
@@ -321,14 +336,20 @@ pub mod request {
     pub fn new_dest(key: &ServiceKey, d: &Destination) -> IpvsMessage {
         IpvsMessage::new(
             cmd::NEW_DEST,
-            vec![nest(CMD_ATTR_SERVICE, key_attrs(key)), nest(CMD_ATTR_DEST, dest_attrs(d, true))],
+            vec![
+                nest(CMD_ATTR_SERVICE, key_attrs(key)),
+                nest(CMD_ATTR_DEST, dest_attrs(d, true)),
+            ],
         )
     }
     /// `SET_DEST`.
     pub fn set_dest(key: &ServiceKey, d: &Destination) -> IpvsMessage {
         IpvsMessage::new(
             cmd::SET_DEST,
-            vec![nest(CMD_ATTR_SERVICE, key_attrs(key)), nest(CMD_ATTR_DEST, dest_attrs(d, true))],
+            vec![
+                nest(CMD_ATTR_SERVICE, key_attrs(key)),
+                nest(CMD_ATTR_DEST, dest_attrs(d, true)),
+            ],
         )
     }
     /// `DEL_DEST`.
@@ -336,7 +357,10 @@ pub mod request {
         let d = Destination::new(*addr, port);
         IpvsMessage::new(
             cmd::DEL_DEST,
-            vec![nest(CMD_ATTR_SERVICE, key_attrs(key)), nest(CMD_ATTR_DEST, dest_attrs(&d, false))],
+            vec![
+                nest(CMD_ATTR_SERVICE, key_attrs(key)),
+                nest(CMD_ATTR_DEST, dest_attrs(&d, false)),
+            ],
         )
     }
     /// `GET_DEST` dump of one service's destinations.
@@ -360,12 +384,14 @@ pub mod request {
             a.push(Attr::new(DAEMON_ATTR_MCAST_TTL, Value::U8(v)));
         }
         match d.mcast_group {
-            Some(IpAddr::V4(g)) => {
-                a.push(Attr::new(DAEMON_ATTR_MCAST_GROUP, Value::Bytes(g.octets().to_vec())))
-            }
-            Some(IpAddr::V6(g)) => {
-                a.push(Attr::new(DAEMON_ATTR_MCAST_GROUP6, Value::Bytes(g.octets().to_vec())))
-            }
+            Some(IpAddr::V4(g)) => a.push(Attr::new(
+                DAEMON_ATTR_MCAST_GROUP,
+                Value::Bytes(g.octets().to_vec()),
+            )),
+            Some(IpAddr::V6(g)) => a.push(Attr::new(
+                DAEMON_ATTR_MCAST_GROUP6,
+                Value::Bytes(g.octets().to_vec()),
+            )),
             None => {}
         }
         IpvsMessage::new(cmd::NEW_DAEMON, vec![nest(CMD_ATTR_DAEMON, a)])
@@ -444,7 +470,8 @@ impl<'a> Table<'a> {
     }
 
     fn need(&self, kind: u16, what: &str) -> Result<&'a [u8], DecodeError> {
-        self.get(kind).ok_or_else(|| DecodeError::from(format!("missing {what}")))
+        self.get(kind)
+            .ok_or_else(|| DecodeError::from(format!("missing {what}")))
     }
 }
 
@@ -529,7 +556,10 @@ fn decode_service_nest(nest: &[u8]) -> Result<ServiceEntry, DecodeError> {
     let af = AddressFamily::from_raw(af_raw)
         .ok_or_else(|| DecodeError::from(format!("unknown address family {af_raw}")))?;
     let key = match t.get(SVC_ATTR_FWMARK) {
-        Some(m) if u32_ne(m, "fwmark")? != 0 => ServiceKey::Fwmark { af, mark: u32_ne(m, "fwmark")? },
+        Some(m) if u32_ne(m, "fwmark")? != 0 => ServiceKey::Fwmark {
+            af,
+            mark: u32_ne(m, "fwmark")?,
+        },
         _ => ServiceKey::Addr {
             protocol: Protocol::from_raw(u16_ne(t.need(SVC_ATTR_PROTOCOL, "protocol")?, "protocol")?),
             addr: addr_of(af, t.need(SVC_ATTR_ADDR, "service address")?, "address")?,
@@ -538,7 +568,11 @@ fn decode_service_nest(nest: &[u8]) -> Result<ServiceEntry, DecodeError> {
     };
     let flags_raw = t.need(SVC_ATTR_FLAGS, "service flags")?;
     let flags = u32_ne(flags_raw, "flags")?;
-    let mask = flags_raw.get(4..).map(|m| u32_ne(m, "flags mask")).transpose()?.unwrap_or(u32::MAX);
+    let mask = flags_raw
+        .get(4..)
+        .map(|m| u32_ne(m, "flags mask"))
+        .transpose()?
+        .unwrap_or(u32::MAX);
     let nm = fixed::<4>(t.need(SVC_ATTR_NETMASK, "netmask")?, "netmask")?;
     let netmask = match af {
         AddressFamily::Inet => u32::from_be_bytes(nm),
@@ -552,7 +586,10 @@ fn decode_service_nest(nest: &[u8]) -> Result<ServiceEntry, DecodeError> {
         netmask,
         pe_name: t.get(SVC_ATTR_PE_NAME).map(string_of).filter(|s| !s.is_empty()),
     };
-    Ok(ServiceEntry { service, stats: stats_of(&t, SVC_ATTR_STATS, SVC_ATTR_STATS64)? })
+    Ok(ServiceEntry {
+        service,
+        stats: stats_of(&t, SVC_ATTR_STATS, SVC_ATTR_STATS64)?,
+    })
 }
 
 /// Decodes a destination from a `NEW_DEST` reply; `svc_af` is the family
@@ -575,12 +612,28 @@ pub fn decode_dest(msg: &IpvsMessage, svc_af: AddressFamily) -> Result<DestEntry
         weight: u32_ne(t.need(DEST_ATTR_WEIGHT, "weight")?, "weight")?,
         u_threshold: u32_ne(t.need(DEST_ATTR_U_THRESH, "upper threshold")?, "threshold")?,
         l_threshold: u32_ne(t.need(DEST_ATTR_L_THRESH, "lower threshold")?, "threshold")?,
-        tun_type: TunnelType::from_raw(t.get(DEST_ATTR_TUN_TYPE).map(|b| u8_of(b, "tun type")).transpose()?.unwrap_or(0)),
-        tun_port: t.get(DEST_ATTR_TUN_PORT).map(|b| u16_be(b, "tun port")).transpose()?.unwrap_or(0),
-        tun_flags: t.get(DEST_ATTR_TUN_FLAGS).map(|b| u16_ne(b, "tun flags")).transpose()?.unwrap_or(0),
+        tun_type: TunnelType::from_raw(
+            t.get(DEST_ATTR_TUN_TYPE)
+                .map(|b| u8_of(b, "tun type"))
+                .transpose()?
+                .unwrap_or(0),
+        ),
+        tun_port: t
+            .get(DEST_ATTR_TUN_PORT)
+            .map(|b| u16_be(b, "tun port"))
+            .transpose()?
+            .unwrap_or(0),
+        tun_flags: t
+            .get(DEST_ATTR_TUN_FLAGS)
+            .map(|b| u16_ne(b, "tun flags"))
+            .transpose()?
+            .unwrap_or(0),
     };
     let count = |k: u16, what: &str| -> Result<u32, DecodeError> {
-        t.get(k).map(|b| u32_ne(b, what)).transpose().map(|v| v.unwrap_or(0))
+        t.get(k)
+            .map(|b| u32_ne(b, what))
+            .transpose()
+            .map(|v| v.unwrap_or(0))
     };
     Ok(DestEntry {
         dest,
@@ -611,16 +664,30 @@ pub fn decode_daemon(msg: &IpvsMessage) -> Result<Option<SyncDaemon>, DecodeErro
         state,
         mcast_ifn: string_of(t.need(DAEMON_ATTR_MCAST_IFN, "interface")?),
         syncid: u32_ne(t.need(DAEMON_ATTR_SYNC_ID, "sync id")?, "sync id")?,
-        sync_maxlen: t.get(DAEMON_ATTR_SYNC_MAXLEN).map(|b| u16_ne(b, "maxlen")).transpose()?,
+        sync_maxlen: t
+            .get(DAEMON_ATTR_SYNC_MAXLEN)
+            .map(|b| u16_ne(b, "maxlen"))
+            .transpose()?,
         mcast_group: group,
-        mcast_port: t.get(DAEMON_ATTR_MCAST_PORT).map(|b| u16_ne(b, "port")).transpose()?,
-        mcast_ttl: t.get(DAEMON_ATTR_MCAST_TTL).map(|b| u8_of(b, "ttl")).transpose()?,
+        mcast_port: t
+            .get(DAEMON_ATTR_MCAST_PORT)
+            .map(|b| u16_ne(b, "port"))
+            .transpose()?,
+        mcast_ttl: t
+            .get(DAEMON_ATTR_MCAST_TTL)
+            .map(|b| u8_of(b, "ttl"))
+            .transpose()?,
     }))
 }
 
 /// Decodes the reply to `GET_CONFIG`.
 pub fn decode_timeouts(msg: &IpvsMessage) -> Result<Timeouts, DecodeError> {
-    let get = |k| msg.raw(k).map(|b| u32_ne(b, "timeout")).transpose().map(|v| v.unwrap_or(0));
+    let get = |k| {
+        msg.raw(k)
+            .map(|b| u32_ne(b, "timeout"))
+            .transpose()
+            .map(|v| v.unwrap_or(0))
+    };
     Ok(Timeouts {
         tcp: get(CMD_ATTR_TIMEOUT_TCP)?,
         tcp_fin: get(CMD_ATTR_TIMEOUT_TCP_FIN)?,
@@ -630,7 +697,11 @@ pub fn decode_timeouts(msg: &IpvsMessage) -> Result<Timeouts, DecodeError> {
 
 /// Decodes the reply to `GET_INFO`.
 pub fn decode_info(msg: &IpvsMessage) -> Result<Info, DecodeError> {
-    let get = |k, what| msg.raw(k).ok_or_else(|| DecodeError::from(format!("missing {what}"))).and_then(|b| u32_ne(b, what));
+    let get = |k, what| {
+        msg.raw(k)
+            .ok_or_else(|| DecodeError::from(format!("missing {what}")))
+            .and_then(|b| u32_ne(b, what))
+    };
     Ok(Info {
         version: get(INFO_ATTR_VERSION, "version")?,
         conn_tab_size: get(INFO_ATTR_CONN_TAB_SIZE, "connection table size")?,

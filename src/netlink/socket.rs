@@ -4,9 +4,9 @@
 use std::fmt::Debug;
 
 use netlink_packet_core::{
-    Emitable, NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload,
-    ParseableParametrized, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
-    NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    Emitable, NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload, ParseableParametrized,
+    NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
+    NLM_F_REQUEST,
 };
 use netlink_packet_generic::{
     ctrl::{nlas::GenlCtrlAttrs, GenlCtrl, GenlCtrlCmd},
@@ -29,6 +29,9 @@ const RECV_BYTES: usize = 64 * 1024;
 const DUMP_RETRIES: u32 = 10;
 
 const GENL_HDRLEN: usize = 4;
+
+/// Receives each data message of a reply: its netlink flags and payload.
+type MessageSink<'a> = dyn FnMut(u16, &[u8]) -> Result<(), NetlinkError> + 'a;
 
 /// One Generic Netlink socket connected to the kernel.
 #[derive(Debug)]
@@ -108,10 +111,7 @@ impl GenlSocket {
     {
         let mut genl = GenlMessage::from_payload(payload);
         genl.set_resolved_family_id(family);
-        let mut msg = NetlinkMessage::new(
-            NetlinkHeader::default(),
-            NetlinkPayload::InnerMessage(genl),
-        );
+        let mut msg = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::InnerMessage(genl));
         msg.header.flags = flags;
         msg.header.sequence_number = seq;
         msg.finalize();
@@ -167,7 +167,7 @@ impl GenlSocket {
         &mut self,
         seq: u32,
         wait: Await,
-        on_msg: &mut dyn FnMut(u16, &[u8]) -> Result<(), NetlinkError>,
+        on_msg: &mut MessageSink<'_>,
     ) -> Result<(), NetlinkError> {
         let mut pending: Option<NetlinkError> = None;
         loop {
@@ -245,7 +245,11 @@ impl GenlSocket {
     /// handles the messages of one send in order). This keeps the number of
     /// queued replies small whatever the batch size. The kernel carries on
     /// after a failed message; callers that need all-or-nothing must undo.
-    pub fn batch<F>(&mut self, family: u16, payloads: Vec<F>) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
+    pub fn batch<F>(
+        &mut self,
+        family: u16,
+        payloads: Vec<F>,
+    ) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
     where
         F: GenlFamily + Emitable + Debug,
     {

@@ -19,8 +19,8 @@ use std::net::IpAddr;
 
 use super::names;
 use crate::ipvs::{
-    AddressFamily, DestEntry, ForwardMethod, Info, Protocol, Service, ServiceEntry, ServiceFlags,
-    ServiceKey, TunnelType,
+    AddressFamily, DestEntry, ForwardMethod, Info, Protocol, Service, ServiceEntry, ServiceFlags, ServiceKey,
+    TunnelType,
 };
 
 /// Which listing format, as ipvsadm's `FMT_*` flags.
@@ -48,7 +48,10 @@ pub struct Format {
 
 /// The version line that starts a full listing.
 pub fn header(info: &Info) -> String {
-    format!("IP Virtual Server version {} (size={})\n", info, info.conn_tab_size)
+    format!(
+        "IP Virtual Server version {} (size={})\n",
+        info, info.conn_tab_size
+    )
 }
 
 /// The column titles (empty for rules).
@@ -182,7 +185,9 @@ pub fn cmp_dests(a: &DestEntry, b: &DestEntry) -> i32 {
 
 /// Sorts services as `ipvsadm -L` does (unless `--nosort`).
 pub fn sort_services(v: &mut [ServiceEntry]) {
-    msort(v, &|a: &ServiceEntry, b: &ServiceEntry| cmp_services(&a.service, &b.service));
+    msort(v, &|a: &ServiceEntry, b: &ServiceEntry| {
+        cmp_services(&a.service, &b.service)
+    });
 }
 
 /// Sorts destinations as `ipvsadm -L` does (unless `--nosort`).
@@ -459,7 +464,14 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
             truncate(&mut dname, 28);
         }
         if f.rule {
-            let _ = write!(out, "-a {} -r {} {} -w {}", name, dname, fwd_switch(e.fwd), e.weight as i32);
+            let _ = write!(
+                out,
+                "-a {} -r {} {} -w {}",
+                name,
+                dname,
+                fwd_switch(e.fwd),
+                e.weight as i32
+            );
             if e.fwd == ForwardMethod::Tunnel {
                 match e.tun_type {
                     TunnelType::Ipip => {
@@ -475,7 +487,12 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
                         );
                     }
                     TunnelType::Gre => {
-                        let _ = write!(out, " --tun-type {} {}", tun_name(e.tun_type), tun_flag_opt(e.tun_flags));
+                        let _ = write!(
+                            out,
+                            " --tun-type {} {}",
+                            tun_name(e.tun_type),
+                            tun_flag_opt(e.tun_flags)
+                        );
                     }
                     TunnelType::Other(_) => {}
                 }
@@ -490,7 +507,11 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
             out.push('\n');
         } else if f.rate {
             let s = &truncated_dest_stats(&d.stats);
-            let _ = write!(out, "  -> {dname:<28} {:>8} {:>8} {:>8}", s.cps, s.inpps, s.outpps);
+            let _ = write!(
+                out,
+                "  -> {dname:<28} {:>8} {:>8} {:>8}",
+                s.cps, s.inpps, s.outpps
+            );
             largenum(out, s.inbps, f.exact);
             largenum(out, s.outbps, f.exact);
             out.push('\n');
@@ -538,7 +559,10 @@ pub fn daemon_line(d: &crate::ipvs::SyncDaemon) -> String {
         crate::ipvs::DaemonState::Master => "master",
         crate::ipvs::DaemonState::Backup => "backup",
     };
-    let mut s = format!("{kind} sync daemon (mcast={}, syncid={}", d.mcast_ifn, d.syncid as i32);
+    let mut s = format!(
+        "{kind} sync daemon (mcast={}, syncid={}",
+        d.mcast_ifn, d.syncid as i32
+    );
     if let Some(v) = d.sync_maxlen.filter(|v| *v != 0) {
         let _ = write!(s, ", maxlen={v}");
     }

@@ -140,7 +140,11 @@ fn out_dir_for(script: &str) -> PathBuf {
         .unwrap_or_else(|| "scenario".into());
     let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
     let n = used.iter().filter(|s| **s == stem).count();
-    let name = if n == 0 { stem.clone() } else { format!("{stem}.{}", n + 1) };
+    let name = if n == 0 {
+        stem.clone()
+    } else {
+        format!("{stem}.{}", n + 1)
+    };
     used.push(stem);
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("vm").join(name)
 }
@@ -173,7 +177,12 @@ fn parse_results(out_dir: &Path) -> (Vec<Check>, Vec<String>) {
                 .ok()
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
         };
-        checks.push(Check { name: name.to_string(), ok, skip, details });
+        checks.push(Check {
+            name: name.to_string(),
+            ok,
+            skip,
+            details,
+        });
     }
     (checks, bad)
 }
@@ -225,9 +234,9 @@ impl ScenarioReport {
                  it installs qemu/ipvsadm and unpacks Debian's kernel into target/lvsctl-vm)"
                     .to_string(),
             ),
-            Some(RUN_EXIT_NO_STATUS) => p.push(
-                "the VM produced no status (timeout, kernel panic or boot failure)".to_string(),
-            ),
+            Some(RUN_EXIT_NO_STATUS) => {
+                p.push("the VM produced no status (timeout, kernel panic or boot failure)".to_string())
+            }
             Some(0) | Some(1) => {}
             Some(c) => p.push(format!("tests/vm/run failed with exit code {c}")),
             None => p.push("tests/vm/run did not run to completion".to_string()),
@@ -249,12 +258,20 @@ impl ScenarioReport {
             p.push(format!("{failed} of {} checks failed", self.checks.len()));
         }
         // A skipped check proves nothing; it is never counted as a pass.
-        let skipped: Vec<&str> = self.checks.iter().filter(|c| c.skip.is_some()).map(|c| c.name.as_str()).collect();
+        let skipped: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| c.skip.is_some())
+            .map(|c| c.name.as_str())
+            .collect();
         if !skipped.is_empty() {
             p.push(format!("skipped checks (not allowed): {skipped:?}"));
         }
         if !self.bad_result_lines.is_empty() {
-            p.push(format!("malformed lines in $OUT/results: {:?}", self.bad_result_lines));
+            p.push(format!(
+                "malformed lines in $OUT/results: {:?}",
+                self.bad_result_lines
+            ));
         }
         p
     }
@@ -341,5 +358,9 @@ fn truncate(s: &str, max: usize) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}\n... ({} bytes, truncated; see the details file)", &s[..end], s.len())
+    format!(
+        "{}\n... ({} bytes, truncated; see the details file)",
+        &s[..end],
+        s.len()
+    )
 }

@@ -72,7 +72,9 @@ pub fn strerror(func: Func, errno: i32) -> String {
         (StartDaemon, libc::EEXIST) => Some("Daemon has already run"),
         (StopDaemon, libc::ESRCH) => Some("No daemon is running"),
         (_, libc::EPERM) => Some("Permission denied (you must be root)"),
-        (_, libc::EINVAL) => Some("Invalid operation.  Possibly wrong module version, address not unicast, ..."),
+        (_, libc::EINVAL) => {
+            Some("Invalid operation.  Possibly wrong module version, address not unicast, ...")
+        }
         (_, libc::ENOPROTOOPT) => Some("Protocol not available"),
         (_, libc::ENOMEM) => Some("Memory allocation problem"),
         (_, libc::EOPNOTSUPP) => Some("Operation not supported with IPv6"),
@@ -161,7 +163,11 @@ pub fn run(client: &mut IpvsClient, cmd: &Command, out: &mut Outcome) {
     match cmd {
         Command::List(opts) => list(client, opts, out),
         Command::Save { numeric } => {
-            let f = fmt::Format { rule: true, numeric: *numeric, ..fmt::Format::default() };
+            let f = fmt::Format {
+                rule: true,
+                numeric: *numeric,
+                ..fmt::Format::default()
+            };
             list_all(client, &f, out, false);
         }
         Command::Restore => restore(client, out),
@@ -222,7 +228,12 @@ fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Outcome) {
     }
 }
 
-fn dests_of(client: &mut IpvsClient, key: &ServiceKey, f: &fmt::Format, out: &mut Outcome) -> Option<Vec<DestEntry>> {
+fn dests_of(
+    client: &mut IpvsClient,
+    key: &ServiceKey,
+    f: &fmt::Format,
+    out: &mut Outcome,
+) -> Option<Vec<DestEntry>> {
     match client.destinations(key) {
         Ok(mut d) => {
             if !f.nosort {
@@ -242,7 +253,9 @@ fn list_one(client: &mut IpvsClient, key: &ServiceKey, f: &fmt::Format, out: &mu
         Ok(e) => e,
         Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
     };
-    let Some(dests) = dests_of(client, &entry.service.key, f, out) else { return };
+    let Some(dests) = dests_of(client, &entry.service.key, f, out) else {
+        return;
+    };
     out.stdout.push_str(&fmt::title(f));
     fmt::service_entry(&mut out.stdout, &entry, &dests, f);
 }
@@ -263,7 +276,9 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header:
     }
     out.stdout.push_str(&fmt::title(f));
     for s in &services {
-        let Some(dests) = dests_of(client, &s.service.key, f, out) else { return };
+        let Some(dests) = dests_of(client, &s.service.key, f, out) else {
+            return;
+        };
         fmt::service_entry(&mut out.stdout, s, &dests, f);
     }
 }

@@ -29,6 +29,13 @@
 //!   the kernel, so usage errors are reported even without IPVS.
 //! * `-b ,` (a flag list without any flag) crashes ipvsadm 1.31 (NULL
 //!   `strcmp`); here it is ``invalid scheduler flag `,'``.
+//! * popt loops forever on a `!#:+` that finds no positional word while
+//!   other words remain; here the text is kept as it is.
+//! * In `-R` input, negative firewall marks (which ipvsadm's own `-S`
+//!   writes for marks above 2^31-1) are read as the 32-bit marks they
+//!   stand for; ipvsadm rejects them.
+//! * `-R` input words longer than 4096 bytes are split by ipvsadm's
+//!   reader; here they stay whole.
 //! * Names are cut to ipvsadm's byte limits at a UTF-8 character
 //!   boundary (ipvsadm cuts bytes).
 //! * popt's `POSIXLY_CORRECT` switch (stop at the first positional word)
@@ -38,8 +45,8 @@
 
 use super::{Command, ListOptions, ParseError};
 use crate::ipvs::{
-    AddressFamily, DaemonState, Destination, ForwardMethod, Protocol, Service, ServiceFlags,
-    ServiceKey, SyncDaemon, Timeouts, TunnelType,
+    AddressFamily, DaemonState, Destination, ForwardMethod, Protocol, Service, ServiceFlags, ServiceKey,
+    SyncDaemon, Timeouts, TunnelType,
 };
 use std::ffi::CString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -84,6 +91,10 @@ pub fn parse(args: &[String]) -> Result<Command, ParseError> {
 /// the end of the line, so a line whose first non-blank character is `#`
 /// gives `Ok(None)` and `-C # flush` is `-C`. A `#` inside a word is
 /// kept.
+///
+/// Also an extension: `-f -1` and other negative marks down to
+/// -2147483648, as ipvsadm's `-S` prints marks above 2^31-1, are read as
+/// the marks they stand for (`-f -1` is mark 4294967295).
 pub fn parse_line(line: &str) -> Result<Option<Command>, ParseError> {
     let mut words = Vec::new();
     for word in line.split([' ', '\t', '\r', '\n']) {
@@ -629,13 +640,7 @@ const TUN_NAMES: [&str; 3] = ["ipip", "gue", "gre"];
 
 /// One matrix check (`generic_opt_check` / `tunnel_opt_check`): walks the
 /// options in index order and reports the first problem.
-fn matrix_check(
-    row: &str,
-    opts: &[usize],
-    options: u64,
-    what: &str,
-    kind: &str,
-) -> Result<(), ParseError> {
+fn matrix_check(row: &str, opts: &[usize], options: u64, what: &str, kind: &str) -> Result<(), ParseError> {
     let mut first_exclusive: Option<usize> = None;
     for (&rule, &opt) in row.as_bytes().iter().zip(opts) {
         let given = options & (1u64 << opt) != 0;
@@ -676,6 +681,8 @@ fn matrix_check(
 #[derive(Debug)]
 struct Entry {
     cmd: Cmd,
+    /// Parsing a `-R` line.
+    in_restore: bool,
     options: u64,
     /// Service family; `None` until a service option sets it.
     svc_af: Option<AddressFamily>,
@@ -712,9 +719,10 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(cmd: Cmd) -> Self {
+    fn new(cmd: Cmd, in_restore: bool) -> Self {
         Entry {
             cmd,
+            in_restore,
             options: 0,
             svc_af: None,
             svc_protocol: None,
@@ -755,10 +763,7 @@ impl Entry {
     /// `set_option`: every tracked option may be given once.
     fn set_option(&mut self, opt: usize) -> Result<(), ParseError> {
         if self.has(opt) {
-            return Err(fail(format!(
-                "multiple '{}' options specified",
-                OPT_NAMES[opt]
-            )));
+            return Err(fail(format!("multiple '{}' options specified", OPT_NAMES[opt])));
         }
         self.options |= 1u64 << opt;
         Ok(())
@@ -794,7 +799,7 @@ impl Entry {
                 self.set_option(O_SERVICE)?;
                 self.svc_af = Some(AddressFamily::Inet);
                 self.svc_protocol = Some(Protocol::Tcp);
-                self.fwmark = parse_fwmark(&arg)?;
+                self.fwmark = parse_fwmark(&arg, self.in_restore)?;
             }
             Opt::Scheduler => {
                 self.set_option(O_SCHEDULER)?;
@@ -849,8 +854,7 @@ impl Entry {
                 self.set_option(O_WEIGHT)?;
                 // Debian's range (upstream 1.31: 0..65535).
                 self.weight = string_to_number(&arg, 0, i64::from(i32::MAX))
-                    .ok_or_else(|| fail("illegal weight specified"))?
-                    as u32;
+                    .ok_or_else(|| fail("illegal weight specified"))? as u32;
             }
             Opt::UThreshold => {
                 self.set_option(O_UTHRESHOLD)?;
@@ -872,9 +876,8 @@ impl Entry {
             }
             Opt::SyncId => {
                 self.set_option(O_SYNCID)?;
-                self.syncid = string_to_number(&arg, 0, 255)
-                    .ok_or_else(|| fail("illegal syncid specified"))?
-                    as u32;
+                self.syncid =
+                    string_to_number(&arg, 0, 255).ok_or_else(|| fail("illegal syncid specified"))? as u32;
             }
             Opt::Timeout => self.set_option(O_TIMEOUT)?,
             Opt::Daemon => self.set_option(O_DAEMON)?,
@@ -917,9 +920,8 @@ impl Entry {
             }
             Opt::McastTtl => {
                 self.set_option(O_MCAST_TTL)?;
-                self.mcast_ttl = string_to_number(&arg, 1, 255)
-                    .ok_or_else(|| fail("illegal mcast-ttl specified"))?
-                    as u8;
+                self.mcast_ttl =
+                    string_to_number(&arg, 1, 255).ok_or_else(|| fail("illegal mcast-ttl specified"))? as u8;
             }
             Opt::SyncMaxlen => {
                 self.set_option(O_SYNC_MAXLEN)?;
@@ -1020,7 +1022,7 @@ impl Entry {
     }
 
     /// The checks after parsing (`process_options`), then the command.
-    fn finish(mut self, in_restore: bool) -> Result<Command, ParseError> {
+    fn finish(mut self) -> Result<Command, ParseError> {
         matrix_check(
             MATRIX[self.cmd.index()],
             &(0..NUMBER_OF_OPT).collect::<Vec<_>>(),
@@ -1030,17 +1032,14 @@ impl Entry {
         )?;
 
         if matches!(self.cmd, Cmd::Add | Cmd::Edit) {
-            if self.fwmark == 0 && self.svc_port == 0 && self.flags & ServiceFlags::PERSISTENT == 0
-            {
+            if self.fwmark == 0 && self.svc_port == 0 && self.flags & ServiceFlags::PERSISTENT == 0 {
                 return Err(fail("Zero port specified for non-persistent service"));
             }
             if self.flags & ServiceFlags::ONEPACKET != 0
                 && self.fwmark == 0
                 && self.svc_protocol != Some(Protocol::Udp)
             {
-                return Err(fail(
-                    "One-Packet Scheduling is only for UDP virtual services",
-                ));
+                return Err(fail("One-Packet Scheduling is only for UDP virtual services"));
             }
         }
 
@@ -1049,8 +1048,7 @@ impl Entry {
         }
 
         if matches!(self.cmd, Cmd::AddDest | Cmd::EditDest) {
-            if self.fwmark == 0 && matches!(self.fwd, ForwardMethod::Tunnel | ForwardMethod::Route)
-            {
+            if self.fwmark == 0 && matches!(self.fwd, ForwardMethod::Tunnel | ForwardMethod::Route) {
                 self.dest_port = self.svc_port;
             }
             if self.dest_af != self.svc_af && self.fwd != ForwardMethod::Tunnel {
@@ -1075,8 +1073,7 @@ impl Entry {
         Ok(match self.cmd {
             Cmd::List => {
                 let formats = self.has(O_STATS) || self.has(O_RATE) || self.has(O_THRESHOLDS);
-                if ((self.has(O_CONNECTION) || self.has(O_TIMEOUT) || self.has(O_DAEMON))
-                    && formats)
+                if ((self.has(O_CONNECTION) || self.has(O_TIMEOUT) || self.has(O_DAEMON)) && formats)
                     || ((self.has(O_TIMEOUT) || self.has(O_DAEMON)) && self.has(O_PERSISTENTCONN))
                 {
                     return Err(fail("options conflicts in the list command"));
@@ -1098,7 +1095,7 @@ impl Entry {
             }
             Cmd::Restore => {
                 // Inside a restore stream, -R would loop: ipvsadm refuses.
-                if in_restore {
+                if self.in_restore {
                     return Err(try_help());
                 }
                 Command::Restore
@@ -1162,14 +1159,12 @@ fn parse_words(args: &[String], in_restore: bool) -> Result<Command, ParseError>
         Opt::Version => return Ok(Command::Version),
         _ => return Err(try_help()),
     };
-    let mut entry = Entry::new(cmd);
+    let mut entry = Entry::new(cmd, in_restore);
     if matches!(cmd, Cmd::StartDaemon | Cmd::StopDaemon) {
         entry.daemon_state = match value.as_deref() {
             Some("master") => DaemonState::Master,
             Some("backup") => DaemonState::Backup,
-            _ if cmd == Cmd::StartDaemon => {
-                return Err(fail("illegal start-daemon parameter specified"))
-            }
+            _ if cmd == Cmd::StartDaemon => return Err(fail("illegal start-daemon parameter specified")),
             _ => return Err(fail("illegal start_daemon specified")),
         };
     }
@@ -1192,8 +1187,7 @@ fn parse_words(args: &[String], in_restore: bool) -> Result<Command, ParseError>
 
     let mut leftovers = std::mem::take(&mut scanner.leftovers).into_iter();
     if cmd == Cmd::Timeout {
-        let (Some(tcp), Some(tcp_fin), Some(udp)) =
-            (leftovers.next(), leftovers.next(), leftovers.next())
+        let (Some(tcp), Some(tcp_fin), Some(udp)) = (leftovers.next(), leftovers.next(), leftovers.next())
         else {
             return Err(fail("--set option requires 3 timeout values"));
         };
@@ -1218,7 +1212,7 @@ fn parse_words(args: &[String], in_restore: bool) -> Result<Command, ParseError>
         entry.flags = (entry.flags & !sched_bits) | bits;
     }
 
-    entry.finish(in_restore)
+    entry.finish()
 }
 
 // ---------------------------------------------------------------------
@@ -1261,13 +1255,24 @@ fn parse_timeout(s: &str, min: i64) -> Result<u32, ParseError> {
 }
 
 /// `parse_fwmark`: a decimal 1..=4294967295.
-fn parse_fwmark(s: &str) -> Result<u32, ParseError> {
+///
+/// In `-R` input (`negative_ok`) a mark -2147483648..=-1 is also read, as
+/// the 32-bit mark it stands for: ipvsadm 1.31 `-S` prints marks above
+/// 2^31-1 with `%d`, and its own `-R` then rejects them. Reading them back
+/// is a deliberate lvsctl extension; on the command line they are refused
+/// as ipvsadm does.
+fn parse_fwmark(s: &str, negative_ok: bool) -> Result<u32, ParseError> {
     match strtol(s) {
         Strtol {
             value,
             complete: true,
             overflow: false,
         } if (1..=i64::from(u32::MAX)).contains(&value) => Ok(value as u32),
+        Strtol {
+            value,
+            complete: true,
+            overflow: false,
+        } if negative_ok && (i64::from(i32::MIN)..=-1).contains(&value) => Ok(value as i32 as u32),
         _ => Err(fail(format!("invalid fwmark value `{s}' specified"))),
     }
 }
@@ -1381,9 +1386,13 @@ fn strtol(s: &str) -> Strtol {
     let mut overflow = false;
     while i < b.len() && b[i].is_ascii_digit() {
         let d = i64::from(b[i] - b'0');
-        let next = value
-            .checked_mul(10)
-            .and_then(|v| if negative { v.checked_sub(d) } else { v.checked_add(d) });
+        let next = value.checked_mul(10).and_then(|v| {
+            if negative {
+                v.checked_sub(d)
+            } else {
+                v.checked_add(d)
+            }
+        });
         match next {
             Some(v) => value = v,
             None => {
@@ -1476,9 +1485,7 @@ fn strtoul_auto(b: &[u8], start: usize) -> Option<(u64, usize)> {
     };
     let mut value: u64 = 0;
     while let Some(d) = b.get(i).and_then(|&c| (c as char).to_digit(radix)) {
-        value = value
-            .checked_mul(u64::from(radix))?
-            .checked_add(u64::from(d))?;
+        value = value.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
         i += 1;
     }
     Some((value, i))
@@ -1600,9 +1607,20 @@ fn inet_pton6(s: &str) -> Option<Ipv6Addr> {
     (tp == 16).then(|| Ipv6Addr::from(out))
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Lets a test that throws thousands of odd names at the parser skip
+    /// the resolver (every failed name is a DNS query).
+    static NO_HOST_LOOKUPS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// ipvsadm's `host_to_addr`: the first IPv4 address of a host name.
 fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
     if name.is_empty() {
+        return None;
+    }
+    #[cfg(test)]
+    if NO_HOST_LOOKUPS.with(|c| c.get()) {
         return None;
     }
     let c_name = CString::new(name).ok()?;
@@ -1695,5 +1713,1513 @@ fn service_to_port(name: &str, protocol: Option<Protocol>) -> Option<u16> {
         }
         // s_port holds the port in network byte order in its low 16 bits.
         return Some(u16::from_be(entry.s_port as u16));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::tun_flags;
+
+    fn words(line: &str) -> Vec<String> {
+        line.split_whitespace().map(String::from).collect()
+    }
+
+    fn ok(line: &str) -> Command {
+        parse(&words(line)).unwrap_or_else(|e| panic!("{line:?}: {e:?}"))
+    }
+
+    fn ok_v(v: &[&str]) -> Command {
+        let args: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        parse(&args).unwrap_or_else(|e| panic!("{v:?}: {e:?}"))
+    }
+
+    fn err_v(v: &[&str]) -> (String, i32) {
+        let args: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        match parse(&args) {
+            Ok(c) => panic!("{v:?}: expected an error, got {c:?}"),
+            Err(e) => (e.message, e.exit),
+        }
+    }
+
+    #[track_caller]
+    fn assert_err(line: &str, message: &str, exit: i32) {
+        let (m, e) = err_v(&line.split_whitespace().collect::<Vec<_>>());
+        assert_eq!((m.as_str(), e), (message, exit), "for {line:?}");
+    }
+
+    #[track_caller]
+    fn assert_err_v(v: &[&str], message: &str, exit: i32) {
+        let (m, e) = err_v(v);
+        assert_eq!((m.as_str(), e), (message, exit), "for {v:?}");
+    }
+
+    const TRY_HELP: &str = "Try `ipvsadm -h' or 'ipvsadm --help' for more information.";
+
+    fn v4(a: &str) -> IpAddr {
+        IpAddr::V4(a.parse().unwrap())
+    }
+
+    fn v6(a: &str) -> IpAddr {
+        IpAddr::V6(a.parse().unwrap())
+    }
+
+    fn tcp(addr: &str, port: u16) -> ServiceKey {
+        ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: v4(addr),
+            port,
+        }
+    }
+
+    fn add_service(line: &str) -> Service {
+        match ok(line) {
+            Command::AddService(s) => s,
+            c => panic!("{line:?}: {c:?}"),
+        }
+    }
+
+    fn add_dest(line: &str) -> (ServiceKey, Destination) {
+        match ok(line) {
+            Command::AddDest(k, d) => (k, d),
+            c => panic!("{line:?}: {c:?}"),
+        }
+    }
+
+    fn list(line: &str) -> ListOptions {
+        match ok(line) {
+            Command::List(l) => l,
+            c => panic!("{line:?}: {c:?}"),
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Tables
+
+    #[test]
+    fn tables_have_one_column_per_option() {
+        for row in MATRIX {
+            assert_eq!(row.len(), NUMBER_OF_OPT, "{row:?}");
+        }
+        assert_eq!(CMD_NAMES.len(), MATRIX.len());
+        for (i, name) in CMD_NAMES.iter().enumerate() {
+            let cmd = [
+                Cmd::Add,
+                Cmd::Edit,
+                Cmd::Del,
+                Cmd::Flush,
+                Cmd::List,
+                Cmd::AddDest,
+                Cmd::DelDest,
+                Cmd::EditDest,
+                Cmd::Timeout,
+                Cmd::StartDaemon,
+                Cmd::StopDaemon,
+                Cmd::Restore,
+                Cmd::Save,
+                Cmd::Zero,
+            ][i];
+            assert_eq!(cmd.name(), *name);
+        }
+        assert_eq!(OPT_NAMES[O_TUN_REMCSUM], "tun-remcsum");
+        assert_eq!(OPT_NAMES[O_SERVICE], "service-address");
+        assert_eq!(OPT_NAMES[O_FORWARD], "forwarding-method");
+    }
+
+    // ------------------------------------------------------------------
+    // Commands
+
+    #[test]
+    fn no_arguments_lists() {
+        assert_eq!(parse(&[]), Ok(Command::List(ListOptions::default())));
+    }
+
+    #[test]
+    fn every_command() {
+        assert_eq!(ok("-L"), Command::List(ListOptions::default()));
+        assert_eq!(ok("-l"), Command::List(ListOptions::default()));
+        assert_eq!(ok("--list"), Command::List(ListOptions::default()));
+        assert_eq!(ok("-C"), Command::Flush);
+        assert_eq!(ok("--clear"), Command::Flush);
+        assert_eq!(ok("-R"), Command::Restore);
+        assert_eq!(ok("--restore"), Command::Restore);
+        assert_eq!(ok("-S"), Command::Save { numeric: false });
+        assert_eq!(ok("--save -n"), Command::Save { numeric: true });
+        assert_eq!(ok("-Z"), Command::Zero(None));
+        assert_eq!(
+            ok("--zero -t 1.2.3.4:80"),
+            Command::Zero(Some(tcp("1.2.3.4", 80)))
+        );
+        assert_eq!(ok("-h"), Command::Help);
+        assert_eq!(ok("--help"), Command::Help);
+        assert_eq!(ok("-v"), Command::Version);
+        assert_eq!(ok("--version"), Command::Version);
+        assert_eq!(ok("-D -t 1.2.3.4:80"), Command::DelService(tcp("1.2.3.4", 80)));
+        assert_eq!(
+            ok("--delete-service --fwmark-service 7"),
+            Command::DelService(ServiceKey::Fwmark {
+                af: AddressFamily::Inet,
+                mark: 7
+            })
+        );
+        let mut svc = Service::new(tcp("1.2.3.4", 80));
+        assert_eq!(ok("-A -t 1.2.3.4:80"), Command::AddService(svc.clone()));
+        assert_eq!(
+            ok("--add-service --tcp-service 1.2.3.4:80"),
+            Command::AddService(svc.clone())
+        );
+        svc.scheduler = "rr".into();
+        assert_eq!(ok("-E -t 1.2.3.4:80 -s rr"), Command::EditService(svc));
+        let dest = Destination::new(v4("5.6.7.8"), 80);
+        assert_eq!(
+            ok("-a -t 1.2.3.4:80 -r 5.6.7.8"),
+            Command::AddDest(tcp("1.2.3.4", 80), dest.clone())
+        );
+        let mut edited = dest.clone();
+        edited.weight = 4;
+        assert_eq!(
+            ok("-e -t 1.2.3.4:80 -r 5.6.7.8 -w 4"),
+            Command::EditDest(tcp("1.2.3.4", 80), edited)
+        );
+        assert_eq!(
+            ok("-d -t 1.2.3.4:80 -r 5.6.7.8:8080"),
+            Command::DelDest(tcp("1.2.3.4", 80), v4("5.6.7.8"), 8080)
+        );
+        assert_eq!(
+            ok("--set 10 20 30"),
+            Command::SetTimeouts(Timeouts {
+                tcp: 10,
+                tcp_fin: 20,
+                udp: 30
+            })
+        );
+        assert_eq!(
+            ok("--start-daemon master"),
+            Command::StartDaemon(SyncDaemon {
+                state: DaemonState::Master,
+                mcast_ifn: "eth0".into(),
+                syncid: 0,
+                sync_maxlen: None,
+                mcast_group: None,
+                mcast_port: None,
+                mcast_ttl: None,
+            })
+        );
+        assert_eq!(
+            ok("--stop-daemon backup"),
+            Command::StopDaemon(DaemonState::Backup)
+        );
+        assert_eq!(
+            ok("--stop-daemon=master --syncid 5"),
+            Command::StopDaemon(DaemonState::Master)
+        );
+    }
+
+    #[test]
+    fn help_and_version_only_as_the_command() {
+        // As the first option anything after them is ignored.
+        assert_eq!(ok("-hL"), Command::Help);
+        assert_eq!(ok("-h --bogus"), Command::Help);
+        assert_eq!(ok("-v -x"), Command::Version);
+        assert_eq!(ok("foo -h"), Command::Help);
+        assert_err("-L -h", "invalid option `-h'", 2);
+        assert_err("-L -nv", "invalid option `-nv'", 2);
+        assert_err("-L --help", "invalid option `--help'", 2);
+    }
+
+    #[test]
+    fn daemons() {
+        let Command::StartDaemon(d) = ok(
+            "--start-daemon backup --mcast-interface eth1 --syncid 7 --sync-maxlen 1400 \
+             --mcast-group 224.0.0.81 --mcast-port 9000 --mcast-ttl 3",
+        ) else {
+            panic!()
+        };
+        assert_eq!(d.state, DaemonState::Backup);
+        assert_eq!(d.mcast_ifn, "eth1");
+        assert_eq!(d.syncid, 7);
+        assert_eq!(d.sync_maxlen, Some(1400));
+        assert_eq!(d.mcast_group, Some(v4("224.0.0.81")));
+        assert_eq!(d.mcast_port, Some(9000));
+        assert_eq!(d.mcast_ttl, Some(3));
+
+        let Command::StartDaemon(d) = ok("--start-daemon master --mcast-group ff02::1") else {
+            panic!()
+        };
+        assert_eq!(d.mcast_group, Some(v6("ff02::1")));
+
+        // An empty interface is the default; long names are cut to 15.
+        let Command::StartDaemon(d) = ok_v(&["--start-daemon", "master", "--mcast-interface", ""]) else {
+            panic!()
+        };
+        assert_eq!(d.mcast_ifn, "eth0");
+        let Command::StartDaemon(d) = ok("--start-daemon master --mcast-interface abcdefghijklmnopqrst")
+        else {
+            panic!()
+        };
+        assert_eq!(d.mcast_ifn, "abcdefghijklmno");
+
+        assert_err(
+            "--start-daemon bogus",
+            "illegal start-daemon parameter specified",
+            2,
+        );
+        assert_err("--stop-daemon bogus", "illegal start_daemon specified", 2);
+        assert_err(
+            "--start-daemon Master",
+            "illegal start-daemon parameter specified",
+            2,
+        );
+        assert_err("--start-daemon", TRY_HELP, 255);
+        assert_err(
+            "--start-daemon master --syncid 256",
+            "illegal syncid specified",
+            2,
+        );
+        assert_err("--start-daemon master --syncid -1", "illegal syncid specified", 2);
+        assert_err(
+            "--start-daemon master --mcast-port 0",
+            "illegal mcast-port specified",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --mcast-port 65536",
+            "illegal mcast-port specified",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --mcast-ttl 0",
+            "illegal mcast-ttl specified",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --mcast-ttl 256",
+            "illegal mcast-ttl specified",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --sync-maxlen 0",
+            "illegal sync-maxlen specified",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --sync-maxlen 65508",
+            "illegal sync-maxlen specified",
+            2,
+        );
+        assert!(parse(&words("--start-daemon master --sync-maxlen 65507")).is_ok());
+        assert_err(
+            "--start-daemon master --mcast-group 10.0.0.1",
+            "invalid IPv4 mcast-group `10.0.0.1'",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --mcast-group 224.0.0.01",
+            "invalid IPv4 mcast-group `224.0.0.01'",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --mcast-group 224.1",
+            "invalid IPv4 mcast-group `224.1'",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --mcast-group fe80::1",
+            "invalid IPv6 mcast-group `fe80::1'",
+            2,
+        );
+        assert_err(
+            "--start-daemon master --mcast-group ff02:::1",
+            "invalid IPv6 mcast-group `ff02:::1'",
+            2,
+        );
+        assert_err(
+            "--stop-daemon master --mcast-interface eth1",
+            "Illegal 'mcast-interface' option with the 'stop-daemon' command",
+            2,
+        );
+        assert_err(
+            "--start-daemon master -n",
+            "Illegal 'numeric' option with the 'start-daemon' command",
+            2,
+        );
+    }
+
+    #[test]
+    fn set_timeouts() {
+        assert_eq!(
+            ok("--set 0 0 2678400"),
+            Command::SetTimeouts(Timeouts {
+                tcp: 0,
+                tcp_fin: 0,
+                udp: 2678400
+            })
+        );
+        assert_err("--set", "--set option requires 3 timeout values", 2);
+        assert_err("--set 1 2", "--set option requires 3 timeout values", 2);
+        assert_err("--set 1 2 3 4", "unexpected argument 4", 2);
+        assert_err("--set x 2 3", "invalid timeout value `x' specified", 2);
+        assert_err(
+            "--set 1 2 2678401",
+            "invalid timeout value `2678401' specified",
+            2,
+        );
+        assert_err("--set -1 2 3", "-1: unknown option", 255);
+        // After `--` a negative number is a value, and then a bad one.
+        assert_err("--set 1 -- -2 3", "invalid timeout value `-2' specified", 2);
+        // Values are checked before the matrix.
+        assert_err(
+            "--set 0 0 0 -n",
+            "Illegal 'numeric' option with the 'set' command",
+            2,
+        );
+        assert_err("--set 0 0 -n", "--set option requires 3 timeout values", 2);
+        // Positional words may come anywhere.
+        assert!(matches!(ok("1 --set 2 3"), Command::SetTimeouts(_)));
+    }
+
+    // ------------------------------------------------------------------
+    // popt behaviour
+
+    #[test]
+    fn first_option_must_be_a_command() {
+        assert_err("-nL", TRY_HELP, 255);
+        assert_err("-t 1.2.3.4:80 -A", TRY_HELP, 255);
+        assert_err("--tcp -L", TRY_HELP, 255);
+        assert_err("-- -L", TRY_HELP, 255);
+        assert_err("foo", TRY_HELP, 255);
+        assert_err_v(&[""], TRY_HELP, 255);
+        assert_err("-A=foo", TRY_HELP, 255);
+        assert_err("--add-service=x -t 1.2.3.4:80", TRY_HELP, 255);
+        assert_err("--set=1", TRY_HELP, 255);
+        // A positional word before the command is only reported later.
+        assert_err("foo -L", "unexpected argument foo", 2);
+    }
+
+    #[test]
+    fn bundles() {
+        let l = list("-Ln");
+        assert!(l.numeric && !l.connection);
+        let l = list("-Lnc");
+        assert!(l.numeric && l.connection);
+        let l = list("-lnX");
+        assert!(l.numeric && l.exact);
+        // An option taking a value takes the rest of the bundle.
+        let (_, d) = add_dest("-a -t1.2.3.4:80 -r5.6.7.8 -w3");
+        assert_eq!(d.weight, 3);
+        assert_eq!(add_service("-At1.2.3.4:80").key, tcp("1.2.3.4", 80));
+        assert_eq!(add_service("-A -t=1.2.3.4:80").key, tcp("1.2.3.4", 80));
+        // `-sp rr`: -s takes "p", "rr" is left over.
+        assert_err("-A -t 1.2.3.4:80 -sp rr", "unexpected argument rr", 2);
+        assert_err("-A -tn", "illegal virtual server address[:port] specified", 2);
+        // popt blames the whole word.
+        assert_err("-LZ", "invalid option `-LZ'", 2);
+        assert_err("-LnZ", "invalid option `-LnZ'", 2);
+        assert_err("-A -LnZ", "invalid option `-LnZ'", 2);
+        assert_err("-Lnq", "-Lnq: unknown option", 255);
+        assert_err("-L -nt", "-nt: missing argument", 255);
+        assert_err("-L -n=x", "-n=x: option does not take an argument", 255);
+        assert_err("-L -=x", "-=x: unknown option", 255);
+        // A one-dash long name is a bundle: -l is a second command.
+        assert_err("-L -list", "invalid option `-list'", 2);
+    }
+
+    #[test]
+    fn long_options() {
+        assert_eq!(add_service("-A --tcp-service=1.2.3.4:80").key, tcp("1.2.3.4", 80));
+        assert_eq!(add_service("-A --tcp-service 1.2.3.4:80").key, tcp("1.2.3.4", 80));
+        let s = add_service("--add-service --udp-service=1.2.3.4:53 --scheduler=rr");
+        assert_eq!(s.scheduler, "rr");
+        assert_eq!(
+            s.key,
+            ServiceKey::Addr {
+                protocol: Protocol::Udp,
+                addr: v4("1.2.3.4"),
+                port: 53
+            }
+        );
+        // No abbreviations.
+        assert_err("-A --tcp 1.2.3.4:80", "--tcp: unknown option", 255);
+        assert_err("-A --bogus", "--bogus: unknown option", 255);
+        assert_err("-A --bogus=3", "--bogus=3: unknown option", 255);
+        assert_err(
+            "-L --numeric=x",
+            "--numeric=x: option does not take an argument",
+            255,
+        );
+        assert_err("-L --=x", "--=x: unknown option", 255);
+        assert_err("-L ---x", "---x: unknown option", 255);
+        assert_err(
+            "-A -t 1.2.3.4:80 --scheduler",
+            "--scheduler: missing argument",
+            255,
+        );
+        assert_err("-A -t", "-t: missing argument", 255);
+        // A second command given long, with its value consumed.
+        assert_err("-L --zero", "invalid option `--zero'", 2);
+        assert_err("-L --start-daemon master", "invalid option `master'", 2);
+        assert_err(
+            "-L --start-daemon=master",
+            "invalid option `--start-daemon=master'",
+            2,
+        );
+        assert_err("-L --start-daemon", "--start-daemon: missing argument", 255);
+    }
+
+    #[test]
+    fn double_dash_and_lone_dash() {
+        assert_err("-A -t 1.2.3.4:80 -- -s", "unexpected argument -s", 2);
+        assert_err("-A -t 1.2.3.4:80 -", "unexpected argument -", 2);
+        // A required value may be `--` itself.
+        assert_err("-A -t --", "illegal virtual server address[:port] specified", 2);
+        assert_eq!(ok("-L --"), Command::List(ListOptions::default()));
+    }
+
+    #[test]
+    fn values_may_start_with_a_dash() {
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -x -1",
+            "illegal u_threshold specified",
+            2,
+        );
+        assert_err("-A -t -5", "illegal virtual server address[:port] specified", 2);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -s -x").scheduler, "-x");
+    }
+
+    #[test]
+    fn persistent_takes_an_optional_value() {
+        let s = add_service("-A -t 1.2.3.4:80 -p");
+        assert_eq!((s.flags.0, s.timeout), (ServiceFlags::PERSISTENT, 360));
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -p 600").timeout, 600);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -p600").timeout, 600);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -p=600").timeout, 600);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 --persistent=60").timeout, 60);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 --persistent 60").timeout, 60);
+        // The next word is not taken when it starts with '-'.
+        let s = add_service("-A -t 1.2.3.4:80 -p -s rr");
+        assert_eq!((s.timeout, s.scheduler.as_str()), (360, "rr"));
+        assert_eq!(add_service("-A -p -t 1.2.3.4:80").timeout, 360);
+        assert_err("-A -t 1.2.3.4:80 -p -- 5", "unexpected argument 5", 2);
+        assert_err("-A -t 1.2.3.4:80 -ps", "invalid timeout value `s' specified", 2);
+        assert_err_v(
+            &["-A", "-t", "1.2.3.4:80", "-p", ""],
+            "invalid timeout value `' specified",
+            2,
+        );
+        assert_err(
+            "-A -t 1.2.3.4:80 --persistent=",
+            "invalid timeout value `' specified",
+            2,
+        );
+        assert_err("-A -t 1.2.3.4:80 -p 0", "invalid timeout value `0' specified", 2);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -p 2678400").timeout, 2678400);
+        assert_err(
+            "-A -t 1.2.3.4:80 -p 2678401",
+            "invalid timeout value `2678401' specified",
+            2,
+        );
+        // Port 0 is fine for persistent services.
+        assert_eq!(add_service("-A -t 1.2.3.4 -p").key, tcp("1.2.3.4", 0));
+    }
+
+    #[test]
+    fn repeated_options() {
+        assert_err("-L -n -n", "multiple 'numeric' options specified", 2);
+        assert_err("-Lnn", "multiple 'numeric' options specified", 2);
+        assert_err(
+            "-A -t 1.2.3.4:80 -t 1.2.3.4:81",
+            "multiple 'service-address' options specified",
+            2,
+        );
+        assert_err(
+            "-A -t 1.2.3.4:80 -f 1",
+            "multiple 'service-address' options specified",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -m -g",
+            "multiple 'forwarding-method' options specified",
+            2,
+        );
+        // The repeat is reported before the value is looked at...
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -w 3 -w x",
+            "multiple 'weight' options specified",
+            2,
+        );
+        // ...but a bad first value comes first.
+        assert_err(
+            "-A -t bad:80 -t x",
+            "illegal virtual server address[:port] specified",
+            2,
+        );
+        // Not tracked: --sort and -6.
+        assert!(parse(&words("-L --sort --sort")).is_ok());
+        assert!(parse(&words("-A -f 1 -6 -6")).is_ok());
+        assert_eq!(ok("-C --sort"), Command::Flush);
+    }
+
+    #[test]
+    fn leftovers() {
+        assert_err("-A -t 1.2.3.4:80 extra", "unexpected argument extra", 2);
+        assert_err("-A extra -t 1.2.3.4:80", "unexpected argument extra", 2);
+        // Leftovers are reported before the matrix.
+        assert_err("-A -t 1.2.3.4:80 -w 3 extra", "unexpected argument extra", 2);
+        assert_err_v(&["-C", ""], "unexpected argument ", 2);
+    }
+
+    #[test]
+    fn popt_next_arg_expansion() {
+        // `!#:+` takes the next positional word.
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -s rr!#:+ x").scheduler, "rrx");
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -s !#:+!#:+ y").scheduler, "yy");
+        assert_eq!(add_service("-A -t !#:+ 1.2.3.4:80").key, tcp("1.2.3.4", 80));
+        // Without one the text stays (ipvsadm hangs in popt when other
+        // words follow; here it simply stays).
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -s !#:+").scheduler, "!#:+");
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -s !#:+ --sort").scheduler, "!#:+");
+    }
+
+    // ------------------------------------------------------------------
+    // Services and addresses
+
+    #[test]
+    fn service_addresses() {
+        assert_eq!(add_service("-A -t 123:80").key, tcp("0.0.0.123", 80));
+        assert_eq!(add_service("-A -t 10.1:80").key, tcp("10.0.0.1", 80));
+        assert_eq!(add_service("-A -t 0x7f.1:80").key, tcp("127.0.0.1", 80));
+        assert_eq!(add_service("-A -t 017.0.0.1:80").key, tcp("15.0.0.1", 80));
+        assert_eq!(add_service("-A -t 4294967295:80").key, tcp("255.255.255.255", 80));
+        assert_eq!(add_service("-A -t 1.2.3.4:+80").key, tcp("1.2.3.4", 80));
+        assert_eq!(add_service("-A -t localhost:80").key, tcp("127.0.0.1", 80));
+        // inet_aton ignores anything after a blank.
+        assert_eq!(
+            add_service_v(&["-A", "-t", "1.2.3.4 junk:80"]).key,
+            tcp("1.2.3.4", 80)
+        );
+        for bad in [
+            "80",
+            "",
+            ":80",
+            "1.2.3.4:",
+            "08.0.0.1:80",
+            "1.2.3.256:80",
+            "4294967296:80",
+            "1.2.3.4:65536",
+            "1.2.3.4:99999999999999999999",
+            "99999999999999999999999",
+            "[",
+            "[::1",
+            "[::1]",
+            "[::1]80",
+            "[::1]:",
+            "[1::2::3]:1",
+            "[00001::]:1",
+            "[1::2:3:4:5:6:7:8]:8",
+            "1.2.3.4:80 ",
+        ] {
+            assert_err_v(
+                &["-A", "-t", bad],
+                "illegal virtual server address[:port] specified",
+                2,
+            );
+        }
+    }
+
+    fn add_service_v(v: &[&str]) -> Service {
+        match ok_v(v) {
+            Command::AddService(s) => s,
+            c => panic!("{v:?}: {c:?}"),
+        }
+    }
+
+    #[test]
+    fn ipv6_services() {
+        let s = add_service("-A -t [::1]:80");
+        assert_eq!(
+            s.key,
+            ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: v6("::1"),
+                port: 80
+            }
+        );
+        assert_eq!(s.netmask, 128);
+        // A whole-string IPv6 address has no port.
+        assert_err(
+            "-A -t ::1:80",
+            "Zero port specified for non-persistent service",
+            2,
+        );
+        let s = add_service("-A -t ::1:80 -p");
+        assert_eq!(
+            s.key,
+            ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: v6("::1:80"),
+                port: 0
+            }
+        );
+        let s = add_service("-A -t [1:2:3:4:5:6:7::]:8");
+        assert_eq!(s.key.af(), AddressFamily::Inet6);
+        let s = add_service("-A -t [::1.2.3.4]:9");
+        assert_eq!(
+            s.key,
+            ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: v6("::1.2.3.4"),
+                port: 9
+            }
+        );
+        // Brackets around a non-IPv6 address: the port after them is lost.
+        assert_err(
+            "-A -t [1.2.3.4]:80",
+            "Zero port specified for non-persistent service",
+            2,
+        );
+        assert_eq!(add_service("-A -t [1.2.3.4:5]:80").key, tcp("1.2.3.4", 5));
+    }
+
+    #[test]
+    fn port_names() {
+        // Whatever the services database says, parse agrees with it.
+        match service_to_port("http", Some(Protocol::Tcp)) {
+            Some(port) => {
+                assert_eq!(port, 80);
+                assert_eq!(add_service("-A -t 1.2.3.4:http").key, tcp("1.2.3.4", port));
+                let (_, d) = add_dest("-a -t 1.2.3.4:http -r 5.6.7.8:http -m");
+                assert_eq!(d.port, 80);
+            }
+            None => assert_err(
+                "-A -t 1.2.3.4:http",
+                "illegal virtual server address[:port] specified",
+                2,
+            ),
+        }
+        match service_to_port("domain", Some(Protocol::Udp)) {
+            Some(port) => assert_eq!(
+                add_service("-A -u 1.2.3.4:domain").key,
+                ServiceKey::Addr {
+                    protocol: Protocol::Udp,
+                    addr: v4("1.2.3.4"),
+                    port
+                }
+            ),
+            None => assert_err(
+                "-A -u 1.2.3.4:domain",
+                "illegal virtual server address[:port] specified",
+                2,
+            ),
+        }
+        assert_eq!(service_to_port("no-such-service-name", Some(Protocol::Tcp)), None);
+        assert_eq!(service_to_port("http", None), None);
+        // -r before -t: no protocol yet, so no port names.
+        assert_err(
+            "-a -r 1.1.1.1:http -t 2.2.2.2:80",
+            "illegal real server address[:port] specified",
+            2,
+        );
+        assert_err(
+            "-A -t 1.2.3.4:no-such-service-name",
+            "illegal virtual server address[:port] specified",
+            2,
+        );
+    }
+
+    #[test]
+    fn fwmark_services() {
+        let s = add_service("-A -f 1");
+        assert_eq!(
+            s.key,
+            ServiceKey::Fwmark {
+                af: AddressFamily::Inet,
+                mark: 1
+            }
+        );
+        assert_eq!(s.netmask, u32::MAX);
+        let s = add_service("-A -f 4294967295 -6");
+        assert_eq!(
+            s.key,
+            ServiceKey::Fwmark {
+                af: AddressFamily::Inet6,
+                mark: u32::MAX
+            }
+        );
+        assert_eq!(s.netmask, 128);
+        assert_eq!(add_service_v(&["-A", "-f", " +5"]).key.af(), AddressFamily::Inet);
+        for bad in ["0", "0x10", "-3", "4294967296", "", "1a", "99999999999999999999"] {
+            assert_err_v(
+                &["-A", "-f", bad],
+                &format!("invalid fwmark value `{bad}' specified"),
+                2,
+            );
+        }
+    }
+
+    #[test]
+    fn ipv6_flag_order() {
+        assert_err("-A -6 -f 1", "-6 used before -f\n", 2);
+        assert_err("-A -t 1.2.3.4:80 -6", "-6 used before -f\n", 2);
+        assert_err("-L -6", "-6 used before -f\n", 2);
+        assert_err("-C -6", "-6 used before -f\n", 2);
+        assert_eq!(
+            ok("-Z -f 3 -6"),
+            Command::Zero(Some(ServiceKey::Fwmark {
+                af: AddressFamily::Inet6,
+                mark: 3
+            }))
+        );
+    }
+
+    #[test]
+    fn netmask_depends_on_the_family_known_so_far() {
+        assert_eq!(
+            add_service("-A -t 1.2.3.4:80 -p -M 255.255.255.0").netmask,
+            0xffff_ff00
+        );
+        // IPv4 syntax: inet_aton, so "24" is 0.0.0.24.
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -M 24").netmask, 24);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -M 0x10").netmask, 16);
+        assert_eq!(add_service("-A -t 1.2.3.4:80 -M localhost").netmask, 0x7f00_0001);
+        // Before an IPv6 service: read as IPv4, then reset to 128.
+        assert_eq!(add_service("-A -M 64 -t [::1]:80").netmask, 128);
+        assert_eq!(add_service("-A -t [::1]:80 -M 64").netmask, 64);
+        assert_eq!(add_service("-A -t [::1]:80 -M 64abc").netmask, 64);
+        assert_eq!(add_service_v(&["-A", "-t", "[::1]:80", "-M", " +7"]).netmask, 7);
+        // atoi() wraps through int.
+        assert_eq!(add_service("-A -t [::1]:80 -M 4294967297").netmask, 1);
+        assert_eq!(add_service("-A -f 1 -M 255.0.0.0 -6").netmask, 128);
+        assert_eq!(add_service("-A -f 1 -6 -M 48").netmask, 48);
+        assert_err("-A -t [::1]:80 -M 0", "illegal ipv6 netmask specified", 2);
+        assert_err("-A -t [::1]:80 -M 129", "illegal ipv6 netmask specified", 2);
+        assert_err("-A -t [::1]:80 -M x", "illegal ipv6 netmask specified", 2);
+        assert_err(
+            "-A -t 1.2.3.4:80 -M 4294967296",
+            "illegal virtual server persistent mask specified",
+            2,
+        );
+        assert_err_v(
+            &["-A", "-t", "1.2.3.4:80", "-M", ""],
+            "illegal virtual server persistent mask specified",
+            2,
+        );
+    }
+
+    #[test]
+    fn service_checks() {
+        assert_err(
+            "-A -t 1.2.3.4",
+            "Zero port specified for non-persistent service",
+            2,
+        );
+        assert_err(
+            "-E -t 1.2.3.4:0",
+            "Zero port specified for non-persistent service",
+            2,
+        );
+        assert_err(
+            "-A -t 1.2.3.4:80 -o",
+            "One-Packet Scheduling is only for UDP virtual services",
+            2,
+        );
+        assert_err(
+            "-A --sctp-service 1.2.3.4:80 -o",
+            "One-Packet Scheduling is only for UDP virtual services",
+            2,
+        );
+        let s = add_service("-A -u 1.2.3.4:53 -o");
+        assert_eq!(s.flags.0, ServiceFlags::ONEPACKET);
+        let s = add_service("-A -f 7 --ops");
+        assert_eq!(s.flags.0, ServiceFlags::ONEPACKET);
+        let s = add_service("-A -u 1.2.3.4:0 -p -o -b flag-2 --pe sip -s sh");
+        assert_eq!(
+            s.flags.0,
+            ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET | ServiceFlags::SCHED2
+        );
+        assert_eq!(s.pe_name.as_deref(), Some("sip"));
+        assert_eq!(s.scheduler, "sh");
+        assert_eq!(
+            s.key,
+            ServiceKey::Addr {
+                protocol: Protocol::Udp,
+                addr: v4("1.2.3.4"),
+                port: 0
+            }
+        );
+    }
+
+    #[test]
+    fn scheduler_and_pe_names() {
+        assert_eq!(add_service("-A -t 1.2.3.4:80").scheduler, "wlc");
+        match ok("-E -t 1.2.3.4:80 -p") {
+            Command::EditService(s) => assert_eq!(s.scheduler, "wlc"),
+            c => panic!("{c:?}"),
+        }
+        assert_eq!(
+            add_service_v(&["-A", "-t", "1.2.3.4:80", "-s", ""]).scheduler,
+            "wlc"
+        );
+        assert_eq!(
+            add_service("-A -t 1.2.3.4:80 -s abcdefghijklmnopqrstuvwxyz").scheduler,
+            "abcdefghijklmno"
+        );
+        assert_eq!(
+            add_service("-A -t 1.2.3.4:80 --pe abcdefghijklmnopqrstuvwxyz")
+                .pe_name
+                .as_deref(),
+            Some("abcdefghijklmnop")
+        );
+        assert_eq!(
+            add_service_v(&["-A", "-t", "1.2.3.4:80", "--pe", ""]).pe_name,
+            None
+        );
+        // Cut at a character boundary.
+        assert_eq!(
+            add_service("-A -t 1.2.3.4:80 -s abcdefghijklmné").scheduler,
+            "abcdefghijklmn"
+        );
+    }
+
+    #[test]
+    fn scheduler_flags() {
+        let s = add_service("-A -t 1.2.3.4:80 -s sh -b sh-port,sh-fallback");
+        assert_eq!(s.flags.0, ServiceFlags::SCHED1 | ServiceFlags::SCHED2);
+        // Checked against the final scheduler, wherever -s is.
+        let s = add_service("-A -t 1.2.3.4:80 -b sh-port -s sh");
+        assert_eq!(s.flags.0, ServiceFlags::SCHED2);
+        let s = add_service("-A -t 1.2.3.4:80 -s mh -b mh-port,mh-fallback");
+        assert_eq!(s.flags.0, ServiceFlags::SCHED1 | ServiceFlags::SCHED2);
+        let s = add_service("-A -t 1.2.3.4:80 -b flag-1,flag-3");
+        assert_eq!(s.flags.0, ServiceFlags::SCHED1 | ServiceFlags::SCHED3);
+        let s = add_service("-A -t 1.2.3.4:80 -b ,,flag-2,");
+        assert_eq!(s.flags.0, ServiceFlags::SCHED2);
+        let s = add_service_v(&["-A", "-t", "1.2.3.4:80", "-b", ""]);
+        assert_eq!(s.flags.0, 0);
+        assert_err(
+            "-A -t 1.2.3.4:80 -b sh-port",
+            "incompatible scheduler flag `sh-port'",
+            2,
+        );
+        assert_err(
+            "-A -t 1.2.3.4:80 -s sh -b mh-fallback",
+            "incompatible scheduler flag `mh-fallback'",
+            2,
+        );
+        assert_err(
+            "-A -t 1.2.3.4:80 -b flag-1,bogus",
+            "invalid scheduler flag `bogus'",
+            2,
+        );
+        assert_err("-A -t 1.2.3.4:80 -b ,", "invalid scheduler flag `,'", 2);
+        // Flags are parsed before the matrix check...
+        assert_err("-L -b foo", "invalid scheduler flag `foo'", 2);
+        assert_err(
+            "-L -b flag-1",
+            "Illegal 'sched-flags' option with the 'list' command",
+            2,
+        );
+        // ...and after the leftover check.
+        assert_err("-A -t 1.2.3.4:80 -b bogus extra", "unexpected argument extra", 2);
+    }
+
+    // ------------------------------------------------------------------
+    // Destinations
+
+    #[test]
+    fn destinations() {
+        let (k, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8");
+        assert_eq!(k, tcp("1.2.3.4", 80));
+        assert_eq!(d, Destination::new(v4("5.6.7.8"), 80));
+        // DR and TUN force the service port.
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8:8080");
+        assert_eq!((d.port, d.fwd), (80, ForwardMethod::Route));
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8:8080 -i");
+        assert_eq!((d.port, d.fwd), (80, ForwardMethod::Tunnel));
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8:8080 -m");
+        assert_eq!((d.port, d.fwd), (8080, ForwardMethod::Masq));
+        // Without a port: the service port known when -r is read.
+        let (_, d) = add_dest("-a -r 5.6.7.8 -t 1.2.3.4:80 -m");
+        assert_eq!(d.port, 0);
+        // Not for fwmark services.
+        let (_, d) = add_dest("-a -f 1 -r 1.1.1.1:99 -g");
+        assert_eq!(d.port, 99);
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8 -w 0 -x 10 -y 20");
+        assert_eq!((d.weight, d.u_threshold, d.l_threshold), (0, 10, 20));
+        let (_, d) = add_dest_v(&["-a", "-t", "1.2.3.4:80", "-r", "5.6.7.8", "-x", "+5", "-y", " 3"]);
+        assert_eq!((d.u_threshold, d.l_threshold), (5, 3));
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8 -w 2147483647");
+        assert_eq!(d.weight, 2147483647);
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -w 2147483648",
+            "illegal weight specified",
+            2,
+        );
+        assert_err("-a -t 1.2.3.4:80 -r 5.6.7.8 -w -1", "illegal weight specified", 2);
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -w 0x10",
+            "illegal weight specified",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -x 2147483648",
+            "illegal u_threshold specified",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -y x",
+            "illegal l_threshold specified",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 80",
+            "illegal real server address[:port] specified",
+            2,
+        );
+        // -d keeps the given port.
+        assert_eq!(
+            ok("-d -t 1.2.3.4:80 -r 5.6.7.8"),
+            Command::DelDest(tcp("1.2.3.4", 80), v4("5.6.7.8"), 80)
+        );
+    }
+
+    fn add_dest_v(v: &[&str]) -> (ServiceKey, Destination) {
+        match ok_v(v) {
+            Command::AddDest(k, d) => (k, d),
+            c => panic!("{v:?}: {c:?}"),
+        }
+    }
+
+    #[test]
+    fn mixed_families() {
+        assert_err(
+            "-a -t 1.2.3.4:80 -r [::2]:80",
+            "Different address family is allowed only for tunneling servers",
+            2,
+        );
+        assert_err(
+            "-a -f 1 -r [::2]:80",
+            "Different address family is allowed only for tunneling servers",
+            2,
+        );
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r [::2]:80 -i");
+        assert_eq!(d.addr, v6("::2"));
+        let (k, d) = add_dest("-a -f 1 -6 -r [::2]:80 -m");
+        assert_eq!(k.af(), AddressFamily::Inet6);
+        assert_eq!((d.addr, d.port), (v6("::2"), 80));
+    }
+
+    #[test]
+    fn tunnels() {
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gue --tun-port 6080");
+        assert_eq!(
+            (d.tun_type, d.tun_port, d.tun_flags),
+            (TunnelType::Gue, 6080, tun_flags::NOCSUM)
+        );
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gue --tun-port 1 --tun-remcsum");
+        assert_eq!(d.tun_flags, tun_flags::REMCSUM);
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gre --tun-csum");
+        assert_eq!((d.tun_type, d.tun_flags), (TunnelType::Gre, tun_flags::CSUM));
+        let (_, d) = add_dest("-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type ipip");
+        assert_eq!(d.tun_type, TunnelType::Ipip);
+
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 --tun-type gue",
+            "Tunnel options conflict with forward method",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -m --tun-csum",
+            "Tunnel options conflict with forward method",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gue",
+            "You need to supply the 'tun-port' option for the 'gue' tunnel type",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-port 6080",
+            "Illegal 'tun-port' option with the 'ipip' tunnel type",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type ipip --tun-nocsum",
+            "Illegal 'tun-nocsum' option with the 'ipip' tunnel type",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gre --tun-remcsum",
+            "Illegal 'tun-remcsum' option with the 'gre' tunnel type",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gre --tun-port 5",
+            "Illegal 'tun-port' option with the 'gre' tunnel type",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gue --tun-port 1 --tun-csum --tun-nocsum",
+            "The option 'tun-csum' conflicts with the 'tun-nocsum' option in the 'gue' tunnel type",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gre --tun-csum --tun-nocsum",
+            "The option 'tun-csum' conflicts with the 'tun-nocsum' option in the 'gre' tunnel type",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type xx",
+            "illegal tunnel type specified",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gue --tun-port 0",
+            "illegal tunnel port specified",
+            2,
+        );
+        assert_err(
+            "-a -t 1.2.3.4:80 -r 5.6.7.8 -i --tun-type gue --tun-port 65536",
+            "illegal tunnel port specified",
+            2,
+        );
+        assert_err(
+            "-d -t 1.2.3.4:80 -r 5.6.7.8 --tun-type gue",
+            "Illegal 'tun-type' option with the 'delete-server' command",
+            2,
+        );
+    }
+
+    // ------------------------------------------------------------------
+    // The validity matrix
+
+    #[test]
+    fn matrix_messages() {
+        assert_err(
+            "-A -t 1.2.3.4:80 -w 3",
+            "Illegal 'weight' option with the 'add-service' command",
+            2,
+        );
+        assert_err(
+            "-L --timeout --daemon",
+            "The option 'daemon' conflicts with the 'timeout' option in the 'list' command",
+            2,
+        );
+        // The order on the command line does not matter.
+        assert_err(
+            "-L --daemon --timeout",
+            "The option 'daemon' conflicts with the 'timeout' option in the 'list' command",
+            2,
+        );
+        assert_err(
+            "-L -c -t 1.2.3.4:80",
+            "The option 'service-address' conflicts with the 'connection' option in the 'list' command",
+            2,
+        );
+        assert_err(
+            "-a -t 1.1.1.1:80",
+            "You need to supply the 'real-server' option for the 'add-server' command",
+            2,
+        );
+        assert_err(
+            "-A -s rr",
+            "You need to supply the 'service-address' option for the 'add-service' command",
+            2,
+        );
+        // Lowest option index first: -n (0) before -w (8).
+        assert_err(
+            "-A -t 1.2.3.4:80 -w 3 -n",
+            "Illegal 'numeric' option with the 'add-service' command",
+            2,
+        );
+        // A missing required option before an illegal later one.
+        assert_err(
+            "-a -t 1.2.3.4:80 -s rr",
+            "Illegal 'scheduler' option with the 'add-server' command",
+            2,
+        );
+        assert_err(
+            "-d -s rr",
+            "You need to supply the 'service-address' option for the 'delete-server' command",
+            2,
+        );
+        assert_err("-C -n", "Illegal 'numeric' option with the 'flush' command", 2);
+        assert_err(
+            "-S --nosort",
+            "Illegal 'nosort' option with the 'save' command",
+            2,
+        );
+        assert_err("-R -n", "Illegal 'numeric' option with the 'restore' command", 2);
+        assert_err("-Z -n", "Illegal 'numeric' option with the 'zero' command", 2);
+        assert_err(
+            "-D -t 1.2.3.4:80 -s rr",
+            "Illegal 'scheduler' option with the 'delete-service' command",
+            2,
+        );
+        assert_err("-L -o", "Illegal 'ops' option with the 'list' command", 2);
+        assert!(parse(&words("-L --syncid 3")).is_ok());
+    }
+
+    #[test]
+    fn list_options() {
+        let l = list("-L -n --stats --rate --thresholds --persistent-conn --nosort --exact --tun-info");
+        assert_eq!(
+            l,
+            ListOptions {
+                numeric: true,
+                service: None,
+                nosort: true,
+                connection: false,
+                timeout: false,
+                daemon: false,
+                stats: true,
+                rate: true,
+                thresholds: true,
+                persistent_conn: true,
+                exact: true,
+                tun_info: true,
+            }
+        );
+        assert!(list("-L -c").connection);
+        assert!(list("-L --timeout").timeout);
+        assert!(list("-L --daemon").daemon);
+        assert!(list("-L -X").exact);
+        assert_eq!(list("-L -t 1.2.3.4:80").service, Some(tcp("1.2.3.4", 80)));
+        assert_eq!(
+            list("-L -f 5 -6").service,
+            Some(ServiceKey::Fwmark {
+                af: AddressFamily::Inet6,
+                mark: 5
+            })
+        );
+        assert!(list("-L -c --persistent-conn").persistent_conn);
+        assert_err("-L -c --stats", "options conflicts in the list command", 2);
+        assert_err("-L --daemon --rate", "options conflicts in the list command", 2);
+        assert_err(
+            "-L -c -n --thresholds",
+            "options conflicts in the list command",
+            2,
+        );
+        assert_err(
+            "-L --timeout --persistent-conn",
+            "options conflicts in the list command",
+            2,
+        );
+        assert_err(
+            "-L --daemon --persistent-conn",
+            "options conflicts in the list command",
+            2,
+        );
+    }
+
+    // ------------------------------------------------------------------
+    // -R lines
+
+    #[test]
+    fn restore_lines() {
+        assert_eq!(parse_line(""), Ok(None));
+        assert_eq!(parse_line("   \t \r"), Ok(None));
+        assert_eq!(parse_line("# a comment"), Ok(None));
+        assert_eq!(parse_line("   # indented comment"), Ok(None));
+        assert_eq!(parse_line("ipvsadm"), Ok(None));
+        assert_eq!(parse_line("-C"), Ok(Some(Command::Flush)));
+        assert_eq!(parse_line("ipvsadm -C"), Ok(Some(Command::Flush)));
+        assert_eq!(parse_line("-C # flush it all"), Ok(Some(Command::Flush)));
+        assert_eq!(parse_line("-C #"), Ok(Some(Command::Flush)));
+        assert_eq!(
+            parse_line("-A\t-t  1.2.3.4:80 -s rr\r"),
+            Ok(Some(Command::AddService({
+                let mut s = Service::new(tcp("1.2.3.4", 80));
+                s.scheduler = "rr".into();
+                s
+            })))
+        );
+        assert_eq!(
+            parse_line("-a -t 1.2.3.4:80 -r 5.6.7.8:80 -m -w 1 ipvsadm"),
+            Ok(Some(Command::AddDest(tcp("1.2.3.4", 80), {
+                let mut d = Destination::new(v4("5.6.7.8"), 80);
+                d.fwd = ForwardMethod::Masq;
+                d
+            })))
+        );
+        // A `#` inside a word is kept.
+        assert_eq!(
+            parse_line("-A -t 1.2.3.4:80 -s a#b").map(|c| match c {
+                Some(Command::AddService(s)) => s.scheduler,
+                _ => String::new(),
+            }),
+            Ok("a#b".to_string())
+        );
+        // No quoting.
+        assert_eq!(
+            parse_line("-A -t \"1.2.3.4:80\"").unwrap_err().message,
+            "illegal virtual server address[:port] specified"
+        );
+        // -R inside the stream.
+        assert_eq!(
+            parse_line("-R"),
+            Err(ParseError {
+                message: TRY_HELP.into(),
+                exit: 255
+            })
+        );
+        assert_eq!(
+            parse_line("-R -n").unwrap_err().message,
+            "Illegal 'numeric' option with the 'restore' command"
+        );
+        assert_eq!(parse_line("-n").unwrap_err().exit, 255);
+        assert_eq!(
+            parse_line("-L -n --timeout")
+                .unwrap()
+                .map(|c| matches!(c, Command::List(l) if l.timeout && l.numeric)),
+            Some(true)
+        );
+        assert_eq!(
+            parse_line("-A -t").unwrap_err(),
+            ParseError {
+                message: "-t: missing argument".into(),
+                exit: 255
+            }
+        );
+        assert_eq!(parse_line("-h"), Ok(Some(Command::Help)));
+        // Negative marks as ipvsadm -S writes them, only in -R input.
+        assert_eq!(
+            parse_line("-A -f -1 -s wlc -p 600").map(|c| match c {
+                Some(Command::AddService(s)) => Some(s.key),
+                _ => None,
+            }),
+            Ok(Some(ServiceKey::Fwmark {
+                af: AddressFamily::Inet,
+                mark: u32::MAX
+            }))
+        );
+        assert_eq!(
+            parse_line("-a -f -1294967296 -6 -r [2001:db8::21]:80 -m -w 9").map(|c| match c {
+                Some(Command::AddDest(k, _)) => Some(k),
+                _ => None,
+            }),
+            Ok(Some(ServiceKey::Fwmark {
+                af: AddressFamily::Inet6,
+                mark: 3_000_000_000
+            }))
+        );
+        assert_eq!(
+            parse_line("-D -f -2147483648").map(|c| c.map(|c| matches!(
+                c,
+                Command::DelService(ServiceKey::Fwmark { mark: 2147483648, .. })
+            ))),
+            Ok(Some(true))
+        );
+        assert_eq!(
+            parse_line("-A -f -2147483649").unwrap_err().message,
+            "invalid fwmark value `-2147483649' specified"
+        );
+        assert_eq!(
+            parse_line("-A -f -0").unwrap_err().message,
+            "invalid fwmark value `-0' specified"
+        );
+        assert_err("-A -f -1", "invalid fwmark value `-1' specified", 2);
+    }
+
+    // ------------------------------------------------------------------
+    // Odd input
+
+    #[test]
+    fn no_panics_on_odd_input() {
+        // Thousands of odd names: keep them away from DNS.
+        NO_HOST_LOOKUPS.with(|c| c.set(true));
+        let odd = [
+            "",
+            "-",
+            "--",
+            "---",
+            "-=",
+            "--=",
+            "=",
+            "[",
+            "]",
+            "[]",
+            "[]:",
+            "[::1",
+            "[::1]",
+            ":",
+            "::",
+            ":::",
+            "#",
+            "!#:+",
+            "-!#:+",
+            "é",
+            "-é",
+            "--é",
+            "\0",
+            "-\0",
+            "a\0b",
+            "-t\0",
+            "99999999999999999999999999999",
+            "-99999999999999999999999",
+            "0x",
+            "0x.1",
+            "1.2.3.4:",
+            "1.2.3.4::",
+            "[::1]:",
+            "[::1]:99999",
+            "1.2.3.4:http:80",
+            " ",
+            "\t",
+            "-p",
+            "-M",
+            "-6",
+            "-b",
+            ",",
+            ",,",
+            "--pe",
+            "--set",
+            "-R",
+            "-h",
+            "1.2.3.4.5:80",
+            "255.255.255.255.255",
+            "::ffff:1.2.3.4.5",
+            "1::1.2.3",
+            "1:2:3:4:5:6:7:8:9",
+            "ffff::ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "1.2.3.",
+            ".1.2.3",
+            "1..2",
+        ];
+        let commands = [
+            "-A", "-E", "-D", "-C", "-L", "-a", "-e", "-d", "-Z", "-S", "-R", "--set",
+        ];
+        let options = [
+            "-t",
+            "-u",
+            "--sctp-service",
+            "-f",
+            "-M",
+            "-r",
+            "-s",
+            "-p",
+            "-w",
+            "-b",
+            "--mcast-group",
+            "--tun-type",
+            "--syncid",
+        ];
+        for a in odd {
+            let _ = parse(&[a.to_string()]);
+            let _ = parse_line(a);
+            for c in commands {
+                let _ = parse(&[c.to_string(), a.to_string()]);
+                for o in options {
+                    let _ = parse(&[c.to_string(), o.to_string(), a.to_string()]);
+                    let _ = parse(&[c.to_string(), format!("{o}{a}")]);
+                    let _ = parse(&[
+                        c.to_string(),
+                        "-t".into(),
+                        "1.2.3.4:80".into(),
+                        o.into(),
+                        a.into(),
+                    ]);
+                    let _ = parse(&[c.to_string(), "-t".into(), "[::1]:80".into(), o.into(), a.into()]);
+                    let _ = parse_line(&format!("{c} {o} {a}"));
+                }
+            }
+        }
+        for a in ["--start-daemon", "--stop-daemon"] {
+            for v in odd {
+                let _ = parse(&[a.to_string(), v.to_string()]);
+                let _ = parse(&[format!("{a}={v}")]);
+            }
+        }
+        // C strings end at NUL.
+        assert_eq!(
+            add_service_v(&["-A", "-t", "1.2.3.4:80\0junk"]).key,
+            tcp("1.2.3.4", 80)
+        );
+    }
+
+    // ------------------------------------------------------------------
+    // C library look-alikes
+
+    #[test]
+    fn c_number_parsing() {
+        assert_eq!(string_to_number("5", 0, 10), Some(5));
+        assert_eq!(string_to_number(" \t+5", 0, 10), Some(5));
+        assert_eq!(string_to_number("-0", 0, 10), Some(0));
+        assert_eq!(string_to_number("5 ", 0, 10), None);
+        assert_eq!(string_to_number("", 0, 10), None);
+        assert_eq!(string_to_number("+", 0, 10), None);
+        assert_eq!(string_to_number("0x5", 0, 10), None);
+        assert_eq!(string_to_number("11", 0, 10), None);
+        assert_eq!(string_to_number("9223372036854775808", 0, i64::MAX), None);
+        assert_eq!(atoi("12abc"), 12);
+        assert_eq!(atoi("abc"), 0);
+        assert_eq!(atoi("-3"), -3);
+        assert_eq!(atoi("99999999999999999999"), -1);
+        assert_eq!(atoi("4294967297"), 1);
+    }
+
+    #[test]
+    fn c_address_parsing() {
+        let a = |s: &str| inet_aton(s).map(|a| a.to_string());
+        assert_eq!(a("1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(a("1").as_deref(), Some("0.0.0.1"));
+        assert_eq!(a("1.2").as_deref(), Some("1.0.0.2"));
+        assert_eq!(a("1.2.3").as_deref(), Some("1.2.0.3"));
+        assert_eq!(a("0x7f.0.0.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(a("0X7F.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(a("010.0.0.1").as_deref(), Some("8.0.0.1"));
+        assert_eq!(a("0").as_deref(), Some("0.0.0.0"));
+        assert_eq!(a("1.2.3.4\tx").as_deref(), Some("1.2.3.4"));
+        for bad in [
+            "",
+            "x",
+            "1.",
+            ".1",
+            "1..2",
+            "08",
+            "0x",
+            "0xg",
+            "256.1.1.1",
+            "1.256.1.1",
+            "1.2.65536",
+            "1.16777216",
+            "4294967296",
+            "1.2.3.4.5",
+            "+1",
+            " 1",
+            "1x",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(inet_aton(bad), None, "{bad:?}");
+        }
+        let p6 = |s: &str| inet_pton6(s).map(|a| a.to_string());
+        assert_eq!(p6("::").as_deref(), Some("::"));
+        assert_eq!(p6("::1").as_deref(), Some("::1"));
+        assert_eq!(p6("1::").as_deref(), Some("1::"));
+        assert_eq!(p6("1:2:3:4:5:6:7:8").as_deref(), Some("1:2:3:4:5:6:7:8"));
+        assert_eq!(p6("::1.2.3.4").as_deref(), Some("::102:304"));
+        assert_eq!(p6("1:2:3:4:5:6:1.2.3.4").as_deref(), Some("1:2:3:4:5:6:102:304"));
+        for bad in [
+            "",
+            ":",
+            ":1",
+            "1:",
+            ":::",
+            "1::2::3",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2:3:4:5:6:7:8",
+            "::1.2.3",
+            "::1.2.3.04",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "g::",
+            "::1 ",
+            "[::1]",
+        ] {
+            assert_eq!(inet_pton6(bad), None, "{bad:?}");
+        }
+        assert_eq!(inet_pton4(b"224.0.0.1"), Some(Ipv4Addr::new(224, 0, 0, 1)));
+        for bad in ["1.2.3", "01.2.3.4", "1.2.3.4.", "256.0.0.0", "1.2.3.4.5", ""] {
+            assert_eq!(inet_pton4(bad.as_bytes()), None, "{bad:?}");
+        }
     }
 }

@@ -29,7 +29,11 @@ fn add_service_matches_ipvsadm() {
         "54000180 06000100 02000000 06000200 06000000 14000300 0a010203 00000000 00000000 00000000
          06000400 00500000 08000600 776c6300 0c000700 00000000 ffffffff 08000800 00000000 08000900 ffffffff",
     );
-    let svc = Service::new(ServiceKey::Addr { protocol: Protocol::Tcp, addr: v4("10.1.2.3"), port: 80 });
+    let svc = Service::new(ServiceKey::Addr {
+        protocol: Protocol::Tcp,
+        addr: v4("10.1.2.3"),
+        port: 80,
+    });
     let msg = request::new_service(&svc);
     assert_eq!(msg.cmd, cmd::NEW_SERVICE);
     assert_eq!(emit(&msg), golden);
@@ -44,7 +48,11 @@ fn add_dest_nest_matches_ipvsadm() {
          08000300 00000000 08000400 03000000 05000d00 00000000 06000e00 00000000 06000f00 00000000
          08000500 64000000 08000600 0a000000",
     );
-    let key = ServiceKey::Addr { protocol: Protocol::Tcp, addr: v4("10.1.2.3"), port: 80 };
+    let key = ServiceKey::Addr {
+        protocol: Protocol::Tcp,
+        addr: v4("10.1.2.3"),
+        port: 80,
+    };
     let mut d = Destination::new(v4("10.0.0.1"), 80);
     d.fwd = ForwardMethod::Masq;
     d.weight = 3;
@@ -57,7 +65,11 @@ fn add_dest_nest_matches_ipvsadm() {
 #[test]
 fn set_config_matches_ipvsadm() {
     let golden = hex("08000400 84030000 08000500 78000000 08000600 2c010000");
-    let msg = request::set_config(&Timeouts { tcp: 900, tcp_fin: 120, udp: 300 });
+    let msg = request::set_config(&Timeouts {
+        tcp: 900,
+        tcp_fin: 120,
+        udp: 300,
+    });
     assert_eq!(emit(&msg), golden);
 }
 
@@ -65,7 +77,10 @@ fn set_config_matches_ipvsadm() {
 fn ipv6_fwmark_service_with_flags() {
     // -A -f 7 -6 -s mh -b mh-fallback,mh-port, laid out by hand from the
     // attribute order ipvsadm uses (reference bytes exist only for IPv4).
-    let mut svc = Service::new(ServiceKey::Fwmark { af: AddressFamily::Inet6, mark: 7 });
+    let mut svc = Service::new(ServiceKey::Fwmark {
+        af: AddressFamily::Inet6,
+        mark: 7,
+    });
     svc.scheduler = "mh".into();
     svc.flags = ServiceFlags(ServiceFlags::SCHED1 | ServiceFlags::SCHED2);
     let golden = hex(
@@ -115,7 +130,9 @@ fn decodes_kernel_service_reply_with_64bit_stats() {
     inner.extend(attr(3, &a));
     inner.extend(attr(4, &53u16.to_be_bytes()));
     inner.extend(attr(6, b"rr\0"));
-    let mut fl = (ServiceFlags::PERSISTENT | ServiceFlags::HASHED | ServiceFlags::ONEPACKET).to_ne_bytes().to_vec();
+    let mut fl = (ServiceFlags::PERSISTENT | ServiceFlags::HASHED | ServiceFlags::ONEPACKET)
+        .to_ne_bytes()
+        .to_vec();
     fl.extend(u32::MAX.to_ne_bytes());
     inner.extend(attr(7, &fl));
     inner.extend(attr(8, &300u32.to_ne_bytes()));
@@ -123,10 +140,20 @@ fn decodes_kernel_service_reply_with_64bit_stats() {
     inner.extend(attr(11, b"sip\0"));
     inner.extend(stats64(5_000_000_000));
     let e = decode_service(&reply(cmd::NEW_SERVICE, 1, &inner)).unwrap();
-    assert_eq!(e.service.key, ServiceKey::Addr { protocol: Protocol::Udp, addr: v4("192.0.2.10"), port: 53 });
+    assert_eq!(
+        e.service.key,
+        ServiceKey::Addr {
+            protocol: Protocol::Udp,
+            addr: v4("192.0.2.10"),
+            port: 53
+        }
+    );
     assert_eq!(e.service.scheduler, "rr");
     assert_eq!(e.service.timeout, 300);
-    assert_eq!(e.service.netmask_v4(), "255.255.255.0".parse::<Ipv4Addr>().unwrap());
+    assert_eq!(
+        e.service.netmask_v4(),
+        "255.255.255.0".parse::<Ipv4Addr>().unwrap()
+    );
     assert_eq!(e.service.pe_name.as_deref(), Some("sip"));
     assert!(e.service.flags.has(ServiceFlags::ONEPACKET));
     assert_eq!(e.stats.conns, 5_000_000_001);
@@ -193,7 +220,14 @@ fn round_trip_service_through_encoder_and_decoder() {
     svc.netmask = 64;
     svc.pe_name = Some("sip".into());
     let bytes = emit(&request::new_service(&svc));
-    let msg = IpvsMessage::parse_with_param(&bytes, GenlHeader { cmd: cmd::NEW_SERVICE, version: 1 }).unwrap();
+    let msg = IpvsMessage::parse_with_param(
+        &bytes,
+        GenlHeader {
+            cmd: cmd::NEW_SERVICE,
+            version: 1,
+        },
+    )
+    .unwrap();
     // The kernel's reply has the same layout as the request.
     let got = decode_service(&msg).unwrap();
     assert_eq!(got.service, svc);

@@ -11,18 +11,31 @@ fn svc(key: ServiceKey, sched: &str) -> Service {
 }
 
 fn tcp(a: &str, port: u16) -> ServiceKey {
-    ServiceKey::Addr { protocol: Protocol::Tcp, addr: a.parse().unwrap(), port }
+    ServiceKey::Addr {
+        protocol: Protocol::Tcp,
+        addr: a.parse().unwrap(),
+        port,
+    }
 }
 
 fn dest(a: &str, port: u16, fwd: ForwardMethod, weight: u32, active: u32, inact: u32) -> DestEntry {
     let mut d = Destination::new(a.parse().unwrap(), port);
     d.fwd = fwd;
     d.weight = weight;
-    DestEntry { dest: d, active_conns: active, inact_conns: inact, persist_conns: 0, stats: Stats::default() }
+    DestEntry {
+        dest: d,
+        active_conns: active,
+        inact_conns: inact,
+        persist_conns: 0,
+        stats: Stats::default(),
+    }
 }
 
 fn entry(s: Service) -> ServiceEntry {
-    ServiceEntry { service: s, stats: Stats::default() }
+    ServiceEntry {
+        service: s,
+        stats: Stats::default(),
+    }
 }
 
 /// The synthetic table, in the order the fake kernel dumped it.
@@ -44,16 +57,45 @@ fn table() -> Vec<(ServiceEntry, Vec<DestEntry>)> {
         outbps: 0,
     };
     let mut d2 = dest("10.0.0.2", 80, Route, 1, 12, 34);
-    d2.stats = Stats { conns: 5_000_000_000, inpkts: 7, outpkts: 8, inbytes: 9, outbytes: 10, cps: 11, inpps: 12, outpps: 13, inbps: 14, outbps: 15 };
+    d2.stats = Stats {
+        conns: 5_000_000_000,
+        inpkts: 7,
+        outpkts: 8,
+        inbytes: 9,
+        outbytes: 10,
+        cps: 11,
+        inpps: 12,
+        outpps: 13,
+        inbps: 14,
+        outbps: 15,
+    };
     let mut d1 = dest("10.0.0.1", 8080, Masq, 2, 3, 4);
     d1.dest.u_threshold = 1000;
     d1.dest.l_threshold = 100;
     d1.persist_conns = 2;
-    d1.stats = Stats { conns: 1, inpkts: 2, outpkts: 3, inbytes: 4, outbytes: 5, cps: 6, inpps: 7, outpps: 8, inbps: 9, outbps: 10 };
+    d1.stats = Stats {
+        conns: 1,
+        inpkts: 2,
+        outpkts: 3,
+        inbytes: 4,
+        outbytes: 5,
+        cps: 6,
+        inpps: 7,
+        outpps: 8,
+        inbps: 9,
+        outbps: 10,
+    };
     let d3 = dest("10.0.0.3", 80, Tunnel, 1, 0, 0);
     t.push((s1, vec![d2, d1, d3]));
 
-    let mut s2 = svc(ServiceKey::Addr { protocol: Protocol::Udp, addr: "192.168.10.1".parse().unwrap(), port: 53 }, "rr");
+    let mut s2 = svc(
+        ServiceKey::Addr {
+            protocol: Protocol::Udp,
+            addr: "192.168.10.1".parse().unwrap(),
+            port: 53,
+        },
+        "rr",
+    );
     s2.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::ONEPACKET);
     s2.timeout = 300;
     s2.netmask = u32::from(std::net::Ipv4Addr::new(255, 255, 255, 0));
@@ -79,17 +121,42 @@ fn table() -> Vec<(ServiceEntry, Vec<DestEntry>)> {
     let mut gre = dest("10.0.0.7", 0, Tunnel, 1, 0, 0);
     gre.dest.tun_type = TunnelType::Gre;
     gre.dest.tun_flags = 1;
-    t.push((entry(svc(ServiceKey::Fwmark { af: AddressFamily::Inet, mark: 1 }, "lc")), vec![gre]));
+    t.push((
+        entry(svc(
+            ServiceKey::Fwmark {
+                af: AddressFamily::Inet,
+                mark: 1,
+            },
+            "lc",
+        )),
+        vec![gre],
+    ));
 
-    let mut s5 = svc(ServiceKey::Fwmark { af: AddressFamily::Inet6, mark: 3_000_000_000 }, "mh");
+    let mut s5 = svc(
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark: 3_000_000_000,
+        },
+        "mh",
+    );
     s5.flags = ServiceFlags(ServiceFlags::SCHED2);
     t.push((entry(s5), vec![dest("2001:db8::20", 0, Route, 1, 0, 0)]));
 
-    let mut s6 = svc(ServiceKey::Addr { protocol: Protocol::Sctp, addr: "192.168.10.2".parse().unwrap(), port: 9999 }, "wrr");
+    let mut s6 = svc(
+        ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr: "192.168.10.2".parse().unwrap(),
+            port: 9999,
+        },
+        "wrr",
+    );
     s6.flags = ServiceFlags(ServiceFlags::SCHED1);
     t.push((entry(s6), vec![]));
 
-    t.push((entry(svc(tcp("127.0.0.1", 22), "wlc")), vec![dest("127.0.0.1", 22, Local, 1, 0, 0)]));
+    t.push((
+        entry(svc(tcp("127.0.0.1", 22), "wlc")),
+        vec![dest("127.0.0.1", 22, Local, 1, 0, 0)],
+    ));
 
     let mut s8 = svc(tcp("192.168.10.1", 0), "wlc");
     s8.flags = ServiceFlags(ServiceFlags::PERSISTENT);
@@ -98,7 +165,10 @@ fn table() -> Vec<(ServiceEntry, Vec<DestEntry>)> {
     t
 }
 
-const INFO: Info = Info { version: 0x010201, conn_tab_size: 4096 };
+const INFO: Info = Info {
+    version: 0x010201,
+    conn_tab_size: 4096,
+};
 
 fn render(t: Vec<(ServiceEntry, Vec<DestEntry>)>, f: Format) -> String {
     let mut out = String::new();
@@ -108,9 +178,12 @@ fn render(t: Vec<(ServiceEntry, Vec<DestEntry>)>, f: Format) -> String {
     out.push_str(&title(&f));
     let mut t = t;
     if !f.nosort {
-        msort(&mut t, &|a: &(ServiceEntry, Vec<DestEntry>), b: &(ServiceEntry, Vec<DestEntry>)| {
-            cmp_services(&a.0.service, &b.0.service)
-        });
+        msort(
+            &mut t,
+            &|a: &(ServiceEntry, Vec<DestEntry>), b: &(ServiceEntry, Vec<DestEntry>)| {
+                cmp_services(&a.0.service, &b.0.service)
+            },
+        );
     }
     for (s, mut d) in t {
         if !f.nosort {
@@ -122,7 +195,10 @@ fn render(t: Vec<(ServiceEntry, Vec<DestEntry>)>, f: Format) -> String {
 }
 
 fn numeric() -> Format {
-    Format { numeric: true, ..Format::default() }
+    Format {
+        numeric: true,
+        ..Format::default()
+    }
 }
 
 #[test]
@@ -132,32 +208,99 @@ fn list_numeric() {
 
 #[test]
 fn list_nosort() {
-    assert_eq!(render(table(), Format { nosort: true, ..numeric() }), include_str!("nosort.txt"));
+    assert_eq!(
+        render(
+            table(),
+            Format {
+                nosort: true,
+                ..numeric()
+            }
+        ),
+        include_str!("nosort.txt")
+    );
 }
 
 #[test]
 fn save_numeric() {
-    assert_eq!(render(table(), Format { rule: true, ..numeric() }), include_str!("save_n.txt"));
+    assert_eq!(
+        render(
+            table(),
+            Format {
+                rule: true,
+                ..numeric()
+            }
+        ),
+        include_str!("save_n.txt")
+    );
 }
 
 #[test]
 fn stats_truncates_destination_counters_like_ipvsadm() {
-    assert_eq!(render(table(), Format { stats: true, ..numeric() }), include_str!("stats.txt"));
     assert_eq!(
-        render(table(), Format { stats: true, exact: true, ..numeric() }),
+        render(
+            table(),
+            Format {
+                stats: true,
+                ..numeric()
+            }
+        ),
+        include_str!("stats.txt")
+    );
+    assert_eq!(
+        render(
+            table(),
+            Format {
+                stats: true,
+                exact: true,
+                ..numeric()
+            }
+        ),
         include_str!("stats_exact.txt")
     );
 }
 
 #[test]
 fn rate_thresholds_persistent_tun_info() {
-    assert_eq!(render(table(), Format { rate: true, ..numeric() }), include_str!("rate.txt"));
-    assert_eq!(render(table(), Format { thresholds: true, ..numeric() }), include_str!("thresholds.txt"));
     assert_eq!(
-        render(table(), Format { persistent_conn: true, ..numeric() }),
+        render(
+            table(),
+            Format {
+                rate: true,
+                ..numeric()
+            }
+        ),
+        include_str!("rate.txt")
+    );
+    assert_eq!(
+        render(
+            table(),
+            Format {
+                thresholds: true,
+                ..numeric()
+            }
+        ),
+        include_str!("thresholds.txt")
+    );
+    assert_eq!(
+        render(
+            table(),
+            Format {
+                persistent_conn: true,
+                ..numeric()
+            }
+        ),
         include_str!("persistent_conn.txt")
     );
-    assert_eq!(render(table(), Format { tun_info: true, ..numeric() }), include_str!("tun_info.txt"));
+    assert_eq!(
+        render(
+            table(),
+            Format {
+                tun_info: true,
+                ..numeric()
+            }
+        ),
+        include_str!("tun_info.txt")
+    );
 }
 
 #[test]
@@ -174,15 +317,33 @@ fn one_service() {
 #[test]
 fn wrapping_sort_order() {
     // Dump order 10.0.0.1, 192.168.0.1, 172.16.0.1, 1.1.1.1:80, 1.1.1.1:65535.
-    let svcs = [("10.0.0.1", 80), ("192.168.0.1", 80), ("172.16.0.1", 80), ("1.1.1.1", 80), ("1.1.1.1", 65535)];
-    let mut t: Vec<_> = svcs.iter().map(|(a, p)| (entry(svc(tcp(a, *p), "rr")), vec![])).collect();
+    let svcs = [
+        ("10.0.0.1", 80),
+        ("192.168.0.1", 80),
+        ("172.16.0.1", 80),
+        ("1.1.1.1", 80),
+        ("1.1.1.1", 65535),
+    ];
+    let mut t: Vec<_> = svcs
+        .iter()
+        .map(|(a, p)| (entry(svc(tcp(a, *p), "rr")), vec![]))
+        .collect();
     t[0].1 = vec![
         dest("10.0.0.10", 80, ForwardMethod::Route, 1, 0, 0),
         dest("192.168.1.10", 80, ForwardMethod::Route, 1, 0, 0),
         dest("172.16.0.10", 80, ForwardMethod::Route, 1, 0, 0),
     ];
     assert_eq!(render(t.clone(), numeric()), include_str!("sortdemo_list_n.txt"));
-    assert_eq!(render(t, Format { nosort: true, ..numeric() }), include_str!("sortdemo_nosort.txt"));
+    assert_eq!(
+        render(
+            t,
+            Format {
+                nosort: true,
+                ..numeric()
+            }
+        ),
+        include_str!("sortdemo_nosort.txt")
+    );
 }
 
 #[test]
