@@ -75,11 +75,13 @@ fn usage_errors_are_reported_before_touching_the_kernel() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(text(&o.stderr), "illegal weight specified\n");
-    let o = as_ipvsadm(&["-t", "192.0.2.1:80", "-A"]);
+    // ipvsadm repeats its argv[0] in this hint.
+    let o = lvsctl(&["-t", "192.0.2.1:80", "-A"]);
     assert_eq!(o.status.code(), Some(255));
+    let me = env!("CARGO_BIN_EXE_lvsctl");
     assert_eq!(
         text(&o.stderr),
-        "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n"
+        format!("Try `{me} -h' or '{me} --help' for more information.\n")
     );
     let o = as_ipvsadm(&["-A", "--bogus"]);
     assert_eq!(o.status.code(), Some(255));

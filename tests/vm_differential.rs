@@ -12,7 +12,7 @@ fn ipvsadm_mode_matches_debian_ipvsadm() {
     for name in [
         "tcp_schedulers.same-table",
         "fwmark.read-lvsctl-table",
-        "ipv6.lvsctl-restore-equal",
+        "ipv6.restore-same-order",
     ] {
         report.assert_check(name);
     }

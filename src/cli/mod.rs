@@ -40,18 +40,20 @@ pub fn run(argv: Vec<OsString>) -> Outcome {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     if invoked_as_ipvsadm(&argv0) || is_ipvsadm_grammar(&rest) {
-        run_ipvsadm(&rest)
+        run_ipvsadm(&argv0.to_string_lossy(), &rest)
     } else {
         native::run(argv)
     }
 }
 
-/// Runs the ipvsadm grammar.
-pub fn run_ipvsadm(args: &[String]) -> Outcome {
+/// Runs the ipvsadm grammar; `program` is argv[0], which ipvsadm repeats
+/// in its "Try ... -h" hint.
+pub fn run_ipvsadm(program: &str, args: &[String]) -> Outcome {
     let mut out = Outcome::default();
     let cmd = match ipvsadm::parse(args) {
         Ok(c) => c,
         Err(e) => {
+            let e = e.for_program(program);
             out.stderr = format!("{}\n", e.message);
             out.code = e.exit;
             return out;
@@ -79,6 +81,6 @@ pub fn run_ipvsadm(args: &[String]) -> Outcome {
             return out;
         }
     };
-    ipvsadm::run(&mut client, &cmd, &mut out);
+    ipvsadm::run(&mut client, program, &cmd, &mut out);
     out
 }

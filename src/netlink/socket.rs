@@ -163,12 +163,7 @@ impl GenlSocket {
 
     /// Receives datagrams until the request `seq` is finished, handing every
     /// data message to `on_msg`.
-    fn receive(
-        &mut self,
-        seq: u32,
-        wait: Await,
-        on_msg: &mut MessageSink<'_>,
-    ) -> Result<(), NetlinkError> {
+    fn receive(&mut self, seq: u32, wait: Await, on_msg: &mut MessageSink<'_>) -> Result<(), NetlinkError> {
         let mut pending: Option<NetlinkError> = None;
         loop {
             let n = self.recv_datagram()?;

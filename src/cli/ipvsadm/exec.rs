@@ -159,7 +159,7 @@ pub fn connect() -> Result<IpvsClient, ParseError> {
 }
 
 /// Runs one parsed command (not `Help`/`Version`, which need no kernel).
-pub fn run(client: &mut IpvsClient, cmd: &Command, out: &mut Outcome) {
+pub fn run(client: &mut IpvsClient, program: &str, cmd: &Command, out: &mut Outcome) {
     match cmd {
         Command::List(opts) => list(client, opts, out),
         Command::Save { numeric } => {
@@ -170,7 +170,7 @@ pub fn run(client: &mut IpvsClient, cmd: &Command, out: &mut Outcome) {
             };
             list_all(client, &f, out, false);
         }
-        Command::Restore => restore(client, out),
+        Command::Restore => restore(client, program, out),
         Command::Help | Command::Version => {}
         other => {
             if let Some(op) = op_of(other) {
@@ -287,7 +287,7 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header:
 /// reported as `lvsctl: line N: <ipvsadm's message>` with ipvsadm's exit
 /// code for it, and nothing is applied. Consecutive changes then go to the
 /// kernel in batches; listing commands run in their place.
-fn restore(client: &mut IpvsClient, out: &mut Outcome) {
+fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
     let mut input = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
         return out.fail(&format!("lvsctl: reading standard input: {e}"), 1);
@@ -298,7 +298,10 @@ fn restore(client: &mut IpvsClient, out: &mut Outcome) {
         match parse_line(line) {
             Ok(Some(c)) => cmds.push((i + 1, c)),
             Ok(None) => {}
-            Err(e) => return out.fail(&format!("lvsctl: line {}: {}", i + 1, e.message), e.exit),
+            Err(e) => {
+                let e = e.for_program(program);
+                return out.fail(&format!("lvsctl: line {}: {}", i + 1, e.message), e.exit);
+            }
         }
     }
     let mut i = 0;
@@ -322,7 +325,7 @@ fn restore(client: &mut IpvsClient, out: &mut Outcome) {
         } else {
             let (_, c) = &cmds[i];
             let code = out.code;
-            run(client, c, out);
+            run(client, program, c, out);
             if out.code == 0 {
                 out.code = code;
             }

@@ -96,3 +96,15 @@ pub struct ParseError {
     /// ipvsadm's exit code for it.
     pub exit: i32,
 }
+
+impl ParseError {
+    /// ipvsadm names itself by its `argv[0]` in the "Try ... -h" line;
+    /// this puts the name this program was invoked by there.
+    pub fn for_program(mut self, program: &str) -> Self {
+        const GENERIC: &str = "Try `ipvsadm -h' or 'ipvsadm --help' for more information.";
+        if self.message == GENERIC {
+            self.message = format!("Try `{program} -h' or '{program} --help' for more information.");
+        }
+        self
+    }
+}
