@@ -167,23 +167,17 @@ impl GenlSocket {
         let mut pending: Option<NetlinkError> = None;
         loop {
             let n = self.recv_datagram()?;
-            let mut off = 0;
-            while off + 16 <= n {
-                let buf = NetlinkBuffer::new_checked(&self.rx[off..n])?;
-                let len = buf.length() as usize;
-                if len < 16 || off + len > n {
-                    return Err(NetlinkError::Decode("bad netlink message length".into()));
-                }
-                off += (len + 3) & !3;
-                if buf.sequence_number() != seq {
+            for msg in Messages::new(&self.rx[..n]) {
+                let msg = msg?;
+                if msg.seq != seq {
                     continue; // a late reply to an earlier request
                 }
-                let flags = buf.flags();
-                match buf.message_type() {
+                let (flags, payload) = (msg.flags, msg.payload);
+                match msg.kind {
                     NLMSG_NOOP => {}
                     NLMSG_OVERRUN => return Err(NetlinkError::Decode("netlink overrun".into())),
                     NLMSG_ERROR => {
-                        let (code, extack) = parse_error_payload(flags, buf.payload())
+                        let (code, extack) = parse_error_payload(flags, payload)
                             .ok_or_else(|| NetlinkError::Decode("short error message".into()))?;
                         if code == 0 {
                             if wait == Await::Ack {
@@ -194,7 +188,7 @@ impl GenlSocket {
                         }
                     }
                     NLMSG_DONE => {
-                        if let Some((code, extack)) = parse_error_payload(flags, buf.payload()) {
+                        if let Some((code, extack)) = parse_error_payload(flags, payload) {
                             if code < 0 {
                                 return Err(NetlinkError::Kernel { errno: -code, extack });
                             }
@@ -205,7 +199,7 @@ impl GenlSocket {
                     }
                     _ => {
                         if pending.is_none() {
-                            if let Err(e) = on_msg(flags, buf.payload()) {
+                            if let Err(e) = on_msg(flags, payload) {
                                 pending = Some(e);
                             }
                         }
@@ -299,21 +293,15 @@ impl GenlSocket {
     ) -> Result<(), NetlinkError> {
         loop {
             let n = self.recv_datagram()?;
-            let mut off = 0;
             let mut done = false;
-            while off + 16 <= n {
-                let buf = NetlinkBuffer::new_checked(&self.rx[off..n])?;
-                let len = buf.length() as usize;
-                if len < 16 || off + len > n {
-                    return Err(NetlinkError::Decode("bad netlink message length".into()));
-                }
-                off += (len + 3) & !3;
-                let seq = buf.sequence_number();
+            for msg in Messages::new(&self.rx[..n]) {
+                let msg = msg?;
+                let seq = msg.seq;
                 let idx = seq.wrapping_sub(first) as usize;
-                if idx >= chunk.len() || buf.message_type() != NLMSG_ERROR {
+                if idx >= chunk.len() || msg.kind != NLMSG_ERROR {
                     continue;
                 }
-                let (code, extack) = parse_error_payload(buf.flags(), buf.payload())
+                let (code, extack) = parse_error_payload(msg.flags, msg.payload)
                     .ok_or_else(|| NetlinkError::Decode("short error message".into()))?;
                 if code != 0 {
                     chunk[idx] = Err(NetlinkError::Kernel { errno: -code, extack });
@@ -329,6 +317,56 @@ impl GenlSocket {
     }
 }
 
+/// One netlink message inside a datagram.
+struct Message<'a> {
+    kind: u16,
+    flags: u16,
+    seq: u32,
+    payload: &'a [u8],
+}
+
+/// Walks the messages of one datagram, checking every length.
+struct Messages<'a> {
+    buf: &'a [u8],
+    off: usize,
+}
+
+impl<'a> Messages<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Messages { buf, off: 0 }
+    }
+}
+
+impl<'a> Iterator for Messages<'a> {
+    type Item = Result<Message<'a>, NetlinkError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.buf.get(self.off..)?;
+        if rest.len() < 16 {
+            return None;
+        }
+        let buf = match NetlinkBuffer::new_checked(rest) {
+            Ok(b) => b,
+            Err(e) => {
+                self.off = self.buf.len();
+                return Some(Err(e.into()));
+            }
+        };
+        let len = buf.length() as usize;
+        if len < 16 || len > rest.len() {
+            self.off = self.buf.len();
+            return Some(Err(NetlinkError::Decode("bad netlink message length".into())));
+        }
+        self.off += (len + 3) & !3;
+        Some(Ok(Message {
+            kind: buf.message_type(),
+            flags: buf.flags(),
+            seq: buf.sequence_number(),
+            payload: &rest[16..len],
+        }))
+    }
+}
+
 fn parse_genl<F>(body: &[u8]) -> Result<F, NetlinkError>
 where
     F: ParseableParametrized<[u8], GenlHeader> + Debug,
@@ -341,4 +379,42 @@ where
         version: body[1],
     };
     Ok(F::parse_with_param(&body[GENL_HDRLEN..], header)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(len: u32, kind: u16, seq: u32) -> Vec<u8> {
+        let mut h = Vec::new();
+        h.extend(len.to_ne_bytes());
+        h.extend(kind.to_ne_bytes());
+        h.extend(0u16.to_ne_bytes());
+        h.extend(seq.to_ne_bytes());
+        h.extend(0u32.to_ne_bytes());
+        h
+    }
+
+    #[test]
+    fn walks_aligned_messages() {
+        let mut d = header(21, 0x20, 7);
+        d.extend([1, 2, 3, 4, 5, 0, 0, 0]);
+        d.extend(header(16, NLMSG_DONE, 7));
+        let msgs: Vec<_> = Messages::new(&d).collect::<Result<_, _>>().unwrap();
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0].payload, &[1, 2, 3, 4, 5]);
+        assert_eq!((msgs[1].kind, msgs[1].seq), (NLMSG_DONE, 7));
+    }
+
+    #[test]
+    fn bad_lengths_are_errors_not_panics() {
+        for len in [0u32, 15, 17 + 64, u32::MAX] {
+            let d = header(len, 0x20, 1);
+            let mut it = Messages::new(&d);
+            assert!(matches!(it.next(), Some(Err(_))), "length {len}");
+            assert!(it.next().is_none());
+        }
+        // Trailing bytes too short for a header are ignored.
+        assert!(Messages::new(&[0u8; 10]).next().is_none());
+    }
 }
