@@ -115,17 +115,22 @@ impl IpvsClient {
         Ok(self.sock.request(self.family, msg, false)?)
     }
 
+    /// A do-request answered by exactly one message.
+    fn call_one(&mut self, msg: IpvsMessage, what: &str) -> Result<IpvsMessage, IpvsError> {
+        self.call(msg)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| IpvsError::Decode(format!("empty {what} reply")))
+    }
+
     fn dump(&mut self, msg: IpvsMessage) -> Result<Vec<IpvsMessage>, IpvsError> {
         Ok(self.sock.request(self.family, msg, true)?)
     }
 
     /// IPVS version and connection table size.
     pub fn info(&mut self) -> Result<Info, IpvsError> {
-        let replies = self.call(request::get_info())?;
-        let first = replies
-            .first()
-            .ok_or_else(|| IpvsError::Decode("empty GET_INFO reply".into()))?;
-        Ok(codec::decode_info(first)?)
+        let reply = self.call_one(request::get_info(), "GET_INFO")?;
+        Ok(codec::decode_info(&reply)?)
     }
 
     /// Every service, in the kernel's order.
@@ -138,11 +143,8 @@ impl IpvsClient {
 
     /// One service (`ESRCH` if it does not exist).
     pub fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, IpvsError> {
-        let replies = self.call(request::get_service(key))?;
-        let first = replies
-            .first()
-            .ok_or_else(|| IpvsError::Decode("empty GET_SERVICE reply".into()))?;
-        Ok(codec::decode_service(first)?)
+        let reply = self.call_one(request::get_service(key), "GET_SERVICE")?;
+        Ok(codec::decode_service(&reply)?)
     }
 
     /// The destinations of a service, in the kernel's order (newest
@@ -157,11 +159,8 @@ impl IpvsClient {
 
     /// Connection timeouts.
     pub fn timeouts(&mut self) -> Result<Timeouts, IpvsError> {
-        let replies = self.call(request::get_config())?;
-        let first = replies
-            .first()
-            .ok_or_else(|| IpvsError::Decode("empty GET_CONFIG reply".into()))?;
-        Ok(codec::decode_timeouts(first)?)
+        let reply = self.call_one(request::get_config(), "GET_CONFIG")?;
+        Ok(codec::decode_timeouts(&reply)?)
     }
 
     /// Running sync daemons.
