@@ -1,2 +1,153 @@
-complete -c lvsctl -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lvsctl -s V -l version -d 'Print version'
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_lvsctl_global_optspecs
+    string join \n netns= A/add-service E/edit-service D/delete-service C/clear L/list Z/zero a/add-server e/edit-server d/delete-server set= R/restore S/save start-daemon= stop-daemon= t/tcp-service= u/udp-service= sctp-service= f/fwmark-service= s/scheduler= p/persistent= M/netmask= r/real-server= m/masquerading i/ipip g/gatewaying w/weight= x/u-threshold= y/l-threshold= n/numeric c/connection mcast-interface= syncid= timeout daemon stats rate thresholds persistent-conn nosort sort X/exact 6/ipv6 o/ops pe= b/sched-flags= mcast-group= mcast-port= mcast-ttl= sync-maxlen= tun-info tun-type= tun-port= tun-nocsum tun-csum tun-remcsum h/help V/version
+end
+
+function __fish_lvsctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_lvsctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_lvsctl_using_subcommand
+    set -l cmd (__fish_lvsctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l set -d 'ipvsadm: set the TCP, TCP-FIN and UDP timeouts (three values; 0 keeps one)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l start-daemon -d 'ipvsadm: start a connection sync daemon (master or backup)' -r -f -a "master\t''
+backup\t''"
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l stop-daemon -d 'ipvsadm: stop a connection sync daemon' -r -f -a "master\t''
+backup\t''"
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s t -l tcp-service -d 'ipvsadm: TCP service HOST[:PORT]' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s u -l udp-service -d 'ipvsadm: UDP service HOST[:PORT]' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sctp-service -d 'ipvsadm: SCTP service HOST[:PORT]' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s f -l fwmark-service -d 'ipvsadm: firewall-mark service' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s s -l scheduler -d 'ipvsadm: scheduler (default wlc)' -r -f -a "rr\t''
+wrr\t''
+lc\t''
+wlc\t''
+lblc\t''
+lblcr\t''
+dh\t''
+sh\t''
+sed\t''
+nq\t''
+fo\t''
+ovf\t''
+mh\t''
+twos\t''"
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s p -l persistent -d 'ipvsadm: persistent service, optional timeout in seconds (default 360)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s M -l netmask -d 'ipvsadm: persistence netmask (IPv4 mask or IPv6 prefix length)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s r -l real-server -d 'ipvsadm: real server HOST[:PORT]' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s w -l weight -d 'ipvsadm: weight, 0 to 2147483647 (default 1)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s x -l u-threshold -d 'ipvsadm: upper connection threshold' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s y -l l-threshold -d 'ipvsadm: lower connection threshold' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-interface -d 'ipvsadm: multicast interface of the sync daemon' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l syncid -d 'ipvsadm: sync id, 0 to 255' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l pe -d 'ipvsadm: persistence engine' -r -f -a "sip\t''"
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s b -l sched-flags -d 'ipvsadm: scheduler flags, comma-separated' -r -f -a "flag-1\t''
+flag-2\t''
+flag-3\t''
+sh-fallback\t''
+sh-port\t''
+mh-fallback\t''
+mh-port\t''
+sh-fallback\,sh-port\t''
+mh-fallback\,mh-port\t''"
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-group -d 'ipvsadm: multicast group of the sync daemon' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-port -d 'ipvsadm: multicast port of the sync daemon' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-ttl -d 'ipvsadm: multicast TTL of the sync daemon' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sync-maxlen -d 'ipvsadm: maximum sync message length' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-type -d 'ipvsadm: tunnel type' -r -f -a "ipip\t''
+gue\t''
+gre\t''"
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-port -d 'ipvsadm: tunnel UDP port (gue)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s A -l add-service -d 'ipvsadm: add a virtual service'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s E -l edit-service -d 'ipvsadm: change a virtual service (unset options return to defaults)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s D -l delete-service -d 'ipvsadm: delete a virtual service and its real servers'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s C -l clear -d 'ipvsadm: delete every virtual service'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s L -l list -d 'ipvsadm: list the table, one service, connections, timeouts or daemons'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s Z -l zero -d 'ipvsadm: zero the counters of every service or of one'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s a -l add-server -d 'ipvsadm: add a real server to a service'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s e -l edit-server -d 'ipvsadm: change a real server'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s d -l delete-server -d 'ipvsadm: remove a real server'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s R -l restore -d 'ipvsadm: read commands from standard input (checked first, sent in batches)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s S -l save -d 'ipvsadm: print the table as commands'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s m -l masquerading -d 'ipvsadm: forward by NAT'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s i -l ipip -d 'ipvsadm: forward by tunnelling'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s g -l gatewaying -d 'ipvsadm: forward by direct routing (default)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s n -l numeric -d 'ipvsadm: print addresses and ports as numbers'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s c -l connection -d 'ipvsadm: list the connection table'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l timeout -d 'ipvsadm: list the timeouts'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l daemon -d 'ipvsadm: list the sync daemons'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l stats -d 'ipvsadm: list with traffic counters'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l rate -d 'ipvsadm: list with traffic rates'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l thresholds -d 'ipvsadm: list with thresholds'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l persistent-conn -d 'ipvsadm: list with persistence templates'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l nosort -d 'ipvsadm: list in the kernel\'s order'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sort -d 'ipvsadm: list sorted (the default)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s X -l exact -d 'ipvsadm: exact numbers in --stats and --rate'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s 6 -l ipv6 -d 'ipvsadm: the firewall-mark service is IPv6 (after -f)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s o -l ops -d 'ipvsadm: one-packet scheduling (UDP)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-info -d 'ipvsadm: list with tunnel settings'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-nocsum -d 'ipvsadm: tunnel without checksum'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-csum -d 'ipvsadm: tunnel with checksum'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-remcsum -d 'ipvsadm: tunnel with remote checksum offload'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s V -l version -d 'Print version'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "list" -d 'List virtual services and their real servers'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "stats" -d 'Traffic counters of services and real servers (64-bit, exact)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "rate" -d 'Traffic rates of services and real servers (per second)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "conns" -d 'The connection table'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "daemons" -d 'Connection synchronisation daemons'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand stats" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand stats" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rate" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rate" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand conns" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand conns" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand conns" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand timeouts" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand timeouts" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand timeouts" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand daemons" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand daemons" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand daemons" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "list" -d 'List virtual services and their real servers'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "stats" -d 'Traffic counters of services and real servers (64-bit, exact)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "rate" -d 'Traffic rates of services and real servers (per second)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "conns" -d 'The connection table'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "daemons" -d 'Connection synchronisation daemons'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

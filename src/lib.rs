@@ -7,11 +7,15 @@
 //!   requests, dumps, batches, extended ACKs. Knows nothing of IPVS.
 //! * [`ipvs`] — the IPVS model (services, destinations, daemons,
 //!   timeouts), its attribute codec and a client with batch operations.
-//! * [`output`] — formatters: ipvsadm's exact text.
+//! * [`host`] — host configuration: network namespaces (later sysctls,
+//!   addresses, links).
+//! * [`output`] — formatters: ipvsadm's exact text, lvsctl's JSON schema
+//!   and tables.
 //! * [`cli`] — front ends: the ipvsadm-compatible grammar and lvsctl's own
 //!   subcommands. Front ends never build netlink bytes.
 
 pub mod cli;
+pub mod host;
 pub mod ipvs;
 pub mod netlink;
 pub mod output;

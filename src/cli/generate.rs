@@ -1,17 +1,186 @@
 //! Generated documentation: man pages and shell completions rendered from
 //! the clap definition. The committed copies under `man/` and
-//! `completions/` are checked against these by a test.
+//! `completions/` are checked against these by a test
+//! (`tests/generated.rs`).
+//!
+//! Completions and the main man page use [`documented_command`]: lvsctl's
+//! clap definition plus the options of the ipvsadm grammar, which lvsctl
+//! parses by hand (see [`super::ipvsadm`]) but which users type and should
+//! find in completions and in the manual.
 
 use std::path::PathBuf;
 
+use clap::{Arg, ArgAction};
 use clap_complete::Shell;
 
-use super::native;
+use super::{ipvsadm, native};
+
+/// Schedulers the kernel ships (offered by completion for `-s`).
+pub const SCHEDULERS: &[&str] = &[
+    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
+];
+
+/// Our own description of each ipvsadm option.
+fn ipvsadm_help(long: &str) -> &'static str {
+    match long {
+        "add-service" => "ipvsadm: add a virtual service",
+        "edit-service" => "ipvsadm: change a virtual service (unset options return to defaults)",
+        "delete-service" => "ipvsadm: delete a virtual service and its real servers",
+        "clear" => "ipvsadm: delete every virtual service",
+        "list" => "ipvsadm: list the table, one service, connections, timeouts or daemons",
+        "zero" => "ipvsadm: zero the counters of every service or of one",
+        "add-server" => "ipvsadm: add a real server to a service",
+        "edit-server" => "ipvsadm: change a real server",
+        "delete-server" => "ipvsadm: remove a real server",
+        "set" => "ipvsadm: set the TCP, TCP-FIN and UDP timeouts (three values; 0 keeps one)",
+        "help" => "ipvsadm: summary of the ipvsadm grammar",
+        "version" => "ipvsadm: version line",
+        "restore" => "ipvsadm: read commands from standard input (checked first, sent in batches)",
+        "save" => "ipvsadm: print the table as commands",
+        "start-daemon" => "ipvsadm: start a connection sync daemon (master or backup)",
+        "stop-daemon" => "ipvsadm: stop a connection sync daemon",
+        "tcp-service" => "ipvsadm: TCP service HOST[:PORT]",
+        "udp-service" => "ipvsadm: UDP service HOST[:PORT]",
+        "sctp-service" => "ipvsadm: SCTP service HOST[:PORT]",
+        "fwmark-service" => "ipvsadm: firewall-mark service",
+        "scheduler" => "ipvsadm: scheduler (default wlc)",
+        "persistent" => "ipvsadm: persistent service, optional timeout in seconds (default 360)",
+        "netmask" => "ipvsadm: persistence netmask (IPv4 mask or IPv6 prefix length)",
+        "real-server" => "ipvsadm: real server HOST[:PORT]",
+        "masquerading" => "ipvsadm: forward by NAT",
+        "ipip" => "ipvsadm: forward by tunnelling",
+        "gatewaying" => "ipvsadm: forward by direct routing (default)",
+        "weight" => "ipvsadm: weight, 0 to 2147483647 (default 1)",
+        "u-threshold" => "ipvsadm: upper connection threshold",
+        "l-threshold" => "ipvsadm: lower connection threshold",
+        "numeric" => "ipvsadm: print addresses and ports as numbers",
+        "connection" => "ipvsadm: list the connection table",
+        "mcast-interface" => "ipvsadm: multicast interface of the sync daemon",
+        "syncid" => "ipvsadm: sync id, 0 to 255",
+        "timeout" => "ipvsadm: list the timeouts",
+        "daemon" => "ipvsadm: list the sync daemons",
+        "stats" => "ipvsadm: list with traffic counters",
+        "rate" => "ipvsadm: list with traffic rates",
+        "thresholds" => "ipvsadm: list with thresholds",
+        "persistent-conn" => "ipvsadm: list with persistence templates",
+        "nosort" => "ipvsadm: list in the kernel's order",
+        "sort" => "ipvsadm: list sorted (the default)",
+        "exact" => "ipvsadm: exact numbers in --stats and --rate",
+        "ipv6" => "ipvsadm: the firewall-mark service is IPv6 (after -f)",
+        "ops" => "ipvsadm: one-packet scheduling (UDP)",
+        "pe" => "ipvsadm: persistence engine",
+        "sched-flags" => "ipvsadm: scheduler flags, comma-separated",
+        "mcast-group" => "ipvsadm: multicast group of the sync daemon",
+        "mcast-port" => "ipvsadm: multicast port of the sync daemon",
+        "mcast-ttl" => "ipvsadm: multicast TTL of the sync daemon",
+        "sync-maxlen" => "ipvsadm: maximum sync message length",
+        "tun-info" => "ipvsadm: list with tunnel settings",
+        "tun-type" => "ipvsadm: tunnel type",
+        "tun-port" => "ipvsadm: tunnel UDP port (gue)",
+        "tun-nocsum" => "ipvsadm: tunnel without checksum",
+        "tun-csum" => "ipvsadm: tunnel with checksum",
+        "tun-remcsum" => "ipvsadm: tunnel with remote checksum offload",
+        _ => "ipvsadm option",
+    }
+}
+
+fn values_of(long: &str) -> Option<&'static [&'static str]> {
+    match long {
+        "scheduler" => Some(SCHEDULERS),
+        "tun-type" => Some(&["ipip", "gue", "gre"]),
+        "start-daemon" | "stop-daemon" => Some(&["master", "backup"]),
+        "pe" => Some(&["sip"]),
+        "sched-flags" => Some(&[
+            "flag-1",
+            "flag-2",
+            "flag-3",
+            "sh-fallback",
+            "sh-port",
+            "mh-fallback",
+            "mh-port",
+            "sh-fallback,sh-port",
+            "mh-fallback,mh-port",
+        ]),
+        _ => None,
+    }
+}
+
+/// lvsctl's clap definition plus the ipvsadm grammar's options, for
+/// completions and the manual (not for parsing).
+pub fn documented_command() -> clap::Command {
+    let mut cmd = native::command().args_conflicts_with_subcommands(true);
+    for o in ipvsadm::options() {
+        // clap has its own -h/--help and -V/--version.
+        if matches!(o.long, "help" | "version") {
+            continue;
+        }
+        let mut a = Arg::new(o.long).long(o.long).help(ipvsadm_help(o.long));
+        if let Some(c) = o.short {
+            a = a.short(c);
+        }
+        if o.takes_value {
+            a = a
+                .action(ArgAction::Set)
+                .num_args(if o.value_optional { 0..=1 } else { 1..=1 });
+            if let Some(v) = values_of(o.long) {
+                a = a.value_parser(clap::builder::PossibleValuesParser::new(v.iter().copied()));
+            }
+            a = a.value_name(match o.long {
+                "tcp-service" | "udp-service" | "sctp-service" | "real-server" => "HOST:PORT",
+                "fwmark-service" => "MARK",
+                _ => "VALUE",
+            });
+        } else {
+            a = a.action(ArgAction::SetTrue);
+        }
+        if o.long == "set" {
+            a = a
+                .action(ArgAction::Set)
+                .num_args(3)
+                .value_names(["TCP", "TCPFIN", "UDP"]);
+        }
+        cmd = cmd.arg(a);
+    }
+    cmd
+}
+
+/// Bash: after clap's function, a wrapper that offers the live table's
+/// services after `-t`, `-u`, `--sctp-service` and `-f` (read with
+/// `lvsctl -Sn`, which needs privileges; nothing is offered without).
+const BASH_SERVICES: &str = r#"
+# lvsctl: complete existing services after the service options.
+_lvsctl_services() {
+    local opt=$1
+    lvsctl -Sn 2>/dev/null | while read -r cmd kind svc rest; do
+        [ "$cmd" = "-A" ] || continue
+        case "$opt:$kind" in
+            -t:-t|--tcp-service:-t|-u:-u|--udp-service:-u|--sctp-service:--sctp-service|-f:-f|--fwmark-service:-f)
+                printf '%s\n' "$svc" ;;
+        esac
+    done
+}
+_lvsctl_complete() {
+    local cur prev
+    cur="${COMP_WORDS[COMP_CWORD]}"
+    prev="${COMP_WORDS[COMP_CWORD-1]}"
+    case "$prev" in
+        -t|--tcp-service|-u|--udp-service|--sctp-service|-f|--fwmark-service)
+            COMPREPLY=( $(compgen -W "$(_lvsctl_services "$prev")" -- "$cur") )
+            return 0 ;;
+    esac
+    _lvsctl "$@"
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _lvsctl_complete -o nosort -o bashdefault -o default lvsctl
+else
+    complete -F _lvsctl_complete -o bashdefault -o default lvsctl
+fi
+"#;
 
 /// Every generated file: its path relative to the repository and content.
 pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
-    let mut cmd = native::command();
+    let mut cmd = documented_command();
     cmd.build();
     for (shell, name) in [
         (Shell::Bash, "lvsctl.bash"),
@@ -20,15 +189,85 @@ pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
     ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd.clone(), "lvsctl", &mut buf);
+        if shell == Shell::Bash {
+            buf.extend_from_slice(BASH_SERVICES.as_bytes());
+        }
         out.push((PathBuf::from("completions").join(name), buf));
     }
-    out.push((PathBuf::from("man/lvsctl.8"), man_page(cmd)));
+    out.push((PathBuf::from("man/lvsctl.8"), main_page(cmd.clone())));
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("lvsctl-{}", sub.get_name());
+        let page = sub.clone().name(name.clone()).display_name(name.clone());
+        out.push((PathBuf::from(format!("man/{name}.8")), sub_page(page)));
+    }
     out
 }
 
-fn man_page(cmd: clap::Command) -> Vec<u8> {
+const DATE: &str = "2026-11-24";
+
+fn exit_status_section() -> clap_mangen::roff::Roff {
     use clap_mangen::roff::{roman, Roff};
-    let man = clap_mangen::Man::new(cmd).section("8").date("2026-11-24");
+    let mut r = Roff::new();
+    r.control("SH", ["EXIT STATUS"]);
+    r.text([roman(
+        "lvsctl's own subcommands: 0 done, healthy or nothing to change; 1 runtime failure (the \
+         kernel refused, no IPVS in the kernel, no CAP_NET_ADMIN, I/O error, lock busy); 2 usage \
+         or invalid input (including an unknown --netns name); 3 a check found a problem or \
+         changes are pending; 4 nothing answered or found (for example no such service). In \
+         ipvsadm mode the exit codes are ipvsadm's: 0 success; 1 a listing failed; 2 the \
+         command line is invalid, or IPVS cannot be initialised; 255 the kernel refused a \
+         change, or a syntax error of the popt kind (unknown option, missing argument, no \
+         command first).",
+    )]);
+    r
+}
+
+fn main_page(cmd: clap::Command) -> Vec<u8> {
+    use clap_mangen::roff::{roman, Roff};
+    let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
+    let mut buf = Vec::new();
+    let _ = man.render_title(&mut buf);
+    let _ = man.render_name_section(&mut buf);
+    let _ = man.render_synopsis_section(&mut buf);
+    let _ = man.render_description_section(&mut buf);
+    let _ = man.render_options_section(&mut buf);
+    let _ = man.render_subcommands_section(&mut buf);
+    let mut extra = Roff::new();
+    extra.control("SH", ["IPVSADM MODE"]);
+    extra.text([roman(
+        "Invoked as ipvsadm (for example through a symlink), or as lvsctl with an ipvsadm \
+         command option first, lvsctl accepts the command line of ipvsadm 1.31 (the options \
+         marked ipvsadm above), with bundled short options (-Ln), attached values and \
+         --option=value. Listings, rules, statistics and the connection table print \
+         byte-identically to ipvsadm's, including its sort order. Invoked as ipvsadm without \
+         arguments, it lists the table. --netns NAME may come before the command.",
+    )]);
+    extra.control("PP", [] as [&str; 0]);
+    extra.text([roman(
+        "Deliberate differences: arguments are checked before the kernel is contacted, so \
+         usage errors are reported even without IPVS; -R reads its whole input and checks \
+         every line before applying any, reports a bad line as 'lvsctl: line N: message' \
+         with ipvsadm's exit code and applies nothing, accepts blank lines, # comments and \
+         the negative firewall marks ipvsadm -S writes, and sends the changes in batches; a \
+         change the kernel refuses in -R makes the exit code 255 even when later lines \
+         succeed.",
+    )]);
+    let _ = extra.to_writer(&mut buf);
+    let _ = exit_status_section().to_writer(&mut buf);
+    let mut also = Roff::new();
+    also.control("SH", ["SEE ALSO"]);
+    also.text([roman(
+        "lvsctl-list(8), lvsctl-stats(8), lvsctl-rate(8), lvsctl-conns(8), lvsctl-timeouts(8), \
+         lvsctl-daemons(8), ipvsadm(8)",
+    )]);
+    let _ = also.to_writer(&mut buf);
+    let _ = man.render_version_section(&mut buf);
+    buf
+}
+
+fn sub_page(cmd: clap::Command) -> Vec<u8> {
+    use clap_mangen::roff::{roman, Roff};
+    let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
     let mut buf = Vec::new();
     let _ = man.render_title(&mut buf);
     let _ = man.render_name_section(&mut buf);
@@ -36,38 +275,22 @@ fn man_page(cmd: clap::Command) -> Vec<u8> {
     let _ = man.render_description_section(&mut buf);
     let _ = man.render_options_section(&mut buf);
     let mut extra = Roff::new();
-    extra.control("SH", ["IPVSADM MODE"]);
+    extra.control("SH", ["OUTPUT"]);
     extra.text([roman(
-        "Invoked as ipvsadm (for example through a symlink), or as lvsctl with an ipvsadm \
-         command option first, lvsctl accepts the command line of ipvsadm 1.31: -A -E -D -C \
-         -a -e -d -L/-l -S -R -Z with -t -u --sctp-service -f -6 -s -p -M -b -o --pe -r -g -i \
-         -m -w -x -y --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum -n --nosort \
-         --sort, bundled short options (-Ln), attached values and --option=value. Listings \
-         (-L -n, -L -n SERVICE) and rules (-S -n) are byte-identical to ipvsadm's, including \
-         its sort order. Invoked as ipvsadm without arguments, it lists the table.",
+        "--output text prints aligned columns; --output table the same with borders; --output \
+         json one document of lvsctl's schema version 1: an object with \"schema\": 1 and the \
+         keys this command reads (\"services\", \"connections\", \"timeouts\" or \"daemons\"). \
+         Services carry family, protocol, address, port, fwmark, scheduler, sched_flags, \
+         persistent, timeout, netmask, one_packet, pe, stats and destinations; destinations \
+         carry family, address, port, forward, weight, u_threshold, l_threshold, tunnel, \
+         active_conns, inactive_conns, persistent_conns and stats. Counters are exact 64-bit \
+         integers and addresses are strings. The README describes every field.",
     )]);
-    extra.control("PP", [] as [&str; 0]);
-    extra.text([roman(
-        "Deliberate differences: arguments are checked before the kernel is contacted, so \
-         usage errors are reported even without IPVS; -R reads its whole input and checks \
-         every line before applying any, reports a bad line as 'lvsctl: line N: message' \
-         with ipvsadm's exit code and applies nothing, accepts blank lines and # comments, \
-         and sends the changes in batches; a change the kernel refuses in -R makes the exit \
-         code 255 even when later lines succeed.",
-    )]);
-    extra.control("SH", ["EXIT STATUS"]);
-    extra.text([roman(
-        "In ipvsadm mode the exit codes are ipvsadm's: 0 success; 1 a listing failed (for \
-         example No such service); 2 the command line is invalid, or IPVS cannot be \
-         initialised (no IPVS in the kernel, no CAP_NET_ADMIN); 255 the kernel refused a \
-         change, or a syntax error of the popt kind (unknown option, missing argument, no \
-         command first). lvsctl's own subcommands use 0 done, 1 runtime failure, 2 usage or \
-         invalid input, 3 a check found a problem or changes are pending, 4 nothing answered \
-         or found.",
-    )]);
-    extra.control("SH", ["SEE ALSO"]);
-    extra.text([roman("ipvsadm(8)")]);
     let _ = extra.to_writer(&mut buf);
-    let _ = man.render_version_section(&mut buf);
+    let _ = exit_status_section().to_writer(&mut buf);
+    let mut also = Roff::new();
+    also.control("SH", ["SEE ALSO"]);
+    also.text([roman("lvsctl(8)")]);
+    let _ = also.to_writer(&mut buf);
     buf
 }

@@ -34,21 +34,57 @@ pub fn invoked_as_ipvsadm(argv0: &OsString) -> bool {
 /// Runs the whole program on its arguments (argv[0] included).
 pub fn run(argv: Vec<OsString>) -> Outcome {
     let argv0 = argv.first().cloned().unwrap_or_default();
-    let rest: Vec<String> = argv
+    let mut rest: Vec<String> = argv
         .iter()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // A global `--netns NAME` may come before either grammar.
+    let netns = match take_netns(&mut rest) {
+        Ok(n) => n,
+        Err(message) => {
+            return Outcome {
+                stdout: String::new(),
+                stderr: format!("lvsctl: {message}\n"),
+                code: 2,
+            };
+        }
+    };
     if invoked_as_ipvsadm(&argv0) || is_ipvsadm_grammar(&rest) {
-        run_ipvsadm(&argv0.to_string_lossy(), &rest)
+        run_ipvsadm(&argv0.to_string_lossy(), &rest, netns.as_deref())
     } else {
-        native::run(argv)
+        let mut native_argv = vec![argv0];
+        native_argv.extend(rest.into_iter().map(OsString::from));
+        native::run(native_argv, netns)
+    }
+}
+
+/// Removes a leading `--netns NAME` or `--netns=NAME` from the arguments.
+fn take_netns(args: &mut Vec<String>) -> Result<Option<String>, String> {
+    match args.first().map(String::as_str) {
+        Some("--netns") => {
+            if args.len() < 2 || args[1].is_empty() {
+                return Err("--netns needs a namespace name or path".into());
+            }
+            let ns = args.remove(1);
+            args.remove(0);
+            Ok(Some(ns))
+        }
+        Some(a) if a.starts_with("--netns=") => {
+            let ns = a["--netns=".len()..].to_string();
+            if ns.is_empty() {
+                return Err("--netns needs a namespace name or path".into());
+            }
+            args.remove(0);
+            Ok(Some(ns))
+        }
+        _ => Ok(None),
     }
 }
 
 /// Runs the ipvsadm grammar; `program` is argv[0], which ipvsadm repeats
 /// in its "Try ... -h" hint.
-pub fn run_ipvsadm(program: &str, args: &[String]) -> Outcome {
+pub fn run_ipvsadm(program: &str, args: &[String], netns: Option<&str>) -> Outcome {
     let mut out = Outcome::default();
     let cmd = match ipvsadm::parse(args) {
         Ok(c) => c,
@@ -72,6 +108,13 @@ pub fn run_ipvsadm(program: &str, args: &[String]) -> Outcome {
             return out;
         }
         _ => {}
+    }
+    if let Some(ns) = netns {
+        if let Err(e) = crate::host::netns::enter(ns) {
+            out.stderr = format!("lvsctl: {e}\n");
+            out.code = 2;
+            return out;
+        }
     }
     let mut client = match ipvsadm::connect() {
         Ok(c) => c,

@@ -1,12 +1,19 @@
-//! lvsctl's own command line (clap). For now it has only `--help` and
-//! `--version`; ipvsadm's grammar is reached by starting with one of its
-//! command options.
+//! lvsctl's own command line (clap): read commands with text, table and
+//! JSON output. ipvsadm's grammar is reached by starting with one of its
+//! command options (see [`super::run`]).
 
 use std::ffi::OsString;
+use std::net::{IpAddr, SocketAddr};
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::Outcome;
+use crate::ipvs::{
+    AddressFamily, DestEntry, ForwardMethod, IpvsClient, IpvsError, Protocol, ServiceEntry, ServiceFlags,
+    ServiceKey, TunnelType,
+};
+use crate::output::json::{self, Document};
+use crate::output::table::Table;
 
 const ABOUT: &str = "Administer Linux Virtual Server (IPVS) over Generic Netlink";
 
@@ -17,37 +24,157 @@ lvsctl speaks ipvsadm's command line: when its first argument is an \
 ipvsadm command option (-A, -E, -D, -C, -a, -e, -d, -L/-l, -S, -R, -Z, ...) \
 or when it is invoked as `ipvsadm` (for example through a symlink), it \
 accepts ipvsadm 1.31's options and prints ipvsadm's output byte for byte. \
-Invoked as `ipvsadm`, `-h` prints a summary of that grammar.";
+Invoked as `ipvsadm`, `-h` prints a summary of that grammar.
+
+Its own subcommands read the IPVS table for people (text, table) and for \
+programs (json, one schema for every command).";
 
 const AFTER_HELP: &str = "\
 Examples:
   lvsctl -A -t 192.0.2.10:80 -s rr
   lvsctl -a -t 192.0.2.10:80 -r 198.51.100.11:80 -m -w 2
   lvsctl -Ln
+  lvsctl list --output json
+  lvsctl --netns blue stats
   lvsctl -Sn > rules; lvsctl -R < rules
-  ln -s \"$(command -v lvsctl)\" /usr/local/sbin/ipvsadm   # drop-in ipvsadm";
+  ln -s \"$(command -v lvsctl)\" /usr/local/sbin/ipvsadm   # drop-in ipvsadm
+
+Exit status: 0 done; 1 runtime failure (kernel refused, no IPVS, no \
+privilege, I/O); 2 usage or invalid input; 3 a check found a problem or \
+changes are pending; 4 nothing found. ipvsadm mode keeps ipvsadm's codes.";
 
 /// lvsctl's own arguments.
 #[derive(Debug, Parser)]
 #[command(name = "lvsctl", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
-pub struct Cli {}
+pub struct Cli {
+    /// Work on the IPVS table of another network namespace: a name from
+    /// `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net.
+    /// Also accepted before ipvsadm's grammar.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub netns: Option<String>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// Output format of the read commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    /// Aligned plain text.
+    #[default]
+    Text,
+    /// A table with borders.
+    Table,
+    /// JSON (one schema for every read command).
+    Json,
+}
+
+/// The `--output` option.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// lvsctl's subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Cmd {
+    /// List virtual services and their real servers.
+    List {
+        /// Only this service: tcp:ADDR:PORT, udp:ADDR:PORT, sctp:ADDR:PORT
+        /// (IPv6 as [ADDR]:PORT), fwmark:MARK or fwmark6:MARK.
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Traffic counters of services and real servers (64-bit, exact).
+    Stats {
+        /// Only this service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Traffic rates of services and real servers (per second).
+    Rate {
+        /// Only this service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// The connection table.
+    Conns {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Connection timeouts (TCP, TCP after FIN, UDP).
+    Timeouts {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Connection synchronisation daemons.
+    Daemons {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+}
 
 /// The clap definition, for help, man pages and completions.
 pub fn command() -> clap::Command {
     Cli::command()
 }
 
-/// Runs the native grammar.
-pub fn run(argv: Vec<OsString>) -> Outcome {
+/// Errors of the native commands, each with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum NativeError {
+    /// Bad input (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// IPVS failed (exit 1).
+    #[error("{0}")]
+    Ipvs(#[from] IpvsError),
+    /// The namespace could not be entered (exit 1, or 2 if it does not
+    /// exist).
+    #[error(transparent)]
+    Netns(#[from] crate::host::netns::NetnsError),
+    /// Something else at run time (exit 1).
+    #[error("{0}")]
+    Runtime(String),
+    /// Nothing matched (exit 4).
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl NativeError {
+    /// The exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            NativeError::Usage(_) => 2,
+            NativeError::NotFound(_) => 4,
+            NativeError::Netns(crate::host::netns::NetnsError::Open { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                2
+            }
+            _ => 1,
+        }
+    }
+}
+
+/// Runs the native grammar. `netns` is a `--netns` given before the
+/// arguments (clap also accepts it after the subcommand).
+pub fn run(argv: Vec<OsString>, netns: Option<String>) -> Outcome {
     let mut out = Outcome::default();
-    if argv.len() <= 1 {
+    if argv.len() <= 1 && netns.is_none() {
         out.stdout = command().render_long_help().to_string();
         return out;
     }
-    match Cli::try_parse_from(argv) {
-        Ok(_) => {
-            out.stdout = command().render_long_help().to_string();
-        }
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
         Err(e) => {
             let text = e.render().to_string();
             if e.use_stderr() {
@@ -56,9 +183,324 @@ pub fn run(argv: Vec<OsString>) -> Outcome {
             } else {
                 out.stdout = text;
             }
+            return out;
+        }
+    };
+    let Some(cmd) = cli.command else {
+        out.stdout = command().render_long_help().to_string();
+        return out;
+    };
+    match execute(&cmd, cli.netns.or(netns)) {
+        Ok(text) => out.stdout = text,
+        Err(e) => {
+            out.stderr = format!("lvsctl: {}\n", describe(&e));
+            out.code = e.exit_code();
         }
     }
     out
+}
+
+fn describe(e: &NativeError) -> String {
+    match e {
+        NativeError::Ipvs(IpvsError::NotAvailable) => {
+            "IPVS is not available: the kernel has no ip_vs module (modprobe ip_vs)".into()
+        }
+        NativeError::Ipvs(err) if err.errno() == Some(libc::EPERM) => {
+            "permission denied: IPVS needs CAP_NET_ADMIN (run as root)".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Parses a service selector: `tcp:ADDR:PORT`, `udp:...`, `sctp:...`,
+/// `fwmark:MARK`, `fwmark6:MARK`.
+pub fn parse_service(s: &str) -> Result<ServiceKey, NativeError> {
+    let bad = || {
+        NativeError::Usage(format!(
+            "invalid service {s:?}: expected tcp:ADDR:PORT, udp:ADDR:PORT, sctp:ADDR:PORT, fwmark:MARK or fwmark6:MARK"
+        ))
+    };
+    let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
+    let protocol = match kind.to_ascii_lowercase().as_str() {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        "sctp" => Protocol::Sctp,
+        "fwmark" | "fwmark6" => {
+            let mark: u32 = rest.parse().map_err(|_| bad())?;
+            if mark == 0 {
+                return Err(bad());
+            }
+            let af = if kind.eq_ignore_ascii_case("fwmark6") {
+                AddressFamily::Inet6
+            } else {
+                AddressFamily::Inet
+            };
+            return Ok(ServiceKey::Fwmark { af, mark });
+        }
+        _ => return Err(bad()),
+    };
+    let sa: SocketAddr = rest.parse().map_err(|_| bad())?;
+    Ok(ServiceKey::Addr {
+        protocol,
+        addr: sa.ip(),
+        port: sa.port(),
+    })
+}
+
+/// lvsctl's own order: address services by family, address, port and
+/// protocol, then firewall-mark services by family and mark; real servers
+/// by family, address and port. (A total order, unlike ipvsadm's.)
+pub fn sort_table(t: &mut [(ServiceEntry, Vec<DestEntry>)]) {
+    fn key(k: &ServiceKey) -> (u8, AddressFamily, Option<IpAddr>, u32, u16, u16) {
+        match *k {
+            ServiceKey::Addr { protocol, addr, port } => {
+                (0, AddressFamily::of(&addr), Some(addr), 0, port, protocol.raw())
+            }
+            ServiceKey::Fwmark { af, mark } => (1, af, None, mark, 0, 0),
+        }
+    }
+    t.sort_by_key(|a| key(&a.0.service.key));
+    for (_, d) in t.iter_mut() {
+        d.sort_by(|a, b| {
+            (a.dest.af(), a.dest.addr, a.dest.port).cmp(&(b.dest.af(), b.dest.addr, b.dest.port))
+        });
+    }
+}
+
+fn read_table(
+    client: &mut IpvsClient,
+    only: Option<&ServiceKey>,
+) -> Result<Vec<(ServiceEntry, Vec<DestEntry>)>, NativeError> {
+    let services = match only {
+        Some(k) => match client.service(k) {
+            Ok(s) => vec![s],
+            Err(e) if e.errno() == Some(libc::ESRCH) => {
+                return Err(NativeError::NotFound(format!(
+                    "no such service: {}",
+                    service_label(k)
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => client.services()?,
+    };
+    let mut t = Vec::with_capacity(services.len());
+    for s in services {
+        let d = client.destinations(&s.service.key)?;
+        t.push((s, d));
+    }
+    sort_table(&mut t);
+    Ok(t)
+}
+
+/// `tcp 192.0.2.1:80`, `fwmark 5`, `fwmark6 5`.
+pub fn service_label(k: &ServiceKey) -> String {
+    match k {
+        ServiceKey::Addr { protocol, addr, port } => {
+            format!(
+                "{} {}",
+                json::protocol_name(*protocol),
+                json::addr_port(addr, *port)
+            )
+        }
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet,
+            mark,
+        } => format!("fwmark {mark}"),
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark,
+        } => format!("fwmark6 {mark}"),
+    }
+}
+
+fn service_flags(e: &ServiceEntry) -> String {
+    let s = &e.service;
+    let mut f = Vec::new();
+    if s.flags.has(ServiceFlags::PERSISTENT) {
+        f.push(format!("persistent={}", s.timeout));
+        let full = match s.key.af() {
+            AddressFamily::Inet => s.netmask == u32::MAX,
+            AddressFamily::Inet6 => s.netmask == 128,
+        };
+        if !full {
+            f.push(format!("mask={}", json::netmask_string(s.key.af(), s.netmask)));
+        }
+    }
+    if let Some(pe) = &s.pe_name {
+        f.push(format!("pe={pe}"));
+    }
+    if s.flags.has(ServiceFlags::ONEPACKET) {
+        f.push("ops".into());
+    }
+    let sched = crate::output::ipvsadm::sched_flags(s);
+    if !sched.is_empty() {
+        f.push(sched);
+    }
+    f.join(",")
+}
+
+fn forward_label(d: &DestEntry) -> String {
+    let e = &d.dest;
+    let base = json::forward_name(e.fwd);
+    if e.fwd != ForwardMethod::Tunnel {
+        return base;
+    }
+    let csum = match e.tun_flags {
+        0 => "nocsum".to_string(),
+        1 => "csum".into(),
+        2 => "remcsum".into(),
+        n => format!("flags-{n}"),
+    };
+    match e.tun_type {
+        TunnelType::Ipip => "tunnel/ipip".into(),
+        TunnelType::Gue => format!("tunnel/gue:{}:{csum}", e.tun_port),
+        TunnelType::Gre => format!("tunnel/gre:{csum}"),
+        TunnelType::Other(n) => format!("tunnel/type-{n}"),
+    }
+}
+
+fn dest_label(d: &DestEntry) -> String {
+    format!("  -> {}", json::addr_port(&d.dest.addr, d.dest.port))
+}
+
+fn render(doc: Document, table: Table, output: Output) -> String {
+    match output {
+        Output::Json => doc.render(),
+        Output::Text => table.render_text(),
+        Output::Table => table.render_table(),
+    }
+}
+
+fn connect(netns: Option<&str>) -> Result<IpvsClient, NativeError> {
+    if let Some(ns) = netns {
+        crate::host::netns::enter(ns)?;
+    }
+    Ok(IpvsClient::connect()?)
+}
+
+fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
+    // Check the arguments before touching the kernel.
+    let only = match cmd {
+        Cmd::List { service: Some(s), .. }
+        | Cmd::Stats { service: Some(s), .. }
+        | Cmd::Rate { service: Some(s), .. } => Some(parse_service(s)?),
+        _ => None,
+    };
+    let mut client = connect(netns.as_deref())?;
+    let mut doc = Document::new();
+    Ok(match cmd {
+        Cmd::List { out, .. } => {
+            let t = read_table(&mut client, only.as_ref())?;
+            let mut table = Table::new(&[
+                "SERVICE",
+                "SCHED/FORWARD",
+                ">WEIGHT",
+                ">UPPER",
+                ">LOWER",
+                ">ACTIVE",
+                ">INACTIVE",
+                ">PERSIST",
+                "FLAGS",
+            ]);
+            for (s, dests) in &t {
+                let mut row = vec![service_label(&s.service.key), s.service.scheduler.clone()];
+                row.extend(std::iter::repeat_n(String::new(), 6));
+                row.push(service_flags(s));
+                table.row(row);
+                for d in dests {
+                    table.row(vec![
+                        dest_label(d),
+                        forward_label(d),
+                        d.dest.weight.to_string(),
+                        d.dest.u_threshold.to_string(),
+                        d.dest.l_threshold.to_string(),
+                        d.active_conns.to_string(),
+                        d.inact_conns.to_string(),
+                        d.persist_conns.to_string(),
+                    ]);
+                }
+            }
+            doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
+            render(doc, table, out.output)
+        }
+        Cmd::Stats { out, .. } | Cmd::Rate { out, .. } => {
+            let rate = matches!(cmd, Cmd::Rate { .. });
+            let t = read_table(&mut client, only.as_ref())?;
+            let mut table = if rate {
+                Table::new(&["SERVICE", ">CPS", ">INPPS", ">OUTPPS", ">INBPS", ">OUTBPS"])
+            } else {
+                Table::new(&[
+                    "SERVICE",
+                    ">CONNS",
+                    ">INPKTS",
+                    ">OUTPKTS",
+                    ">INBYTES",
+                    ">OUTBYTES",
+                ])
+            };
+            let cells = |label: String, s: &crate::ipvs::Stats| {
+                let v = if rate {
+                    [s.cps, s.inpps, s.outpps, s.inbps, s.outbps]
+                } else {
+                    [s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes]
+                };
+                std::iter::once(label)
+                    .chain(v.iter().map(u64::to_string))
+                    .collect::<Vec<_>>()
+            };
+            for (s, dests) in &t {
+                table.row(cells(service_label(&s.service.key), &s.stats));
+                for d in dests {
+                    table.row(cells(dest_label(d), &d.stats));
+                }
+            }
+            doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
+            render(doc, table, out.output)
+        }
+        Cmd::Conns { out } => conns(&mut doc, out.output)?,
+        Cmd::Timeouts { out } => {
+            let t = client.timeouts()?;
+            let mut table = Table::new(&[">TCP", ">TCP_FIN", ">UDP"]);
+            table.row(vec![t.tcp.to_string(), t.tcp_fin.to_string(), t.udp.to_string()]);
+            doc.timeouts = Some(json::JsonTimeouts::from(&t));
+            render(doc, table, out.output)
+        }
+        Cmd::Daemons { out } => {
+            let mut ds = client.daemons()?;
+            ds.sort_by_key(|d| d.state.raw());
+            let mut table = Table::new(&[
+                "STATE",
+                "INTERFACE",
+                ">SYNCID",
+                ">MAXLEN",
+                "GROUP",
+                ">PORT",
+                ">TTL",
+            ]);
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            let jd: Vec<json::JsonDaemon> = ds.iter().map(json::JsonDaemon::from).collect();
+            for d in &jd {
+                table.row(vec![
+                    d.state.clone(),
+                    d.interface.clone(),
+                    d.syncid.to_string(),
+                    opt(d.maxlen.map(|v| v.to_string())),
+                    opt(d.group.clone()),
+                    opt(d.port.map(|v| v.to_string())),
+                    opt(d.ttl.map(|v| v.to_string())),
+                ]);
+            }
+            doc.daemons = Some(jd);
+            render(doc, table, out.output)
+        }
+    })
+}
+
+fn conns(_doc: &mut Document, _output: Output) -> Result<String, NativeError> {
+    Err(NativeError::Runtime(
+        "the connection table is not available yet".into(),
+    ))
 }
 
 /// lvsctl's summary of the ipvsadm grammar, printed by `-h` in ipvsadm
@@ -94,6 +536,7 @@ Schedulers: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos (default wlc).
 Persistence: -p without a value means 360 seconds.
 Forwarding: -g direct routing (default), -i tunnelling, -m masquerading (NAT).
 Weights: 0 to 2147483647 (default 1). Thresholds: 0 to 2147483647 (0 = none).
+lvsctl also accepts --netns NAME|PATH before the command.
 
 Without arguments ipvsadm lists the table. Exit codes follow ipvsadm:
 0 success, 1 listing failed, 2 invalid command line, 255 the kernel refused a
@@ -101,4 +544,48 @@ change (or a popt-level syntax error).
 ",
         version = env!("CARGO_PKG_VERSION")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_selectors() {
+        assert_eq!(
+            parse_service("tcp:192.0.2.1:80").unwrap(),
+            ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: "192.0.2.1".parse().unwrap(),
+                port: 80
+            }
+        );
+        assert_eq!(
+            parse_service("udp:[2001:db8::1]:53").unwrap(),
+            ServiceKey::Addr {
+                protocol: Protocol::Udp,
+                addr: "2001:db8::1".parse().unwrap(),
+                port: 53
+            }
+        );
+        assert_eq!(
+            parse_service("fwmark6:3000000000").unwrap(),
+            ServiceKey::Fwmark {
+                af: AddressFamily::Inet6,
+                mark: 3_000_000_000
+            }
+        );
+        for bad in [
+            "",
+            "tcp",
+            "tcp:1.2.3.4",
+            "icmp:1.2.3.4:1",
+            "fwmark:0",
+            "fwmark:x",
+            "tcp:[::1]",
+        ] {
+            assert!(parse_service(bad).is_err(), "{bad}");
+            assert_eq!(parse_service(bad).unwrap_err().exit_code(), 2);
+        }
+    }
 }

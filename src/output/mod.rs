@@ -4,6 +4,10 @@
 //! * [`ipvsadm`] reproduces ipvsadm 1.31's listings and rules byte for
 //!   byte, including its sort order.
 //! * [`names`] does the reverse lookups ipvsadm does without `-n`.
+//! * [`json`] is lvsctl's JSON schema; [`table`] its plain-text and
+//!   bordered tables.
 
 pub mod ipvsadm;
+pub mod json;
 pub mod names;
+pub mod table;

@@ -12,7 +12,7 @@ mod parse;
 
 pub use exec::{connect, error_message, run, strerror, Func, Outcome};
 
-pub use parse::{parse, parse_line};
+pub use parse::{options, parse, parse_line, OptionInfo};
 
 use crate::ipvs::{DaemonState, Destination, Service, ServiceKey, SyncDaemon, Timeouts};
 use std::net::IpAddr;

@@ -222,6 +222,30 @@ const fn spec(long: &'static str, short: u8, arg: ArgKind, opt: Opt) -> Spec {
     }
 }
 
+/// One option of the ipvsadm grammar, for documentation and completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionInfo {
+    /// Long name without the dashes.
+    pub long: &'static str,
+    /// Short letter, if any.
+    pub short: Option<char>,
+    /// Takes a value (`-p` takes an optional one).
+    pub takes_value: bool,
+    /// The value may be left out.
+    pub value_optional: bool,
+}
+
+/// Every option ipvsadm 1.31 accepts, in its table order (`--list` appears
+/// once, with `-L`).
+pub fn options() -> impl Iterator<Item = OptionInfo> {
+    TABLE.iter().filter(|s| s.short != b'l').map(|s| OptionInfo {
+        long: s.long,
+        short: (s.short != 0).then_some(char::from(s.short)),
+        takes_value: s.arg != ArgKind::None,
+        value_optional: s.arg == ArgKind::Optional,
+    })
+}
+
 /// ipvsadm's popt table, in its order (the first match wins, which only
 /// matters for `--list`, the long name of both `-L` and `-l`).
 static TABLE: &[Spec] = {

@@ -1,0 +1,455 @@
+//! lvsctl's JSON schema, shared by every read command (`list`, `stats`,
+//! `rate`, `conns`, `timeouts`, `daemons`) and, later, by `save`.
+//!
+//! One document shape, version 1:
+//!
+//! ```text
+//! {
+//!   "schema": 1,
+//!   "services":    [Service...]      (list, stats, rate)
+//!   "connections": [Connection...]   (conns)
+//!   "timeouts":    {tcp, tcp_fin, udp} (timeouts)
+//!   "daemons":     [Daemon...]       (daemons)
+//! }
+//! ```
+//!
+//! A command writes only the keys it reads. Addresses are strings, counters
+//! are 64-bit integers, enumerations are lower-case strings. The types here
+//! are plain data built from the IPVS model; they never talk to the kernel.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ipvs::{
+    AddressFamily, DestEntry, ForwardMethod, Protocol, ServiceEntry, ServiceFlags, ServiceKey, Stats,
+    SyncDaemon, Timeouts, TunnelType,
+};
+
+/// The schema version written in `"schema"`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema: u32,
+    /// Services with their destinations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<JsonService>>,
+    /// The connection table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Vec<JsonConnection>>,
+    /// Connection timeouts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<JsonTimeouts>,
+    /// Sync daemons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemons: Option<Vec<JsonDaemon>>,
+}
+
+impl Document {
+    /// An empty document of the current schema.
+    pub fn new() -> Self {
+        Document {
+            schema: SCHEMA_VERSION,
+            ..Document::default()
+        }
+    }
+
+    /// Pretty-printed JSON with a final newline.
+    pub fn render(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+}
+
+/// Traffic counters and rates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonStats {
+    /// Connections scheduled.
+    pub conns: u64,
+    /// Packets in.
+    pub inpkts: u64,
+    /// Packets out.
+    pub outpkts: u64,
+    /// Bytes in.
+    pub inbytes: u64,
+    /// Bytes out.
+    pub outbytes: u64,
+    /// Connections per second.
+    pub cps: u64,
+    /// Packets in per second.
+    pub inpps: u64,
+    /// Packets out per second.
+    pub outpps: u64,
+    /// Bytes in per second.
+    pub inbps: u64,
+    /// Bytes out per second.
+    pub outbps: u64,
+}
+
+impl From<&Stats> for JsonStats {
+    fn from(s: &Stats) -> Self {
+        JsonStats {
+            conns: s.conns,
+            inpkts: s.inpkts,
+            outpkts: s.outpkts,
+            inbytes: s.inbytes,
+            outbytes: s.outbytes,
+            cps: s.cps,
+            inpps: s.inpps,
+            outpps: s.outpps,
+            inbps: s.inbps,
+            outbps: s.outbps,
+        }
+    }
+}
+
+/// A virtual service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonService {
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    /// `tcp`, `udp`, `sctp` (or `proto-N`); null for firewall-mark services.
+    pub protocol: Option<String>,
+    /// Virtual address; null for firewall-mark services.
+    pub address: Option<String>,
+    /// Virtual port; null for firewall-mark services.
+    pub port: Option<u16>,
+    /// Firewall mark; null for address services.
+    pub fwmark: Option<u32>,
+    /// Scheduler name.
+    pub scheduler: String,
+    /// Scheduler flags by the names ipvsadm uses for this scheduler.
+    pub sched_flags: Vec<String>,
+    /// Persistent service.
+    pub persistent: bool,
+    /// Persistence timeout in seconds.
+    pub timeout: u32,
+    /// Persistence netmask, in the service's address format
+    /// (`255.255.255.0`, `ffff:ffff:ffff:ffff::`).
+    pub netmask: String,
+    /// One-packet scheduling.
+    pub one_packet: bool,
+    /// Persistence engine.
+    pub pe: Option<String>,
+    /// Counters.
+    pub stats: JsonStats,
+    /// Real servers.
+    pub destinations: Vec<JsonDestination>,
+}
+
+/// Tunnel settings of a tunnelling destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonTunnel {
+    /// `ipip`, `gue`, `gre`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// UDP port (GUE).
+    pub port: u16,
+    /// `nocsum`, `csum`, `remcsum`.
+    pub csum: String,
+}
+
+/// A real server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonDestination {
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    /// Address.
+    pub address: String,
+    /// Port.
+    pub port: u16,
+    /// `masq`, `local`, `tunnel`, `route`.
+    pub forward: String,
+    /// Weight.
+    pub weight: u32,
+    /// Upper connection threshold (0 = none).
+    pub u_threshold: u32,
+    /// Lower connection threshold.
+    pub l_threshold: u32,
+    /// Tunnel settings; null unless `forward` is `tunnel`.
+    pub tunnel: Option<JsonTunnel>,
+    /// Active connections.
+    pub active_conns: u32,
+    /// Inactive connections.
+    pub inactive_conns: u32,
+    /// Persistence templates.
+    pub persistent_conns: u32,
+    /// Counters.
+    pub stats: JsonStats,
+}
+
+/// One entry of the connection table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonConnection {
+    /// `TCP`, `UDP`, `SCTP`, `IP` (persistence template).
+    pub protocol: String,
+    /// Client address.
+    pub client_address: String,
+    /// Client port.
+    pub client_port: u16,
+    /// Virtual address (for firewall-mark templates, the mark as an address).
+    pub virtual_address: String,
+    /// Virtual port.
+    pub virtual_port: u16,
+    /// Real server address.
+    pub destination_address: String,
+    /// Real server port.
+    pub destination_port: u16,
+    /// Protocol state (`ESTABLISHED`, `NONE`, ...).
+    pub state: String,
+    /// Seconds until expiry.
+    pub expires: u32,
+    /// Persistence engine name.
+    pub pe_name: Option<String>,
+    /// Persistence engine data.
+    pub pe_data: Option<String>,
+}
+
+/// Connection timeouts in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonTimeouts {
+    /// Established TCP.
+    pub tcp: u32,
+    /// TCP after FIN.
+    pub tcp_fin: u32,
+    /// UDP.
+    pub udp: u32,
+}
+
+impl From<&Timeouts> for JsonTimeouts {
+    fn from(t: &Timeouts) -> Self {
+        JsonTimeouts {
+            tcp: t.tcp,
+            tcp_fin: t.tcp_fin,
+            udp: t.udp,
+        }
+    }
+}
+
+/// A sync daemon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonDaemon {
+    /// `master` or `backup`.
+    pub state: String,
+    /// Multicast interface.
+    pub interface: String,
+    /// Sync id.
+    pub syncid: u32,
+    /// Maximum sync message length.
+    pub maxlen: Option<u16>,
+    /// Multicast group.
+    pub group: Option<String>,
+    /// Multicast port.
+    pub port: Option<u16>,
+    /// Multicast TTL.
+    pub ttl: Option<u8>,
+}
+
+impl From<&SyncDaemon> for JsonDaemon {
+    fn from(d: &SyncDaemon) -> Self {
+        JsonDaemon {
+            state: match d.state {
+                crate::ipvs::DaemonState::Master => "master".into(),
+                crate::ipvs::DaemonState::Backup => "backup".into(),
+            },
+            interface: d.mcast_ifn.clone(),
+            syncid: d.syncid,
+            maxlen: d.sync_maxlen,
+            group: d.mcast_group.map(|g| g.to_string()),
+            port: d.mcast_port,
+            ttl: d.mcast_ttl,
+        }
+    }
+}
+
+/// `ipv4` / `ipv6`.
+pub fn family_name(af: AddressFamily) -> &'static str {
+    match af {
+        AddressFamily::Inet => "ipv4",
+        AddressFamily::Inet6 => "ipv6",
+    }
+}
+
+/// `tcp`, `udp`, `sctp`, `proto-N`.
+pub fn protocol_name(p: Protocol) -> String {
+    match p {
+        Protocol::Tcp => "tcp".into(),
+        Protocol::Udp => "udp".into(),
+        Protocol::Sctp => "sctp".into(),
+        Protocol::Other(n) => format!("proto-{n}"),
+    }
+}
+
+/// `masq`, `local`, `tunnel`, `route`, `fwd-N`.
+pub fn forward_name(f: ForwardMethod) -> String {
+    match f {
+        ForwardMethod::Masq => "masq".into(),
+        ForwardMethod::Local => "local".into(),
+        ForwardMethod::Tunnel => "tunnel".into(),
+        ForwardMethod::Route => "route".into(),
+        ForwardMethod::Other(n) => format!("fwd-{n}"),
+    }
+}
+
+fn tunnel_type_name(t: TunnelType) -> String {
+    match t {
+        TunnelType::Ipip => "ipip".into(),
+        TunnelType::Gue => "gue".into(),
+        TunnelType::Gre => "gre".into(),
+        TunnelType::Other(n) => format!("type-{n}"),
+    }
+}
+
+fn csum_name(flags: u16) -> String {
+    match flags {
+        0 => "nocsum".into(),
+        1 => "csum".into(),
+        2 => "remcsum".into(),
+        n => format!("flags-{n}"),
+    }
+}
+
+/// The persistence netmask in the service's address format.
+pub fn netmask_string(af: AddressFamily, netmask: u32) -> String {
+    match af {
+        AddressFamily::Inet => Ipv4Addr::from(netmask).to_string(),
+        AddressFamily::Inet6 => {
+            let prefix = netmask.min(128);
+            let bits: u128 = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix)
+            };
+            Ipv6Addr::from(bits).to_string()
+        }
+    }
+}
+
+/// A service and its destinations as JSON data.
+pub fn service(e: &ServiceEntry, dests: &[DestEntry]) -> JsonService {
+    let s = &e.service;
+    let (protocol, address, port, fwmark) = match s.key {
+        ServiceKey::Addr { protocol, addr, port } => (
+            Some(protocol_name(protocol)),
+            Some(addr.to_string()),
+            Some(port),
+            None,
+        ),
+        ServiceKey::Fwmark { mark, .. } => (None, None, None, Some(mark)),
+    };
+    let sched_flags = super::ipvsadm::sched_flags(s)
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
+    JsonService {
+        family: family_name(s.key.af()).into(),
+        protocol,
+        address,
+        port,
+        fwmark,
+        scheduler: s.scheduler.clone(),
+        sched_flags,
+        persistent: s.flags.has(ServiceFlags::PERSISTENT),
+        timeout: s.timeout,
+        netmask: netmask_string(s.key.af(), s.netmask),
+        one_packet: s.flags.has(ServiceFlags::ONEPACKET),
+        pe: s.pe_name.clone(),
+        stats: JsonStats::from(&e.stats),
+        destinations: dests.iter().map(destination).collect(),
+    }
+}
+
+/// A destination as JSON data.
+pub fn destination(d: &DestEntry) -> JsonDestination {
+    let e = &d.dest;
+    JsonDestination {
+        family: family_name(AddressFamily::of(&e.addr)).into(),
+        address: e.addr.to_string(),
+        port: e.port,
+        forward: forward_name(e.fwd),
+        weight: e.weight,
+        u_threshold: e.u_threshold,
+        l_threshold: e.l_threshold,
+        tunnel: (e.fwd == ForwardMethod::Tunnel).then(|| JsonTunnel {
+            kind: tunnel_type_name(e.tun_type),
+            port: e.tun_port,
+            csum: csum_name(e.tun_flags),
+        }),
+        active_conns: d.active_conns,
+        inactive_conns: d.inact_conns,
+        persistent_conns: d.persist_conns,
+        stats: JsonStats::from(&d.stats),
+    }
+}
+
+/// Renders an address for display: IPv6 in brackets when followed by a port.
+pub fn addr_port(addr: &IpAddr, port: u16) -> String {
+    match addr {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::{Destination, Service};
+
+    #[test]
+    fn counters_above_2_32_stay_exact() {
+        let big = Stats {
+            conns: 5_000_000_001,
+            inbytes: u64::MAX,
+            ..Stats::default()
+        };
+        let mut d = Destination::new("198.51.100.1".parse().unwrap(), 80);
+        d.fwd = ForwardMethod::Tunnel;
+        d.tun_type = TunnelType::Gue;
+        d.tun_port = 6080;
+        d.tun_flags = 2;
+        let dest = DestEntry {
+            dest: d,
+            active_conns: 1,
+            inact_conns: 2,
+            persist_conns: 3,
+            stats: big,
+        };
+        let svc = ServiceEntry {
+            service: Service::new(ServiceKey::Fwmark {
+                af: AddressFamily::Inet6,
+                mark: 3_000_000_000,
+            }),
+            stats: big,
+        };
+        let mut doc = Document::new();
+        doc.services = Some(vec![service(&svc, &[dest])]);
+        let text = doc.render();
+        assert!(text.contains("\"conns\": 5000000001"), "{text}");
+        assert!(text.contains("\"inbytes\": 18446744073709551615"), "{text}");
+        assert!(text.contains("\"fwmark\": 3000000000"), "{text}");
+        assert!(
+            text.contains("\"netmask\": \"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\""),
+            "{text}"
+        );
+        assert!(text.contains("\"type\": \"gue\""), "{text}");
+        assert!(text.contains("\"csum\": \"remcsum\""), "{text}");
+        let back: Document = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn netmasks() {
+        assert_eq!(netmask_string(AddressFamily::Inet, 0xffff_ff00), "255.255.255.0");
+        assert_eq!(netmask_string(AddressFamily::Inet6, 64), "ffff:ffff:ffff:ffff::");
+        assert_eq!(netmask_string(AddressFamily::Inet6, 0), "::");
+        assert_eq!(
+            netmask_string(AddressFamily::Inet6, 500),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
+    }
+}
