@@ -503,10 +503,34 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
     })
 }
 
-fn conns(_doc: &mut Document, _output: Output) -> Result<String, NativeError> {
-    Err(NativeError::Runtime(
-        "the connection table is not available yet".into(),
-    ))
+/// `conns`: the connection table of the current namespace, in the
+/// kernel's order.
+fn conns(doc: &mut Document, output: Output) -> Result<String, NativeError> {
+    let conns = crate::ipvs::conn::read_connections().map_err(|e| NativeError::Runtime(e.to_string()))?;
+    let mut table = Table::new(&[
+        "PROTO",
+        "STATE",
+        ">EXPIRES",
+        "CLIENT",
+        "VIRTUAL",
+        "DESTINATION",
+        "PE",
+        "PE DATA",
+    ]);
+    for c in &conns {
+        table.row(vec![
+            c.protocol.clone(),
+            c.state.clone(),
+            c.expires.to_string(),
+            json::addr_port(&c.client.ip(), c.client.port()),
+            json::addr_port(&c.virtual_addr.ip(), c.virtual_addr.port()),
+            json::addr_port(&c.destination.ip(), c.destination.port()),
+            c.pe_name.clone().unwrap_or_default(),
+            c.pe_data.clone().unwrap_or_default(),
+        ]);
+    }
+    doc.connections = Some(conns.iter().map(json::JsonConnection::from).collect());
+    Ok(render(std::mem::take(doc), table, output))
 }
 
 /// lvsctl's summary of the ipvsadm grammar, printed by `-h` in ipvsadm

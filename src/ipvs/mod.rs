@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod codec;
+pub mod conn;
 pub mod model;
 
 pub use client::{IpvsClient, IpvsError, Op};

@@ -23,6 +23,8 @@ use crate::ipvs::{
     TunnelType,
 };
 
+pub mod conn;
+
 /// Which listing format, as ipvsadm's `FMT_*` flags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Format {
@@ -208,19 +210,52 @@ fn truncate(s: &mut String, n: usize) {
 /// `addrport_to_anyname`: `addr:port`, brackets for IPv6, names unless
 /// numeric; at most 59 bytes.
 pub fn addrport(addr: &IpAddr, port: u16, protocol: Protocol, numeric: bool) -> String {
+    addrport_with(
+        addr,
+        port,
+        protocol,
+        numeric,
+        &names::host_name,
+        &names::service_name,
+    )
+}
+
+/// [`addrport`] with the given host and service name lookups.
+pub fn addrport_with(
+    addr: &IpAddr,
+    port: u16,
+    protocol: Protocol,
+    numeric: bool,
+    host_name: &dyn Fn(&IpAddr) -> Option<String>,
+    service_name: &dyn Fn(u16, Protocol) -> Option<String>,
+) -> String {
     let (open, close) = match addr {
         IpAddr::V4(_) => ("", ""),
         IpAddr::V6(_) => ("[", "]"),
     };
     let mut s = if numeric {
-        format!("{open}{addr}{close}:{port}")
+        format!("{open}{}{close}:{port}", ntop(addr))
     } else {
-        let host = names::host_name(addr).unwrap_or_else(|| addr.to_string());
-        let serv = names::service_name(port, protocol).unwrap_or_else(|| port.to_string());
+        let host = host_name(addr).unwrap_or_else(|| ntop(addr));
+        let serv = service_name(port, protocol).unwrap_or_else(|| port.to_string());
         format!("{open}{host}{close}:{serv}")
     };
     truncate(&mut s, 59);
     s
+}
+
+/// glibc's `inet_ntop`. It differs from `Display` only for IPv6 addresses
+/// with 96 zero bits and a non-zero seventh group (IPv4-compatible
+/// addresses), which glibc writes as `::1.2.3.4` and Rust as `::102:304`.
+pub fn ntop(addr: &IpAddr) -> String {
+    if let IpAddr::V6(a) = addr {
+        let seg = a.segments();
+        if seg[..6] == [0; 6] && seg[6] != 0 {
+            let [.., a, b, c, d] = a.octets();
+            return format!("::{a}.{b}.{c}.{d}");
+        }
+    }
+    addr.to_string()
 }
 
 fn protocol_name(p: Protocol) -> &'static str {

@@ -209,6 +209,24 @@ pub struct JsonConnection {
     pub pe_data: Option<String>,
 }
 
+impl From<&crate::ipvs::conn::Connection> for JsonConnection {
+    fn from(c: &crate::ipvs::conn::Connection) -> Self {
+        JsonConnection {
+            protocol: c.protocol.clone(),
+            client_address: c.client.ip().to_string(),
+            client_port: c.client.port(),
+            virtual_address: c.virtual_addr.ip().to_string(),
+            virtual_port: c.virtual_addr.port(),
+            destination_address: c.destination.ip().to_string(),
+            destination_port: c.destination.port(),
+            state: c.state.clone(),
+            expires: c.expires,
+            pe_name: c.pe_name.clone(),
+            pe_data: c.pe_data.clone(),
+        }
+    }
+}
+
 /// Connection timeouts in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonTimeouts {

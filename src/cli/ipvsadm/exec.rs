@@ -208,7 +208,17 @@ fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Outcome) {
         return;
     }
     if o.connection {
-        out.fail("lvsctl: the connection listing (-c) is not available yet", 1);
+        // ipvsadm reads /proc/net/ip_vs_conn (there is no netlink dump);
+        // both of its failures exit 1.
+        match crate::ipvs::conn::read_connections() {
+            Ok(conns) => out.stdout.push_str(&fmt::conn::conn_listing(
+                &conns,
+                o.numeric,
+                o.persistent_conn,
+                &fmt::conn::SystemResolver,
+            )),
+            Err(e) => out.fail(&e.to_string(), 1),
+        }
         return;
     }
     let f = fmt::Format {
