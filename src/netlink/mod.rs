@@ -33,7 +33,7 @@ mod extack;
 mod socket;
 
 pub use extack::parse_error_payload;
-pub use socket::{GenlSocket, MAX_SEND_BYTES};
+pub use socket::{GenlSocket, NlSocket, MAX_SEND_BYTES};
 
 use std::io;
 

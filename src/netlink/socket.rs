@@ -1,12 +1,14 @@
-//! A synchronous Generic Netlink socket with request, dump and batch
-//! helpers.
+//! Synchronous netlink sockets with request, dump and batch helpers:
+//! [`NlSocket`] for any netlink protocol and message type (rtnetlink uses
+//! it directly), and [`GenlSocket`] on top of it for Generic Netlink
+//! families.
 
 use std::fmt::Debug;
 
 use netlink_packet_core::{
-    Emitable, NetlinkBuffer, NetlinkHeader, NetlinkMessage, NetlinkPayload, ParseableParametrized,
-    NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR,
-    NLM_F_REQUEST,
+    Emitable, NetlinkBuffer, NetlinkDeserializable, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    NetlinkSerializable, ParseableParametrized, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+    NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use netlink_packet_generic::{
     ctrl::{nlas::GenlCtrlAttrs, GenlCtrl, GenlCtrlCmd},
@@ -28,17 +30,21 @@ const RECV_BYTES: usize = 64 * 1024;
 /// How many times a dump interrupted by a concurrent change is repeated.
 const DUMP_RETRIES: u32 = 10;
 
-const GENL_HDRLEN: usize = 4;
+/// Receives each data message of a reply.
+type MessageSink<'a> = dyn FnMut(&Message<'_>) -> Result<(), NetlinkError> + 'a;
 
-/// Receives each data message of a reply: its netlink flags and payload.
-type MessageSink<'a> = dyn FnMut(u16, &[u8]) -> Result<(), NetlinkError> + 'a;
+/// One netlink socket connected to the kernel, for any protocol.
+#[derive(Debug)]
+pub struct NlSocket {
+    sock: Socket,
+    seq: u32,
+    rx: Vec<u8>,
+}
 
 /// One Generic Netlink socket connected to the kernel.
 #[derive(Debug)]
 pub struct GenlSocket {
-    sock: Socket,
-    seq: u32,
-    rx: Vec<u8>,
+    inner: NlSocket,
 }
 
 /// What the receive loop is waiting for.
@@ -54,31 +60,14 @@ impl GenlSocket {
     /// Opens a socket for `NETLINK_GENERIC` and enables capped and extended
     /// ACKs.
     pub fn open() -> Result<Self, NetlinkError> {
-        let mut sock = Socket::new(NETLINK_GENERIC)?;
-        sock.bind_auto()?;
-        sock.connect(&SocketAddr::new(0, 0))?;
-        // Both are optional refinements; old kernels lack them.
-        let _ = sock.set_cap_ack(true);
-        let _ = sock.set_ext_ack(true);
         Ok(GenlSocket {
-            sock,
-            seq: 0,
-            rx: Vec::with_capacity(RECV_BYTES),
+            inner: NlSocket::open(NETLINK_GENERIC)?,
         })
     }
 
-    /// Raises the receive buffer, so that many replies can queue up while
-    /// a large batch is processed. Best effort.
+    /// Raises the receive buffer (see [`NlSocket::grow_receive_buffer`]).
     pub fn grow_receive_buffer(&mut self, bytes: usize) {
-        let _ = self.sock.set_rx_buf_sz(bytes);
-    }
-
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        if self.seq == 0 {
-            self.seq = 1;
-        }
-        self.seq
+        self.inner.grow_receive_buffer(bytes)
     }
 
     /// Looks up the id of a Generic Netlink family by name.
@@ -105,13 +94,75 @@ impl GenlSocket {
         Err(NetlinkError::FamilyNotFound(name.to_string()))
     }
 
-    fn encode<F>(family: u16, payload: F, seq: u32, flags: u16, out: &mut Vec<u8>)
+    fn wrap<F>(family: u16, payload: F) -> GenlMessage<F>
     where
-        F: GenlFamily + Emitable + Debug,
+        F: GenlFamily + Debug,
     {
         let mut genl = GenlMessage::from_payload(payload);
         genl.set_resolved_family_id(family);
-        let mut msg = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::InnerMessage(genl));
+        genl
+    }
+
+    /// Sends one request of family `family` and collects its replies (see
+    /// [`NlSocket::request`]).
+    pub fn request<F>(&mut self, family: u16, payload: F, dump: bool) -> Result<Vec<F>, NetlinkError>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug + Clone,
+    {
+        let replies = self.inner.request(Self::wrap(family, payload), dump)?;
+        Ok(replies.into_iter().map(|m| m.payload).collect())
+    }
+
+    /// Sends many do-requests of family `family` (see [`NlSocket::batch`]).
+    pub fn batch<F>(
+        &mut self,
+        family: u16,
+        payloads: Vec<F>,
+    ) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
+    where
+        F: GenlFamily + Emitable + Debug,
+    {
+        self.inner
+            .batch(payloads.into_iter().map(|p| Self::wrap(family, p)).collect())
+    }
+}
+
+impl NlSocket {
+    /// Opens a socket for a netlink protocol (`netlink_sys::protocols`) and
+    /// enables capped and extended ACKs.
+    pub fn open(protocol: isize) -> Result<Self, NetlinkError> {
+        let mut sock = Socket::new(protocol)?;
+        sock.bind_auto()?;
+        sock.connect(&SocketAddr::new(0, 0))?;
+        // Both are optional refinements; old kernels lack them.
+        let _ = sock.set_cap_ack(true);
+        let _ = sock.set_ext_ack(true);
+        Ok(NlSocket {
+            sock,
+            seq: 0,
+            rx: Vec::with_capacity(RECV_BYTES),
+        })
+    }
+
+    /// Raises the receive buffer, so that many replies can queue up while
+    /// a large batch is processed. Best effort.
+    pub fn grow_receive_buffer(&mut self, bytes: usize) {
+        let _ = self.sock.set_rx_buf_sz(bytes);
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        if self.seq == 0 {
+            self.seq = 1;
+        }
+        self.seq
+    }
+
+    fn encode<I>(inner: I, seq: u32, flags: u16, out: &mut Vec<u8>)
+    where
+        I: NetlinkSerializable + Debug,
+    {
+        let mut msg = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::InnerMessage(inner));
         msg.header.flags = flags;
         msg.header.sequence_number = seq;
         msg.finalize();
@@ -126,9 +177,9 @@ impl GenlSocket {
     /// to `NLMSG_DONE` is returned; a dump that the kernel marks as
     /// interrupted by a concurrent change is repeated. Otherwise the request
     /// asks for an ACK and the replies before it are returned.
-    pub fn request<F>(&mut self, family: u16, payload: F, dump: bool) -> Result<Vec<F>, NetlinkError>
+    pub fn request<I>(&mut self, inner: I, dump: bool) -> Result<Vec<I>, NetlinkError>
     where
-        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug + Clone,
+        I: NetlinkSerializable + NetlinkDeserializable + Debug + Clone,
     {
         let mut attempts = 0;
         loop {
@@ -139,16 +190,23 @@ impl GenlSocket {
                 NLM_F_REQUEST | NLM_F_ACK
             };
             let mut buf = Vec::new();
-            Self::encode(family, payload.clone(), seq, flags, &mut buf);
+            Self::encode(inner.clone(), seq, flags, &mut buf);
             self.sock.send(&buf, 0)?;
             let mut replies = Vec::new();
             let mut interrupted = false;
             let wait = if dump { Await::Done } else { Await::Ack };
-            self.receive(seq, wait, &mut |hdr_flags, body| {
-                if hdr_flags & NLM_F_DUMP_INTR != 0 {
+            self.receive(seq, wait, &mut |msg| {
+                if msg.flags & NLM_F_DUMP_INTR != 0 {
                     interrupted = true;
                 }
-                replies.push(parse_genl::<F>(body)?);
+                let mut header = NetlinkHeader::default();
+                header.length = msg.payload.len() as u32 + 16;
+                header.message_type = msg.kind;
+                header.flags = msg.flags;
+                header.sequence_number = msg.seq;
+                let reply =
+                    I::deserialize(&header, msg.payload).map_err(|e| NetlinkError::Decode(e.to_string()))?;
+                replies.push(reply);
                 Ok(())
             })?;
             if !interrupted {
@@ -199,7 +257,7 @@ impl GenlSocket {
                     }
                     _ => {
                         if pending.is_none() {
-                            if let Err(e) = on_msg(flags, payload) {
+                            if let Err(e) = on_msg(&msg) {
                                 pending = Some(e);
                             }
                         }
@@ -234,13 +292,9 @@ impl GenlSocket {
     /// handles the messages of one send in order). This keeps the number of
     /// queued replies small whatever the batch size. The kernel carries on
     /// after a failed message; callers that need all-or-nothing must undo.
-    pub fn batch<F>(
-        &mut self,
-        family: u16,
-        payloads: Vec<F>,
-    ) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
+    pub fn batch<I>(&mut self, payloads: Vec<I>) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
     where
-        F: GenlFamily + Emitable + Debug,
+        I: NetlinkSerializable + Debug,
     {
         let total = payloads.len();
         let mut results: Vec<Result<(), NetlinkError>> = Vec::with_capacity(total);
@@ -252,7 +306,7 @@ impl GenlSocket {
             let mut bodies: Vec<Vec<u8>> = Vec::new();
             let mut size = 0;
             while let Some(p) = iter.peek() {
-                let len = 16 + GENL_HDRLEN + p.buffer_len();
+                let len = 16 + NetlinkSerializable::buffer_len(p);
                 if !bodies.is_empty() && size + len > MAX_SEND_BYTES {
                     break;
                 }
@@ -262,7 +316,7 @@ impl GenlSocket {
                 };
                 let seq = self.next_seq();
                 let mut one = Vec::with_capacity(len);
-                Self::encode(family, p, seq, NLM_F_REQUEST, &mut one);
+                Self::encode(p, seq, NLM_F_REQUEST, &mut one);
                 size += one.len();
                 seqs.push(seq);
                 bodies.push(one);
@@ -365,20 +419,6 @@ impl<'a> Iterator for Messages<'a> {
             payload: &rest[16..len],
         }))
     }
-}
-
-fn parse_genl<F>(body: &[u8]) -> Result<F, NetlinkError>
-where
-    F: ParseableParametrized<[u8], GenlHeader> + Debug,
-{
-    if body.len() < GENL_HDRLEN {
-        return Err(NetlinkError::Decode("short generic netlink message".into()));
-    }
-    let header = GenlHeader {
-        cmd: body[0],
-        version: body[1],
-    };
-    Ok(F::parse_with_param(&body[GENL_HDRLEN..], header)?)
 }
 
 #[cfg(test)]
