@@ -31,6 +31,9 @@ _lvsctl() {
             lvsctl,rate)
                 cmd="lvsctl__subcmd__rate"
                 ;;
+            lvsctl,rs)
+                cmd="lvsctl__subcmd__rs"
+                ;;
             lvsctl,stats)
                 cmd="lvsctl__subcmd__stats"
                 ;;
@@ -52,11 +55,47 @@ _lvsctl() {
             lvsctl__subcmd__help,rate)
                 cmd="lvsctl__subcmd__help__subcmd__rate"
                 ;;
+            lvsctl__subcmd__help,rs)
+                cmd="lvsctl__subcmd__help__subcmd__rs"
+                ;;
             lvsctl__subcmd__help,stats)
                 cmd="lvsctl__subcmd__help__subcmd__stats"
                 ;;
             lvsctl__subcmd__help,timeouts)
                 cmd="lvsctl__subcmd__help__subcmd__timeouts"
+                ;;
+            lvsctl__subcmd__help__subcmd__rs,down)
+                cmd="lvsctl__subcmd__help__subcmd__rs__subcmd__down"
+                ;;
+            lvsctl__subcmd__help__subcmd__rs,status)
+                cmd="lvsctl__subcmd__help__subcmd__rs__subcmd__status"
+                ;;
+            lvsctl__subcmd__help__subcmd__rs,up)
+                cmd="lvsctl__subcmd__help__subcmd__rs__subcmd__up"
+                ;;
+            lvsctl__subcmd__rs,down)
+                cmd="lvsctl__subcmd__rs__subcmd__down"
+                ;;
+            lvsctl__subcmd__rs,help)
+                cmd="lvsctl__subcmd__rs__subcmd__help"
+                ;;
+            lvsctl__subcmd__rs,status)
+                cmd="lvsctl__subcmd__rs__subcmd__status"
+                ;;
+            lvsctl__subcmd__rs,up)
+                cmd="lvsctl__subcmd__rs__subcmd__up"
+                ;;
+            lvsctl__subcmd__rs__subcmd__help,down)
+                cmd="lvsctl__subcmd__rs__subcmd__help__subcmd__down"
+                ;;
+            lvsctl__subcmd__rs__subcmd__help,help)
+                cmd="lvsctl__subcmd__rs__subcmd__help__subcmd__help"
+                ;;
+            lvsctl__subcmd__rs__subcmd__help,status)
+                cmd="lvsctl__subcmd__rs__subcmd__help__subcmd__status"
+                ;;
+            lvsctl__subcmd__rs__subcmd__help,up)
+                cmd="lvsctl__subcmd__rs__subcmd__help__subcmd__up"
                 ;;
             *)
                 ;;
@@ -65,7 +104,7 @@ _lvsctl() {
 
     case "${cmd}" in
         lvsctl)
-            opts="-A -E -D -C -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons help"
+            opts="-A -E -D -C -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons rs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,7 +314,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__help)
-            opts="list stats rate conns timeouts daemons help"
+            opts="list stats rate conns timeouts daemons rs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,6 +397,62 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__help__subcmd__rs)
+            opts="up down status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__rs__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__rs__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__rs__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -425,6 +520,180 @@ _lvsctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs)
+            opts="-h --netns --help up down status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__down)
+            opts="-h --vip --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__help)
+            opts="up down status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__help__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__status)
+            opts="-o -h --output --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__rs__subcmd__up)
+            opts="-h --vip --mode --dev --tun-type --tun-port --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "dr tun" -- "${cur}"))
+                    return 0
+                    ;;
+                --dev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tun-type)
+                    COMPREPLY=($(compgen -W "ipip gue gre" -- "${cur}"))
+                    return 0
+                    ;;
+                --tun-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --netns)

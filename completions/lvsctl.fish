@@ -24,7 +24,7 @@ function __fish_lvsctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -l set -d 'ipvsadm: set the TCP, TCP-FIN and UDP timeouts (three values; 0 keeps one)' -r
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -l start-daemon -d 'ipvsadm: start a connection sync daemon (master or backup)' -r -f -a "master\t''
 backup\t''"
@@ -113,41 +113,74 @@ complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "rate" -d 'Traffic rat
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "conns" -d 'The connection table'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "daemons" -d 'Connection synchronisation daemons'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "rs" -d 'Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
 table\t'A table with borders'
 json\t'JSON (one schema for every read command)'"
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand stats" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
 table\t'A table with borders'
 json\t'JSON (one schema for every read command)'"
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand stats" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand stats" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rate" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
 table\t'A table with borders'
 json\t'JSON (one schema for every read command)'"
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand rate" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rate" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand conns" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
 table\t'A table with borders'
 json\t'JSON (one schema for every read command)'"
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand conns" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand conns" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand conns" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand timeouts" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
 table\t'A table with borders'
 json\t'JSON (one schema for every read command)'"
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand timeouts" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand timeouts" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand timeouts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand daemons" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
 table\t'A table with borders'
 json\t'JSON (one schema for every read command)'"
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand daemons" -l netns -d 'Work on the IPVS table of another network namespace: a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand daemons" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand daemons" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "list" -d 'List virtual services and their real servers'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "stats" -d 'Traffic counters of services and real servers (64-bit, exact)'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "rate" -d 'Traffic rates of services and real servers (per second)'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "conns" -d 'The connection table'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "daemons" -d 'Connection synchronisation daemons'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Set up this host as a real server: ARP sysctls first, then the VIPs as host addresses (idempotent)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Undo what `rs up` did: remove its VIPs (or only these), and when the last one goes restore every sysctl and device'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Whether this host would answer ARP for its VIPs, and why (exit 0 when the cure is complete, 3 when not, 4 when there is no VIP)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l vip -d 'A VIP (repeatable): an IPv4 or IPv6 host address' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l mode -d 'Forwarding method of the director' -r -f -a "dr\t'Direct routing: VIP on lo (or a dummy device)'
+tun\t'Tunnelling: VIP on the tunnel device'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l dev -d 'Device for the VIPs: lo (DR default), or a dummy device created when missing; for TUN the tunnel device' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l tun-type -d 'Tunnel type for --mode tun' -r -f -a "ipip\t'IP in IP (tunl0)'
+gue\t'Generic UDP encapsulation (a fou port, then tunl0)'
+gre\t'GRE (gre0)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l tun-port -d 'UDP port for --tun-type gue' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from down" -l vip -d 'A VIP to remove (repeatable; default: all)' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from down" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from status" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from help" -f -a "up" -d 'Set up this host as a real server: ARP sysctls first, then the VIPs as host addresses (idempotent)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from help" -f -a "down" -d 'Undo what `rs up` did: remove its VIPs (or only these), and when the last one goes restore every sysctl and device'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from help" -f -a "status" -d 'Whether this host would answer ARP for its VIPs, and why (exit 0 when the cure is complete, 3 when not, 4 when there is no VIP)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "list" -d 'List virtual services and their real servers'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "stats" -d 'Traffic counters of services and real servers (64-bit, exact)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "rate" -d 'Traffic rates of services and real servers (per second)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "conns" -d 'The connection table'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "daemons" -d 'Connection synchronisation daemons'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "rs" -d 'Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from rs" -f -a "up" -d 'Set up this host as a real server: ARP sysctls first, then the VIPs as host addresses (idempotent)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from rs" -f -a "down" -d 'Undo what `rs up` did: remove its VIPs (or only these), and when the last one goes restore every sysctl and device'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from rs" -f -a "status" -d 'Whether this host would answer ARP for its VIPs, and why (exit 0 when the cure is complete, 3 when not, 4 when there is no VIP)'

@@ -19,3 +19,4 @@ pub mod host;
 pub mod ipvs;
 pub mod netlink;
 pub mod output;
+pub mod rs;

@@ -199,6 +199,11 @@ pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
         let name = format!("lvsctl-{}", sub.get_name());
         let page = sub.clone().name(name.clone()).display_name(name.clone());
         out.push((PathBuf::from(format!("man/{name}.8")), sub_page(page)));
+        for nested in sub.get_subcommands().filter(|s| s.get_name() != "help") {
+            let nname = format!("{name}-{}", nested.get_name());
+            let npage = nested.clone().name(nname.clone()).display_name(nname.clone());
+            out.push((PathBuf::from(format!("man/{nname}.8")), nested_page(npage, &name)));
+        }
     }
     out
 }
@@ -257,7 +262,7 @@ fn main_page(cmd: clap::Command) -> Vec<u8> {
     let mut also = Roff::new();
     also.control("SH", ["SEE ALSO"]);
     also.text([roman(
-        "lvsctl-list(8), lvsctl-stats(8), lvsctl-rate(8), lvsctl-conns(8), lvsctl-timeouts(8), \
+        "lvsctl-list(8), lvsctl-stats(8), lvsctl-rate(8), lvsctl-conns(8), lvsctl-timeouts(8), lvsctl-rs(8), \
          lvsctl-daemons(8), ipvsadm(8)",
     )]);
     let _ = also.to_writer(&mut buf);
@@ -265,7 +270,30 @@ fn main_page(cmd: clap::Command) -> Vec<u8> {
     buf
 }
 
-fn sub_page(cmd: clap::Command) -> Vec<u8> {
+const RS_TEXT: &str = "lvsctl rs up hides the VIP of an LVS-DR or LVS-TUN real server from ARP, in \
+     the order that avoids the race the LVS-HOWTO describes: for TUN it first makes sure the \
+     tunnel device exists and is up (tunl0 for ipip, a fou port plus tunl0 for gue, gre0 for \
+     gre) and relaxes rp_filter on all and on that device where it is strict (1); then it sets \
+     net.ipv4.conf.all.arp_ignore=1 and arp_announce=2 (the kernel uses the larger of all and \
+     the receiving interface, so all covers every interface; an interface whose own value \
+     would still break the cure is fixed too), and only then adds each VIP as a /32 (/128) \
+     host address without a prefix route on lo, on a dummy device (--dev, created when \
+     missing) or on the tunnel device. Values that are already stricter and still correct \
+     (arp_ignore 2 or 8, rp_filter 2) are kept. Running it again changes nothing. What it \
+     changed is recorded under /run/lvsctl, one file per network namespace; rs down removes \
+     the VIPs it added and, when the last one goes, restores every sysctl to its value \
+     before the first rs up and removes the devices and ports it created. A failing rs up \
+     undoes what it had done. rs status reports, for every VIP recorded or found on lo, \
+     dummy and tunnel devices, whether this host would answer ARP for it and why: \
+     arp_ignore or arp_announce wrong on all (also when set only on lo or one interface), an \
+     interface value that overrides all, a prefix wider than /32 (/128), and for TUN a \
+     missing or down tunnel device or a strict rp_filter. IPv6 needs no sysctl (neighbour \
+     discovery answers only for addresses on the receiving interface). The fou module \
+     cannot be loaded by the kernel on demand; for gue lvsctl runs modprobe fou once when it \
+     is missing. rs status exits 0 when the cure is complete, 3 when it is not, 4 when no \
+     VIP is found.";
+
+fn nested_page(cmd: clap::Command, parent: &str) -> Vec<u8> {
     use clap_mangen::roff::{roman, Roff};
     let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
     let mut buf = Vec::new();
@@ -274,6 +302,37 @@ fn sub_page(cmd: clap::Command) -> Vec<u8> {
     let _ = man.render_synopsis_section(&mut buf);
     let _ = man.render_description_section(&mut buf);
     let _ = man.render_options_section(&mut buf);
+    let _ = exit_status_section().to_writer(&mut buf);
+    let mut also = Roff::new();
+    also.control("SH", ["SEE ALSO"]);
+    also.text([roman(format!("{parent}(8), lvsctl(8)"))]);
+    let _ = also.to_writer(&mut buf);
+    buf
+}
+
+fn sub_page(cmd: clap::Command) -> Vec<u8> {
+    use clap_mangen::roff::{roman, Roff};
+    let is_rs = cmd.get_name() == "lvsctl-rs";
+    let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
+    let mut buf = Vec::new();
+    let _ = man.render_title(&mut buf);
+    let _ = man.render_name_section(&mut buf);
+    let _ = man.render_synopsis_section(&mut buf);
+    let _ = man.render_description_section(&mut buf);
+    let _ = man.render_options_section(&mut buf);
+    if is_rs {
+        let _ = man.render_subcommands_section(&mut buf);
+        let mut r = Roff::new();
+        r.control("SH", ["HOW IT WORKS"]);
+        r.text([roman(RS_TEXT)]);
+        let _ = r.to_writer(&mut buf);
+        let _ = exit_status_section().to_writer(&mut buf);
+        let mut also = Roff::new();
+        also.control("SH", ["SEE ALSO"]);
+        also.text([roman("lvsctl(8), ip-address(8), ip-fou(8)")]);
+        let _ = also.to_writer(&mut buf);
+        return buf;
+    }
     let mut extra = Roff::new();
     extra.control("SH", ["OUTPUT"]);
     extra.text([roman(

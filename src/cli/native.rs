@@ -47,9 +47,10 @@ changes are pending; 4 nothing found. ipvsadm mode keeps ipvsadm's codes.";
 #[derive(Debug, Parser)]
 #[command(name = "lvsctl", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// Work on the IPVS table of another network namespace: a name from
-    /// `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net.
-    /// Also accepted before ipvsadm's grammar.
+    /// Work in another network namespace (its IPVS table, connections,
+    /// addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or
+    /// a path such as /proc/PID/ns/net. Also accepted before ipvsadm's
+    /// grammar.
     #[arg(long, global = true, value_name = "NAME|PATH")]
     pub netns: Option<String>,
 
@@ -121,6 +122,69 @@ pub enum Cmd {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP.
+    Rs {
+        #[command(subcommand)]
+        cmd: RsCmd,
+    },
+}
+
+/// Forwarding method a real server takes part in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RsMode {
+    /// Direct routing: VIP on lo (or a dummy device).
+    Dr,
+    /// Tunnelling: VIP on the tunnel device.
+    Tun,
+}
+
+/// LVS-TUN encapsulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RsTunType {
+    /// IP in IP (tunl0).
+    Ipip,
+    /// Generic UDP encapsulation (a fou port, then tunl0).
+    Gue,
+    /// GRE (gre0).
+    Gre,
+}
+
+/// `lvsctl rs` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum RsCmd {
+    /// Set up this host as a real server: ARP sysctls first, then the VIPs
+    /// as host addresses (idempotent).
+    Up {
+        /// A VIP (repeatable): an IPv4 or IPv6 host address.
+        #[arg(long = "vip", value_name = "ADDR", required = true)]
+        vips: Vec<String>,
+        /// Forwarding method of the director.
+        #[arg(long, value_enum, default_value_t = RsMode::Dr)]
+        mode: RsMode,
+        /// Device for the VIPs: lo (DR default), or a dummy device created
+        /// when missing; for TUN the tunnel device.
+        #[arg(long, value_name = "NAME")]
+        dev: Option<String>,
+        /// Tunnel type for --mode tun.
+        #[arg(long, value_enum, default_value_t = RsTunType::Ipip)]
+        tun_type: RsTunType,
+        /// UDP port for --tun-type gue.
+        #[arg(long, value_name = "PORT")]
+        tun_port: Option<u16>,
+    },
+    /// Undo what `rs up` did: remove its VIPs (or only these), and when the
+    /// last one goes restore every sysctl and device.
+    Down {
+        /// A VIP to remove (repeatable; default: all).
+        #[arg(long = "vip", value_name = "ADDR")]
+        vips: Vec<String>,
+    },
+    /// Whether this host would answer ARP for its VIPs, and why (exit 0
+    /// when the cure is complete, 3 when not, 4 when there is no VIP).
+    Status {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
 }
 
 /// The clap definition, for help, man pages and completions.
@@ -147,6 +211,12 @@ pub enum NativeError {
     /// Nothing matched (exit 4).
     #[error("{0}")]
     NotFound(String),
+    /// `lvsctl rs` failed.
+    #[error(transparent)]
+    Rs(#[from] crate::rs::RsError),
+    /// A check found a problem (exit 3); the output is still printed.
+    #[error("{0}")]
+    Problems(String),
 }
 
 impl NativeError {
@@ -155,6 +225,8 @@ impl NativeError {
         match self {
             NativeError::Usage(_) => 2,
             NativeError::NotFound(_) => 4,
+            NativeError::Rs(e) => e.exit_code(),
+            NativeError::Problems(_) => 3,
             NativeError::Netns(crate::host::netns::NetnsError::Open { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
@@ -192,6 +264,10 @@ pub fn run(argv: Vec<OsString>, netns: Option<String>) -> Outcome {
     };
     match execute(&cmd, cli.netns.or(netns)) {
         Ok(text) => out.stdout = text,
+        Err(NativeError::Problems(text)) => {
+            out.stdout = text;
+            out.code = 3;
+        }
         Err(e) => {
             out.stderr = format!("lvsctl: {}\n", describe(&e));
             out.code = e.exit_code();
@@ -413,6 +489,9 @@ fn connect(netns: Option<&str>) -> Result<IpvsClient, NativeError> {
 }
 
 fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
+    if let Cmd::Rs { cmd } = cmd {
+        return rs(cmd, netns.as_deref());
+    }
     // Check the arguments before touching the kernel.
     let only = match cmd {
         Cmd::List { service: Some(s), .. }
@@ -465,6 +544,7 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
             render(doc, table, out.output)
         }
         Cmd::Conns { out } => conns(&mut doc, out.output)?,
+        Cmd::Rs { .. } => return Err(NativeError::Runtime("internal error: rs dispatched late".into())),
         Cmd::Timeouts { out } => {
             let t = client.timeouts()?;
             let mut table = Table::new(&[">TCP", ">TCP_FIN", ">UDP"]);
@@ -501,6 +581,84 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
             render(doc, table, out.output)
         }
     })
+}
+
+fn rs(cmd: &RsCmd, netns: Option<&str>) -> Result<String, NativeError> {
+    use crate::rs;
+    let vips = |v: &[String]| v.iter().map(|s| rs::parse_vip(s)).collect::<Result<Vec<_>, _>>();
+    match cmd {
+        RsCmd::Up {
+            vips: v,
+            mode,
+            dev,
+            tun_type,
+            tun_port,
+        } => {
+            let req = rs::UpRequest {
+                vips: vips(v)?,
+                mode: match mode {
+                    RsMode::Dr => rs::Mode::Dr,
+                    RsMode::Tun => rs::Mode::Tun,
+                },
+                dev: dev.clone(),
+                tun_type: match tun_type {
+                    RsTunType::Ipip => rs::TunType::Ipip,
+                    RsTunType::Gue => rs::TunType::Gue,
+                    RsTunType::Gre => rs::TunType::Gre,
+                },
+                tun_port: *tun_port,
+            };
+            if let Some(ns) = netns {
+                crate::host::netns::enter(ns)?;
+            }
+            Ok(rs::up(&req)?.join("\n") + "\n")
+        }
+        RsCmd::Down { vips: v } => {
+            let v = vips(v)?;
+            if let Some(ns) = netns {
+                crate::host::netns::enter(ns)?;
+            }
+            Ok(rs::down(&v)?.join("\n") + "\n")
+        }
+        RsCmd::Status { out } => {
+            if let Some(ns) = netns {
+                crate::host::netns::enter(ns)?;
+            }
+            let st = rs::status()?;
+            let text = match out.output {
+                Output::Json => {
+                    let mut doc = Document::new();
+                    doc.vips = Some(st.clone());
+                    doc.render()
+                }
+                _ => {
+                    let mut t = String::new();
+                    for s in &st {
+                        let at = match (&s.device, s.prefix) {
+                            (Some(d), Some(p)) => format!("/{p} on {d}"),
+                            (Some(d), None) => format!(" (expected on {d})"),
+                            _ => String::new(),
+                        };
+                        let verdict = if s.ok { "ok" } else { "PROBLEM" };
+                        t.push_str(&format!("{}{at} ({}): {verdict}\n", s.address, s.mode));
+                        for p in &s.problems {
+                            t.push_str(&format!("  - {p}\n"));
+                        }
+                    }
+                    t
+                }
+            };
+            if st.is_empty() {
+                return Err(NativeError::NotFound(
+                    "no VIP found: none recorded by rs up, and no host address on lo, dummy or tunnel devices".into(),
+                ));
+            }
+            if st.iter().any(|s| !s.ok) {
+                return Err(NativeError::Problems(text));
+            }
+            Ok(text)
+        }
+    }
 }
 
 /// `conns`: the connection table of the current namespace, in the

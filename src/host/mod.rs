@@ -1,4 +1,8 @@
-//! Host configuration: network namespaces now; sysctls, addresses, links
-//! and tunnels as the real-server commands arrive.
+//! Host configuration: network namespaces, IPv4 conf sysctls, and
+//! addresses and links over rtnetlink (no shelling out to `ip` or
+//! `sysctl`).
 
+pub mod fou;
 pub mod netns;
+pub mod rtnl;
+pub mod sysctl;

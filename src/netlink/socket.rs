@@ -181,14 +181,24 @@ impl NlSocket {
     where
         I: NetlinkSerializable + NetlinkDeserializable + Debug + Clone,
     {
+        self.request_flags(inner, dump, 0)
+    }
+
+    /// Like [`NlSocket::request`], with extra header flags such as
+    /// `NLM_F_CREATE | NLM_F_EXCL`.
+    pub fn request_flags<I>(&mut self, inner: I, dump: bool, extra: u16) -> Result<Vec<I>, NetlinkError>
+    where
+        I: NetlinkSerializable + NetlinkDeserializable + Debug + Clone,
+    {
         let mut attempts = 0;
         loop {
             let seq = self.next_seq();
-            let flags = if dump {
-                NLM_F_REQUEST | NLM_F_DUMP
-            } else {
-                NLM_F_REQUEST | NLM_F_ACK
-            };
+            let flags = extra
+                | if dump {
+                    NLM_F_REQUEST | NLM_F_DUMP
+                } else {
+                    NLM_F_REQUEST | NLM_F_ACK
+                };
             let mut buf = Vec::new();
             Self::encode(inner.clone(), seq, flags, &mut buf);
             self.sock.send(&buf, 0)?;

@@ -10,6 +10,7 @@
 //!   "connections": [Connection...]   (conns)
 //!   "timeouts":    {tcp, tcp_fin, udp} (timeouts)
 //!   "daemons":     [Daemon...]       (daemons)
+//!   "vips":        [VipStatus...]    (rs status)
 //! }
 //! ```
 //!
@@ -46,6 +47,9 @@ pub struct Document {
     /// Sync daemons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daemons: Option<Vec<JsonDaemon>>,
+    /// Real-server VIPs and their ARP cure (`rs status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vips: Option<Vec<crate::rs::VipStatus>>,
 }
 
 impl Document {

@@ -1,0 +1,95 @@
+//! What `lvsctl rs up` changed, so that `rs down` can undo exactly that.
+//!
+//! Kept under `/run/lvsctl/` (gone at reboot, like the addresses it
+//! describes), one file per network namespace, keyed by the namespace's
+//! inode number: real servers that share one `/run` (containers, tests)
+//! keep separate records. Written atomically (temporary file + rename).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The directory of the records.
+pub const STATE_DIR: &str = "/run/lvsctl";
+
+/// One VIP added by `rs up`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VipRecord {
+    /// The address.
+    pub address: String,
+    /// Its prefix length (32 or 128).
+    pub prefix: u8,
+    /// The device it was put on.
+    pub device: String,
+    /// `dr` or `tun`.
+    pub mode: String,
+    /// For `tun`: `ipip`, `gue` or `gre`.
+    #[serde(default)]
+    pub tun_type: Option<String>,
+    /// Whether `rs up` added the address (false if it was already there).
+    pub added: bool,
+}
+
+/// Everything `rs up` changed in one network namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// Format version.
+    pub version: u32,
+    /// `iface/key` → the value before the first `rs up` changed it.
+    pub sysctls: BTreeMap<String, i64>,
+    /// VIPs managed by `rs up`.
+    pub vips: Vec<VipRecord>,
+    /// Devices `rs up` created.
+    pub created_links: Vec<String>,
+    /// Devices `rs up` brought up (they were down).
+    pub raised_links: Vec<String>,
+    /// GUE (fou) ports `rs up` opened.
+    pub fou_ports: Vec<u16>,
+}
+
+/// The record file of the current network namespace.
+pub fn state_path() -> io::Result<PathBuf> {
+    let ino = fs::metadata("/proc/thread-self/ns/net")
+        .or_else(|_| fs::metadata("/proc/self/ns/net"))?
+        .ino();
+    Ok(Path::new(STATE_DIR).join(format!("rs-netns-{ino}.json")))
+}
+
+/// Reads the record; an absent file is an empty record.
+pub fn load(path: &Path) -> io::Result<State> {
+    match fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(State {
+            version: 1,
+            ..State::default()
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes the record atomically, or removes it when it records nothing.
+pub fn save(path: &Path, state: &State) -> io::Result<()> {
+    if state.vips.is_empty()
+        && state.sysctls.is_empty()
+        && state.created_links.is_empty()
+        && state.raised_links.is_empty()
+        && state.fou_ports.is_empty()
+    {
+        return match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        };
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string_pretty(state).map_err(io::Error::other)?;
+    fs::write(&tmp, text + "\n")?;
+    fs::rename(&tmp, path)
+}
