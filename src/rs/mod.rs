@@ -499,7 +499,12 @@ pub fn down(vips: &[IpAddr]) -> Result<Vec<String>, RsError> {
     let path = state::state_path().map_err(RsError::State)?;
     let mut st = state::load(&path).map_err(RsError::State)?;
     let mut notes = Vec::new();
-    if st.vips.is_empty() && st.sysctls.is_empty() && st.created_links.is_empty() {
+    if st.vips.is_empty()
+        && st.sysctls.is_empty()
+        && st.created_links.is_empty()
+        && st.raised_links.is_empty()
+        && st.fou_ports.is_empty()
+    {
         notes.push("nothing to undo: rs up has not run in this network namespace".into());
         return Ok(notes);
     }
