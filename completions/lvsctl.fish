@@ -114,6 +114,8 @@ complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "conns" -d 'The connec
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "daemons" -d 'Connection synchronisation daemons'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "rs" -d 'Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "vip" -d 'Director side: add or remove a VIP and announce it (gratuitous ARP)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "arp" -d 'Raw ARP: announce an address, or probe who answers for it'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
 table\t'A table with borders'
@@ -173,14 +175,61 @@ complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcom
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from help" -f -a "down" -d 'Undo what `rs up` did: remove its VIPs (or only these), and when the last one goes restore every sysctl and device'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from help" -f -a "status" -d 'Whether this host would answer ARP for its VIPs, and why (exit 0 when the cure is complete, 3 when not, 4 when there is no VIP)'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "list" -d 'List virtual services and their real servers'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "stats" -d 'Traffic counters of services and real servers (64-bit, exact)'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "rate" -d 'Traffic rates of services and real servers (per second)'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "conns" -d 'The connection table'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "daemons" -d 'Connection synchronisation daemons'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "rs" -d 'Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP'
-complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and not __fish_seen_subcommand_from add del help" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and not __fish_seen_subcommand_from add del help" -s h -l help -d 'Print help'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and not __fish_seen_subcommand_from add del help" -f -a "add" -d 'Add ADDR/PREFIX to a device (idempotent), then announce it with gratuitous ARP; waits for the whole burst'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and not __fish_seen_subcommand_from add del help" -f -a "del" -d 'Remove ADDR/PREFIX from a device (nothing to do if it is absent)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and not __fish_seen_subcommand_from add del help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l dev -d 'The device facing the clients' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l garp-count -d 'How many gratuitous ARPs to send' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l garp-interval -d 'Time between them (e.g. 1s, 500ms)' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l garp-form -d 'Request or reply form' -r -f -a "request\t'ARP request (opcode 1), sender IP = target IP = the VIP'
+reply\t'ARP reply (opcode 2), as piranha\'s send_arp and `arping -A`'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from del" -l dev -d 'The device' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from del" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add ADDR/PREFIX to a device (idempotent), then announce it with gratuitous ARP; waits for the whole burst'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from help" -f -a "del" -d 'Remove ADDR/PREFIX from a device (nothing to do if it is absent)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and not __fish_seen_subcommand_from announce probe help" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and not __fish_seen_subcommand_from announce probe help" -s h -l help -d 'Print help'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and not __fish_seen_subcommand_from announce probe help" -f -a "announce" -d 'Send gratuitous ARPs for an address; waits for the whole burst'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and not __fish_seen_subcommand_from announce probe help" -f -a "probe" -d 'Broadcast ARP requests for an address over the whole timeout and list every MAC that answers (exit 0: one host, 3: several, 4: none)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and not __fish_seen_subcommand_from announce probe help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l dev -d 'The device to send on' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l count -d 'How many' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l interval -d 'Time between them' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l form -d 'Request or reply form' -r -f -a "request\t'ARP request (opcode 1), sender IP = target IP = the VIP'
+reply\t'ARP reply (opcode 2), as piranha\'s send_arp and `arping -A`'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from probe" -l dev -d 'The device (default: the one whose subnet holds ADDR)' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from probe" -l timeout -d 'How long to listen' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from probe" -l interval -d 'Time between broadcast requests' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from probe" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'
+table\t'A table with borders'
+json\t'JSON (one schema for every read command)'"
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from probe" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from help" -f -a "announce" -d 'Send gratuitous ARPs for an address; waits for the whole burst'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from help" -f -a "probe" -d 'Broadcast ARP requests for an address over the whole timeout and list every MAC that answers (exit 0: one host, 3: several, 4: none)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "list" -d 'List virtual services and their real servers'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "stats" -d 'Traffic counters of services and real servers (64-bit, exact)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "rate" -d 'Traffic rates of services and real servers (per second)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "conns" -d 'The connection table'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "timeouts" -d 'Connection timeouts (TCP, TCP after FIN, UDP)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "daemons" -d 'Connection synchronisation daemons'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "rs" -d 'Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "vip" -d 'Director side: add or remove a VIP and announce it (gratuitous ARP)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "arp" -d 'Raw ARP: announce an address, or probe who answers for it'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and not __fish_seen_subcommand_from list stats rate conns timeouts daemons rs vip arp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from rs" -f -a "up" -d 'Set up this host as a real server: ARP sysctls first, then the VIPs as host addresses (idempotent)'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from rs" -f -a "down" -d 'Undo what `rs up` did: remove its VIPs (or only these), and when the last one goes restore every sysctl and device'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from rs" -f -a "status" -d 'Whether this host would answer ARP for its VIPs, and why (exit 0 when the cure is complete, 3 when not, 4 when there is no VIP)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from vip" -f -a "add" -d 'Add ADDR/PREFIX to a device (idempotent), then announce it with gratuitous ARP; waits for the whole burst'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from vip" -f -a "del" -d 'Remove ADDR/PREFIX from a device (nothing to do if it is absent)'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from arp" -f -a "announce" -d 'Send gratuitous ARPs for an address; waits for the whole burst'
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand help; and __fish_seen_subcommand_from arp" -f -a "probe" -d 'Broadcast ARP requests for an address over the whole timeout and list every MAC that answers (exit 0: one host, 3: several, 4: none)'

@@ -14,6 +14,7 @@
 //! * [`cli`] — front ends: the ipvsadm-compatible grammar and lvsctl's own
 //!   subcommands. Front ends never build netlink bytes.
 
+pub mod arp;
 pub mod cli;
 pub mod host;
 pub mod ipvs;

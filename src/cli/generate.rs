@@ -310,9 +310,32 @@ fn nested_page(cmd: clap::Command, parent: &str) -> Vec<u8> {
     buf
 }
 
+const VIP_ARP_TEXT: &str = "lvsctl vip add puts an address on the director's client-facing device over \
+     rtnetlink (IPv6 without duplicate address detection; adding an address that is already \
+     there is not an error) and then announces it with gratuitous ARP, so that routers and \
+     clients replace the old MAC in their caches at once: by default 5 requests 1 second apart \
+     (--garp-count, --garp-interval), and the command returns after the whole burst. The \
+     request form is a broadcast ARP request with sender IP = target IP = the VIP, sender MAC \
+     the device's and target MAC zero; the reply form (--garp-form reply) is the same with \
+     opcode 2, as piranha's send_arp and arping -A. lvsctl arp announce sends the same burst \
+     for an address already configured. lvsctl arp probe broadcasts ARP requests for an \
+     address every --interval (200 ms) for the whole --timeout (2 s), never switching to \
+     unicast after the first reply, and lists every distinct MAC that answered with the \
+     interface and the time of its first reply; a host cannot hear its own answer, so when \
+     the address is local the output says so and the host counts as one answerer. Exit \
+     codes of probe: 0 exactly one host answers, 3 several answer (the LVS ARP problem), 4 \
+     nobody answers. Errors: 2 for an unknown interface or an address outside the \
+     interface's subnets, 1 for a down interface or without CAP_NET_RAW / CAP_NET_ADMIN. \
+     IPv4 only for now (IPv6 neighbour advertisements are planned).";
+
 fn sub_page(cmd: clap::Command) -> Vec<u8> {
     use clap_mangen::roff::{roman, Roff};
-    let is_rs = cmd.get_name() == "lvsctl-rs";
+    let group_text = match cmd.get_name() {
+        "lvsctl-rs" => Some(RS_TEXT),
+        "lvsctl-vip" | "lvsctl-arp" => Some(VIP_ARP_TEXT),
+        _ => None,
+    };
+    let is_group = group_text.is_some();
     let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
     let mut buf = Vec::new();
     let _ = man.render_title(&mut buf);
@@ -320,16 +343,18 @@ fn sub_page(cmd: clap::Command) -> Vec<u8> {
     let _ = man.render_synopsis_section(&mut buf);
     let _ = man.render_description_section(&mut buf);
     let _ = man.render_options_section(&mut buf);
-    if is_rs {
+    if is_group {
         let _ = man.render_subcommands_section(&mut buf);
         let mut r = Roff::new();
         r.control("SH", ["HOW IT WORKS"]);
-        r.text([roman(RS_TEXT)]);
+        r.text([roman(group_text.unwrap_or_default())]);
         let _ = r.to_writer(&mut buf);
         let _ = exit_status_section().to_writer(&mut buf);
         let mut also = Roff::new();
         also.control("SH", ["SEE ALSO"]);
-        also.text([roman("lvsctl(8), ip-address(8), ip-fou(8)")]);
+        also.text([roman(
+            "lvsctl(8), lvsctl-rs(8), lvsctl-vip(8), lvsctl-arp(8), ip-address(8), ip-fou(8)",
+        )]);
         let _ = also.to_writer(&mut buf);
         return buf;
     }

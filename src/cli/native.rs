@@ -127,6 +127,99 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: RsCmd,
     },
+    /// Director side: add or remove a VIP and announce it (gratuitous ARP).
+    Vip {
+        #[command(subcommand)]
+        cmd: VipCmd,
+    },
+    /// Raw ARP: announce an address, or probe who answers for it.
+    Arp {
+        #[command(subcommand)]
+        cmd: ArpCmd,
+    },
+}
+
+/// Gratuitous-ARP form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GarpFormArg {
+    /// ARP request (opcode 1), sender IP = target IP = the VIP.
+    Request,
+    /// ARP reply (opcode 2), as piranha's send_arp and `arping -A`.
+    Reply,
+}
+
+/// `lvsctl vip` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum VipCmd {
+    /// Add ADDR/PREFIX to a device (idempotent), then announce it with
+    /// gratuitous ARP; waits for the whole burst.
+    Add {
+        /// The VIP with its prefix, e.g. 192.0.2.10/32.
+        #[arg(value_name = "ADDR/PREFIX")]
+        vip: String,
+        /// The device facing the clients.
+        #[arg(long, value_name = "NAME", required = true)]
+        dev: String,
+        /// How many gratuitous ARPs to send.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        garp_count: u32,
+        /// Time between them (e.g. 1s, 500ms).
+        #[arg(long, value_name = "DURATION", default_value = "1s")]
+        garp_interval: String,
+        /// Request or reply form.
+        #[arg(long, value_enum, default_value_t = GarpFormArg::Request)]
+        garp_form: GarpFormArg,
+    },
+    /// Remove ADDR/PREFIX from a device (nothing to do if it is absent).
+    Del {
+        /// The VIP with its prefix.
+        #[arg(value_name = "ADDR/PREFIX")]
+        vip: String,
+        /// The device.
+        #[arg(long, value_name = "NAME", required = true)]
+        dev: String,
+    },
+}
+
+/// `lvsctl arp` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ArpCmd {
+    /// Send gratuitous ARPs for an address; waits for the whole burst.
+    Announce {
+        /// The IPv4 address.
+        #[arg(value_name = "ADDR")]
+        addr: String,
+        /// The device to send on.
+        #[arg(long, value_name = "NAME", required = true)]
+        dev: String,
+        /// How many.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        count: u32,
+        /// Time between them.
+        #[arg(long, value_name = "DURATION", default_value = "1s")]
+        interval: String,
+        /// Request or reply form.
+        #[arg(long, value_enum, default_value_t = GarpFormArg::Request)]
+        form: GarpFormArg,
+    },
+    /// Broadcast ARP requests for an address over the whole timeout and list
+    /// every MAC that answers (exit 0: one host, 3: several, 4: none).
+    Probe {
+        /// The IPv4 address.
+        #[arg(value_name = "ADDR")]
+        addr: String,
+        /// The device (default: the one whose subnet holds ADDR).
+        #[arg(long, value_name = "NAME")]
+        dev: Option<String>,
+        /// How long to listen.
+        #[arg(long, value_name = "DURATION", default_value = "2s")]
+        timeout: String,
+        /// Time between broadcast requests.
+        #[arg(long, value_name = "DURATION", default_value = "200ms")]
+        interval: String,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
 }
 
 /// Forwarding method a real server takes part in.
@@ -214,6 +307,12 @@ pub enum NativeError {
     /// `lvsctl rs` failed.
     #[error(transparent)]
     Rs(#[from] crate::rs::RsError),
+    /// `lvsctl arp`/`vip` failed.
+    #[error(transparent)]
+    Arp(#[from] crate::arp::ArpError),
+    /// Nothing answered (exit 4); the output is still printed.
+    #[error("{0}")]
+    NoneAnswered(String),
     /// A check found a problem (exit 3); the output is still printed.
     #[error("{0}")]
     Problems(String),
@@ -226,6 +325,8 @@ impl NativeError {
             NativeError::Usage(_) => 2,
             NativeError::NotFound(_) => 4,
             NativeError::Rs(e) => e.exit_code(),
+            NativeError::Arp(e) => e.exit_code(),
+            NativeError::NoneAnswered(_) => 4,
             NativeError::Problems(_) => 3,
             NativeError::Netns(crate::host::netns::NetnsError::Open { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
@@ -267,6 +368,10 @@ pub fn run(argv: Vec<OsString>, netns: Option<String>) -> Outcome {
         Err(NativeError::Problems(text)) => {
             out.stdout = text;
             out.code = 3;
+        }
+        Err(NativeError::NoneAnswered(text)) => {
+            out.stdout = text;
+            out.code = 4;
         }
         Err(e) => {
             out.stderr = format!("lvsctl: {}\n", describe(&e));
@@ -489,8 +594,11 @@ fn connect(netns: Option<&str>) -> Result<IpvsClient, NativeError> {
 }
 
 fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
-    if let Cmd::Rs { cmd } = cmd {
-        return rs(cmd, netns.as_deref());
+    match cmd {
+        Cmd::Rs { cmd } => return rs(cmd, netns.as_deref()),
+        Cmd::Vip { cmd } => return vip(cmd, netns.as_deref()),
+        Cmd::Arp { cmd } => return arp(cmd, netns.as_deref()),
+        _ => {}
     }
     // Check the arguments before touching the kernel.
     let only = match cmd {
@@ -544,7 +652,11 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
             render(doc, table, out.output)
         }
         Cmd::Conns { out } => conns(&mut doc, out.output)?,
-        Cmd::Rs { .. } => return Err(NativeError::Runtime("internal error: rs dispatched late".into())),
+        Cmd::Rs { .. } | Cmd::Vip { .. } | Cmd::Arp { .. } => {
+            return Err(NativeError::Runtime(
+                "internal error: command dispatched late".into(),
+            ))
+        }
         Cmd::Timeouts { out } => {
             let t = client.timeouts()?;
             let mut table = Table::new(&[">TCP", ">TCP_FIN", ">UDP"]);
@@ -581,6 +693,230 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
             render(doc, table, out.output)
         }
     })
+}
+
+fn duration(s: &str) -> Result<std::time::Duration, NativeError> {
+    crate::arp::parse_duration(s).map_err(NativeError::Usage)
+}
+
+fn ipv4(s: &str) -> Result<std::net::Ipv4Addr, NativeError> {
+    match s.parse::<IpAddr>() {
+        Ok(IpAddr::V4(a)) => Ok(a),
+        Ok(IpAddr::V6(_)) => Err(NativeError::Usage(format!(
+            "{s}: IPv6 (neighbour discovery) is not supported here yet; only IPv4 ARP"
+        ))),
+        Err(_) => Err(NativeError::Usage(format!("invalid address {s:?}"))),
+    }
+}
+
+fn form(f: GarpFormArg) -> crate::arp::GarpForm {
+    match f {
+        GarpFormArg::Request => crate::arp::GarpForm::Request,
+        GarpFormArg::Reply => crate::arp::GarpForm::Reply,
+    }
+}
+
+fn parse_cidr(s: &str) -> Result<(IpAddr, u8), NativeError> {
+    let bad = || {
+        NativeError::Usage(format!(
+            "invalid VIP {s:?}: expected ADDR/PREFIX, e.g. 192.0.2.10/32"
+        ))
+    };
+    let (a, p) = s.split_once('/').ok_or_else(bad)?;
+    let ip: IpAddr = a.parse().map_err(|_| bad())?;
+    let p: u8 = p.parse().map_err(|_| bad())?;
+    if p > if ip.is_ipv4() { 32 } else { 128 } {
+        return Err(bad());
+    }
+    Ok((ip, p))
+}
+
+fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
+    use crate::arp::Iface;
+    use crate::host::rtnl::Rtnl;
+    let enter = |netns: Option<&str>| -> Result<Rtnl, NativeError> {
+        if let Some(ns) = netns {
+            crate::host::netns::enter(ns)?;
+        }
+        Rtnl::open().map_err(|e| NativeError::Arp(e.into()))
+    };
+    match cmd {
+        VipCmd::Add {
+            vip,
+            dev,
+            garp_count,
+            garp_interval,
+            garp_form,
+        } => {
+            let (ip, prefix) = parse_cidr(vip)?;
+            let v4 = ipv4(&ip.to_string())?;
+            let interval = duration(garp_interval)?;
+            let mut rtnl = enter(netns)?;
+            let iface = Iface::lookup(&mut rtnl, dev)?;
+            // A /32 VIP is announced into the subnet of an existing address.
+            if prefix == 32 {
+                iface.check_subnet(v4)?;
+            }
+            let added = match rtnl.add_address_routed(iface.link.index, ip, prefix) {
+                Ok(()) => true,
+                Err(e) if e.errno() == Some(libc::EEXIST) => false,
+                Err(e) if e.errno() == Some(libc::EPERM) => {
+                    return Err(crate::arp::ArpError::Permission.into())
+                }
+                Err(e) => return Err(crate::arp::ArpError::from(e).into()),
+            };
+            crate::arp::announce(&iface, v4, *garp_count, interval, form(*garp_form))?;
+            Ok(format!(
+                "{ip}/{prefix} {} {dev}; {garp_count} gratuitous ARP(s) sent\n",
+                if added { "added to" } else { "already on" }
+            ))
+        }
+        VipCmd::Del { vip, dev } => {
+            let (ip, prefix) = parse_cidr(vip)?;
+            let mut rtnl = enter(netns)?;
+            let link = rtnl
+                .link(dev)
+                .map_err(crate::arp::ArpError::from)?
+                .ok_or_else(|| crate::arp::ArpError::NoInterface(dev.clone()))?;
+            match rtnl.del_address(link.index, ip, prefix) {
+                Ok(()) => Ok(format!("{ip}/{prefix} removed from {dev}\n")),
+                Err(e) if matches!(e.errno(), Some(libc::EADDRNOTAVAIL) | Some(libc::ENOENT)) => {
+                    Ok(format!("{ip}/{prefix} is not on {dev}: nothing to do\n"))
+                }
+                Err(e) if e.errno() == Some(libc::EPERM) => Err(crate::arp::ArpError::Permission.into()),
+                Err(e) => Err(crate::arp::ArpError::from(e).into()),
+            }
+        }
+    }
+}
+
+fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
+    use crate::arp::Iface;
+    use crate::host::rtnl::Rtnl;
+    match cmd {
+        ArpCmd::Announce {
+            addr,
+            dev,
+            count,
+            interval,
+            form: f,
+        } => {
+            let ip = ipv4(addr)?;
+            let interval = duration(interval)?;
+            if let Some(ns) = netns {
+                crate::host::netns::enter(ns)?;
+            }
+            let mut rtnl = Rtnl::open().map_err(|e| NativeError::Arp(e.into()))?;
+            let iface = Iface::lookup(&mut rtnl, dev)?;
+            iface.check_subnet(ip)?;
+            crate::arp::announce(&iface, ip, *count, interval, form(*f))?;
+            Ok(format!("{count} gratuitous ARP(s) for {ip} sent on {dev}\n"))
+        }
+        ArpCmd::Probe {
+            addr,
+            dev,
+            timeout,
+            interval,
+            out,
+        } => {
+            let ip = ipv4(addr)?;
+            let timeout = duration(timeout)?;
+            let interval = duration(interval)?;
+            if interval.is_zero() {
+                return Err(NativeError::Usage("--interval must be above 0".into()));
+            }
+            if let Some(ns) = netns {
+                crate::host::netns::enter(ns)?;
+            }
+            let mut rtnl = Rtnl::open().map_err(|e| NativeError::Arp(e.into()))?;
+            let dev = match dev {
+                Some(d) => d.clone(),
+                None => {
+                    let links = rtnl.links().map_err(crate::arp::ArpError::from)?;
+                    let addrs = rtnl.addresses().map_err(crate::arp::ArpError::from)?;
+                    addrs
+                        .iter()
+                        .filter_map(|a| match a.addr {
+                            IpAddr::V4(v) if a.prefix < 32 => {
+                                let mask = u32::MAX.checked_shl(32 - u32::from(a.prefix)).unwrap_or(0);
+                                (u32::from(v) & mask == u32::from(ip) & mask).then_some(a.index)
+                            }
+                            _ => None,
+                        })
+                        .find_map(|i| {
+                            links
+                                .iter()
+                                .find(|l| l.index == i && !l.loopback)
+                                .map(|l| l.name.clone())
+                        })
+                        .ok_or_else(|| {
+                            NativeError::Usage(format!("no interface has a subnet holding {ip}: give --dev"))
+                        })?
+                }
+            };
+            let iface = Iface::lookup(&mut rtnl, &dev)?;
+            iface.check_subnet(ip)?;
+            let local = iface.addrs.iter().any(|(a, _)| *a == ip)
+                || rtnl
+                    .addresses()
+                    .map_err(crate::arp::ArpError::from)?
+                    .iter()
+                    .any(|a| a.addr == IpAddr::V4(ip));
+            let answers = crate::arp::probe(&iface, ip, timeout, interval)?;
+            let hosts = answers.len() + usize::from(local);
+            let text = match out.output {
+                Output::Json => {
+                    let v = serde_json::json!({
+                        "schema": 1,
+                        "probe": {
+                            "address": ip.to_string(),
+                            "interface": dev,
+                            "local": local,
+                            "answers": answers,
+                        }
+                    });
+                    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+                }
+                _ => {
+                    let mut t = Table::new(&["MAC", "INTERFACE", ">FIRST REPLY MS", ">REPLIES"]);
+                    for a in &answers {
+                        t.row(vec![
+                            a.mac.clone(),
+                            a.interface.clone(),
+                            a.first_reply_ms.to_string(),
+                            a.replies.to_string(),
+                        ]);
+                    }
+                    let mut s = if answers.is_empty() {
+                        String::new()
+                    } else {
+                        render_plain(&t, out.output)
+                    };
+                    if local {
+                        s.push_str(&format!(
+                            "{ip} is an address of this host: its own answers cannot be seen here\n"
+                        ));
+                    }
+                    if hosts == 0 {
+                        s.push_str(&format!("nobody answered ARP for {ip} on {dev}\n"));
+                    }
+                    s
+                }
+            };
+            match hosts {
+                0 => Err(NativeError::NoneAnswered(text)),
+                1 => Ok(text),
+                _ => Err(NativeError::Problems(text)),
+            }
+        }
+    }
+}
+
+fn render_plain(t: &Table, output: Output) -> String {
+    match output {
+        Output::Table => t.render_table(),
+        _ => t.render_text(),
+    }
 }
 
 fn rs(cmd: &RsCmd, netns: Option<&str>) -> Result<String, NativeError> {

@@ -28,6 +28,8 @@ pub struct Link {
     pub noarp: bool,
     /// The rtnetlink kind (`dummy`, `ipip`, `gre`, ...), if any.
     pub kind: Option<String>,
+    /// The hardware address (6 bytes for Ethernet), if any.
+    pub mac: Option<[u8; 6]>,
 }
 
 /// An address on a device.
@@ -85,9 +87,15 @@ impl Rtnl {
             if let RouteNetlinkMessage::NewLink(m) = r {
                 let mut name = String::new();
                 let mut kind = None;
+                let mut mac = None;
                 for a in &m.attributes {
                     match a {
                         LinkAttribute::IfName(n) => name = n.clone(),
+                        LinkAttribute::Address(b) if b.len() == 6 => {
+                            let mut m6 = [0u8; 6];
+                            m6.copy_from_slice(b);
+                            mac = Some(m6);
+                        }
                         LinkAttribute::LinkInfo(infos) => {
                             for i in infos {
                                 if let LinkInfo::Kind(k) = i {
@@ -105,6 +113,7 @@ impl Rtnl {
                     loopback: m.header.flags.contains(LinkFlags::Loopback),
                     noarp: m.header.flags.contains(LinkFlags::Noarp),
                     kind,
+                    mac,
                 });
             }
         }
@@ -149,13 +158,16 @@ impl Rtnl {
         Ok(out)
     }
 
-    fn address_message(index: u32, addr: IpAddr, prefix: u8) -> AddressMessage {
+    fn address_message(index: u32, addr: IpAddr, prefix: u8, prefix_route: bool) -> AddressMessage {
         let mut m = AddressMessage::default();
         m.header.family = rt_family(&addr);
         m.header.prefix_len = prefix;
         m.header.index = index;
         m.header.scope = AddressScope::Universe;
-        let mut flags = AddressFlags::Noprefixroute | AddressFlags::Permanent;
+        let mut flags = AddressFlags::Permanent;
+        if !prefix_route {
+            flags |= AddressFlags::Noprefixroute;
+        }
         if addr.is_ipv6() {
             flags |= AddressFlags::Nodad;
             m.header.flags = AddressHeaderFlags::Nodad;
@@ -171,7 +183,19 @@ impl Rtnl {
     /// Adds a host address without a prefix route (and, for IPv6, without
     /// duplicate address detection). `EEXIST` if it is already there.
     pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
-        let m = Self::address_message(index, addr, prefix);
+        let m = Self::address_message(index, addr, prefix, false);
+        self.sock.request_flags(
+            RouteNetlinkMessage::NewAddress(m),
+            false,
+            NLM_F_CREATE | NLM_F_EXCL,
+        )?;
+        Ok(())
+    }
+
+    /// Adds an ordinary address (with its prefix route; IPv6 without
+    /// duplicate address detection). `EEXIST` if it is already there.
+    pub fn add_address_routed(&mut self, index: u32, addr: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
+        let m = Self::address_message(index, addr, prefix, true);
         self.sock.request_flags(
             RouteNetlinkMessage::NewAddress(m),
             false,
@@ -182,7 +206,7 @@ impl Rtnl {
 
     /// Removes an address.
     pub fn del_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
-        let m = Self::address_message(index, addr, prefix);
+        let m = Self::address_message(index, addr, prefix, false);
         self.sock.request(RouteNetlinkMessage::DelAddress(m), false)?;
         Ok(())
     }
