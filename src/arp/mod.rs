@@ -5,6 +5,7 @@
 //! switching to unicast after the first reply (that would hide every other
 //! answerer, which is exactly what an LVS-DR "ARP problem" looks like).
 
+pub mod ndp;
 pub mod packet;
 pub mod socket;
 
@@ -70,6 +71,8 @@ pub struct Iface {
     pub mac: Mac,
     /// Its IPv4 addresses with prefixes.
     pub addrs: Vec<(Ipv4Addr, u8)>,
+    /// Its IPv6 addresses with prefixes.
+    pub addrs6: Vec<(std::net::Ipv6Addr, u8)>,
 }
 
 fn in_prefix(ip: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
@@ -95,16 +98,61 @@ impl Iface {
                 "interface {name} has no Ethernet address (ARP needs one)"
             ))
         })?;
-        let addrs = rtnl
+        let all: Vec<Address> = rtnl
             .addresses()?
             .into_iter()
-            .filter(|a: &Address| a.index == link.index)
+            .filter(|a| a.index == link.index)
+            .collect();
+        let addrs = all
+            .iter()
             .filter_map(|a| match a.addr {
                 IpAddr::V4(v) => Some((v, a.prefix)),
                 IpAddr::V6(_) => None,
             })
             .collect();
-        Ok(Iface { link, mac, addrs })
+        let addrs6 = all
+            .iter()
+            .filter_map(|a| match a.addr {
+                IpAddr::V6(v) => Some((v, a.prefix)),
+                IpAddr::V4(_) => None,
+            })
+            .collect();
+        Ok(Iface {
+            link,
+            mac,
+            addrs,
+            addrs6,
+        })
+    }
+
+    /// Fails unless the IPv6 `ip` is in one of the interface's prefixes
+    /// (link-local ones excluded) or is one of its addresses.
+    pub fn check_subnet6(&self, ip: std::net::Ipv6Addr) -> Result<(), ArpError> {
+        let inside = |net: std::net::Ipv6Addr, p: u8| {
+            let mask = if p == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(p.min(128)))
+            };
+            u128::from(ip) & mask == u128::from(net) & mask
+        };
+        let ok = self
+            .addrs6
+            .iter()
+            .any(|(a, p)| *a == ip || ((a.segments()[0] & 0xffc0) != 0xfe80 && *p < 128 && inside(*a, *p)));
+        if ok {
+            return Ok(());
+        }
+        let nets: Vec<String> = self.addrs6.iter().map(|(a, p)| format!("{a}/{p}")).collect();
+        Err(ArpError::Invalid(format!(
+            "{ip} is not in a prefix of {} ({}): nobody there would hear about it",
+            self.link.name,
+            if nets.is_empty() {
+                "it has no IPv6 address".to_string()
+            } else {
+                nets.join(", ")
+            }
+        )))
     }
 
     /// The interface address whose subnet holds `ip`, if any.

@@ -326,7 +326,8 @@ const VIP_ARP_TEXT: &str = "lvsctl vip add puts an address on the director's cli
      codes of probe: 0 exactly one host answers, 3 several answer (the LVS ARP problem), 4 \
      nobody answers. Errors: 2 for an unknown interface or an address outside the \
      interface's subnets, 1 for a down interface or without CAP_NET_RAW / CAP_NET_ADMIN. \
-     IPv4 only for now (IPv6 neighbour advertisements are planned).";
+     For IPv6 the same commands use unsolicited neighbour advertisements (override flag, \
+     to all-nodes, hop limit 255) and neighbour solicitations.";
 
 fn sub_page(cmd: clap::Command) -> Vec<u8> {
     use clap_mangen::roff::{roman, Roff};

@@ -132,7 +132,8 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: VipCmd,
     },
-    /// Raw ARP: announce an address, or probe who answers for it.
+    /// Raw ARP and neighbour discovery: announce an address, or probe who
+    /// answers for it.
     Arp {
         #[command(subcommand)]
         cmd: ArpCmd,
@@ -186,7 +187,7 @@ pub enum VipCmd {
 pub enum ArpCmd {
     /// Send gratuitous ARPs for an address; waits for the whole burst.
     Announce {
-        /// The IPv4 address.
+        /// The address (IPv4: gratuitous ARP; IPv6: unsolicited neighbour advertisements).
         #[arg(value_name = "ADDR")]
         addr: String,
         /// The device to send on.
@@ -205,7 +206,7 @@ pub enum ArpCmd {
     /// Broadcast ARP requests for an address over the whole timeout and list
     /// every MAC that answers (exit 0: one host, 3: several, 4: none).
     Probe {
-        /// The IPv4 address.
+        /// The address (IPv4: ARP requests; IPv6: neighbour solicitations).
         #[arg(value_name = "ADDR")]
         addr: String,
         /// The device (default: the one whose subnet holds ADDR).
@@ -699,16 +700,6 @@ fn duration(s: &str) -> Result<std::time::Duration, NativeError> {
     crate::arp::parse_duration(s).map_err(NativeError::Usage)
 }
 
-fn ipv4(s: &str) -> Result<std::net::Ipv4Addr, NativeError> {
-    match s.parse::<IpAddr>() {
-        Ok(IpAddr::V4(a)) => Ok(a),
-        Ok(IpAddr::V6(_)) => Err(NativeError::Usage(format!(
-            "{s}: IPv6 (neighbour discovery) is not supported here yet; only IPv4 ARP"
-        ))),
-        Err(_) => Err(NativeError::Usage(format!("invalid address {s:?}"))),
-    }
-}
-
 fn form(f: GarpFormArg) -> crate::arp::GarpForm {
     match f {
         GarpFormArg::Request => crate::arp::GarpForm::Request,
@@ -732,7 +723,7 @@ fn parse_cidr(s: &str) -> Result<(IpAddr, u8), NativeError> {
 }
 
 fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
-    use crate::arp::Iface;
+    use crate::arp::{ArpError, Iface};
     use crate::host::rtnl::Rtnl;
     let enter = |netns: Option<&str>| -> Result<Rtnl, NativeError> {
         if let Some(ns) = netns {
@@ -749,50 +740,89 @@ fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
             garp_form,
         } => {
             let (ip, prefix) = parse_cidr(vip)?;
-            let v4 = ipv4(&ip.to_string())?;
             let interval = duration(garp_interval)?;
             let mut rtnl = enter(netns)?;
             let iface = Iface::lookup(&mut rtnl, dev)?;
-            // A /32 VIP is announced into the subnet of an existing address.
-            if prefix == 32 {
-                iface.check_subnet(v4)?;
+            // A host-route VIP is announced into the subnet of an existing
+            // address.
+            match ip {
+                IpAddr::V4(v4) if prefix == 32 => iface.check_subnet(v4)?,
+                IpAddr::V6(v6) if prefix == 128 => iface.check_subnet6(v6)?,
+                _ => {}
             }
             let added = match rtnl.add_address_routed(iface.link.index, ip, prefix) {
                 Ok(()) => true,
                 Err(e) if e.errno() == Some(libc::EEXIST) => false,
-                Err(e) if e.errno() == Some(libc::EPERM) => {
-                    return Err(crate::arp::ArpError::Permission.into())
-                }
-                Err(e) => return Err(crate::arp::ArpError::from(e).into()),
+                Err(e) if e.errno() == Some(libc::EPERM) => return Err(ArpError::Permission.into()),
+                Err(e) => return Err(ArpError::from(e).into()),
             };
-            crate::arp::announce(&iface, v4, *garp_count, interval, form(*garp_form))?;
-            Ok(format!(
-                "{ip}/{prefix} {} {dev}; {garp_count} gratuitous ARP(s) sent\n",
-                if added { "added to" } else { "already on" }
-            ))
+            let what = match ip {
+                IpAddr::V4(v4) => {
+                    crate::arp::announce(&iface, v4, *garp_count, interval, form(*garp_form))?;
+                    "gratuitous ARP(s)"
+                }
+                IpAddr::V6(v6) => {
+                    crate::arp::ndp::announce(iface.link.index, iface.mac, v6, *garp_count, interval)
+                        .map_err(io_arp("sending neighbour advertisements"))?;
+                    "unsolicited neighbour advertisement(s)"
+                }
+            };
+            let verb = if added { "added to" } else { "already on" };
+            Ok(format!("{ip}/{prefix} {verb} {dev}; {garp_count} {what} sent\n"))
         }
         VipCmd::Del { vip, dev } => {
             let (ip, prefix) = parse_cidr(vip)?;
             let mut rtnl = enter(netns)?;
             let link = rtnl
                 .link(dev)
-                .map_err(crate::arp::ArpError::from)?
-                .ok_or_else(|| crate::arp::ArpError::NoInterface(dev.clone()))?;
+                .map_err(ArpError::from)?
+                .ok_or_else(|| ArpError::NoInterface(dev.clone()))?;
             match rtnl.del_address(link.index, ip, prefix) {
                 Ok(()) => Ok(format!("{ip}/{prefix} removed from {dev}\n")),
                 Err(e) if matches!(e.errno(), Some(libc::EADDRNOTAVAIL) | Some(libc::ENOENT)) => {
                     Ok(format!("{ip}/{prefix} is not on {dev}: nothing to do\n"))
                 }
-                Err(e) if e.errno() == Some(libc::EPERM) => Err(crate::arp::ArpError::Permission.into()),
-                Err(e) => Err(crate::arp::ArpError::from(e).into()),
+                Err(e) if e.errno() == Some(libc::EPERM) => Err(ArpError::Permission.into()),
+                Err(e) => Err(ArpError::from(e).into()),
             }
         }
     }
 }
 
+/// The interface whose (non-link-local) subnet holds `ip`.
+fn interface_for(rtnl: &mut crate::host::rtnl::Rtnl, ip: IpAddr) -> Result<String, NativeError> {
+    let links = rtnl.links().map_err(crate::arp::ArpError::from)?;
+    let addrs = rtnl.addresses().map_err(crate::arp::ArpError::from)?;
+    let holds = |a: &crate::host::rtnl::Address| match (a.addr, ip) {
+        (IpAddr::V4(v), IpAddr::V4(t)) if a.prefix < 32 => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(a.prefix)).unwrap_or(0);
+            u32::from(v) & mask == u32::from(t) & mask
+        }
+        (IpAddr::V6(v), IpAddr::V6(t)) if a.prefix < 128 && (v.segments()[0] & 0xffc0) != 0xfe80 => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(a.prefix)).unwrap_or(0);
+            u128::from(v) & mask == u128::from(t) & mask
+        }
+        _ => false,
+    };
+    addrs
+        .iter()
+        .filter(|a| holds(a))
+        .find_map(|a| {
+            links
+                .iter()
+                .find(|l| l.index == a.index && !l.loopback)
+                .map(|l| l.name.clone())
+        })
+        .ok_or_else(|| NativeError::Usage(format!("no interface has a subnet holding {ip}: give --dev")))
+}
+
 fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
-    use crate::arp::Iface;
+    use crate::arp::{ArpError, Iface};
     use crate::host::rtnl::Rtnl;
+    let address = |s: &str| {
+        s.parse::<IpAddr>()
+            .map_err(|_| NativeError::Usage(format!("invalid address {s:?}")))
+    };
     match cmd {
         ArpCmd::Announce {
             addr,
@@ -801,16 +831,28 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
             interval,
             form: f,
         } => {
-            let ip = ipv4(addr)?;
+            let ip = address(addr)?;
             let interval = duration(interval)?;
             if let Some(ns) = netns {
                 crate::host::netns::enter(ns)?;
             }
             let mut rtnl = Rtnl::open().map_err(|e| NativeError::Arp(e.into()))?;
             let iface = Iface::lookup(&mut rtnl, dev)?;
-            iface.check_subnet(ip)?;
-            crate::arp::announce(&iface, ip, *count, interval, form(*f))?;
-            Ok(format!("{count} gratuitous ARP(s) for {ip} sent on {dev}\n"))
+            match ip {
+                IpAddr::V4(v4) => {
+                    iface.check_subnet(v4)?;
+                    crate::arp::announce(&iface, v4, *count, interval, form(*f))?;
+                    Ok(format!("{count} gratuitous ARP(s) for {ip} sent on {dev}\n"))
+                }
+                IpAddr::V6(v6) => {
+                    iface.check_subnet6(v6)?;
+                    crate::arp::ndp::announce(iface.link.index, iface.mac, v6, *count, interval)
+                        .map_err(io_arp("sending neighbour advertisements"))?;
+                    Ok(format!(
+                        "{count} unsolicited neighbour advertisement(s) for {ip} sent on {dev}\n"
+                    ))
+                }
+            }
         }
         ArpCmd::Probe {
             addr,
@@ -819,7 +861,7 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
             interval,
             out,
         } => {
-            let ip = ipv4(addr)?;
+            let ip = address(addr)?;
             let timeout = duration(timeout)?;
             let interval = duration(interval)?;
             if interval.is_zero() {
@@ -831,38 +873,30 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
             let mut rtnl = Rtnl::open().map_err(|e| NativeError::Arp(e.into()))?;
             let dev = match dev {
                 Some(d) => d.clone(),
-                None => {
-                    let links = rtnl.links().map_err(crate::arp::ArpError::from)?;
-                    let addrs = rtnl.addresses().map_err(crate::arp::ArpError::from)?;
-                    addrs
-                        .iter()
-                        .filter_map(|a| match a.addr {
-                            IpAddr::V4(v) if a.prefix < 32 => {
-                                let mask = u32::MAX.checked_shl(32 - u32::from(a.prefix)).unwrap_or(0);
-                                (u32::from(v) & mask == u32::from(ip) & mask).then_some(a.index)
-                            }
-                            _ => None,
-                        })
-                        .find_map(|i| {
-                            links
-                                .iter()
-                                .find(|l| l.index == i && !l.loopback)
-                                .map(|l| l.name.clone())
-                        })
-                        .ok_or_else(|| {
-                            NativeError::Usage(format!("no interface has a subnet holding {ip}: give --dev"))
-                        })?
-                }
+                None => interface_for(&mut rtnl, ip)?,
             };
             let iface = Iface::lookup(&mut rtnl, &dev)?;
-            iface.check_subnet(ip)?;
-            let local = iface.addrs.iter().any(|(a, _)| *a == ip)
-                || rtnl
-                    .addresses()
-                    .map_err(crate::arp::ArpError::from)?
-                    .iter()
-                    .any(|a| a.addr == IpAddr::V4(ip));
-            let answers = crate::arp::probe(&iface, ip, timeout, interval)?;
+            match ip {
+                IpAddr::V4(v4) => iface.check_subnet(v4)?,
+                IpAddr::V6(v6) => iface.check_subnet6(v6)?,
+            }
+            let local = rtnl
+                .addresses()
+                .map_err(ArpError::from)?
+                .iter()
+                .any(|a| a.addr == ip);
+            let answers = match ip {
+                IpAddr::V4(v4) => crate::arp::probe(&iface, v4, timeout, interval)?,
+                IpAddr::V6(v6) => crate::arp::ndp::probe(
+                    iface.link.index,
+                    &iface.link.name,
+                    iface.mac,
+                    v6,
+                    timeout,
+                    interval,
+                )
+                .map_err(io_arp("probing with neighbour solicitations"))?,
+            };
             let hosts = answers.len() + usize::from(local);
             let text = match out.output {
                 Output::Json => {
@@ -898,7 +932,7 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
                         ));
                     }
                     if hosts == 0 {
-                        s.push_str(&format!("nobody answered ARP for {ip} on {dev}\n"));
+                        s.push_str(&format!("nobody answered for {ip} on {dev}\n"));
                     }
                     s
                 }
@@ -908,6 +942,16 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
                 1 => Ok(text),
                 _ => Err(NativeError::Problems(text)),
             }
+        }
+    }
+}
+
+fn io_arp(what: &'static str) -> impl FnOnce(std::io::Error) -> NativeError {
+    move |e| {
+        if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EPERM) {
+            crate::arp::ArpError::Permission.into()
+        } else {
+            crate::arp::ArpError::Io(what.to_string(), e).into()
         }
     }
 }

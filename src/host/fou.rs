@@ -12,6 +12,7 @@ use crate::netlink::{GenlSocket, NetlinkError};
 
 const FOU_CMD_ADD: u8 = 1;
 const FOU_CMD_DEL: u8 = 2;
+const FOU_CMD_GET: u8 = 3;
 const FOU_ATTR_PORT: u16 = 1;
 const FOU_ATTR_AF: u16 = 2;
 const FOU_ATTR_IPPROTO: u16 = 3;
@@ -101,6 +102,17 @@ pub fn add_gue_port(port: u16) -> Result<bool, FouError> {
     match sock.request(f, gue_port(FOU_CMD_ADD, port), false) {
         Ok(_) => Ok(true),
         Err(NetlinkError::Kernel { errno, .. }) if errno == libc::EEXIST => Ok(false),
+        // Kernels answer EADDRINUSE for a port fou already has, and for a
+        // port another UDP socket holds: ask which.
+        Err(
+            e @ NetlinkError::Kernel {
+                errno: libc::EADDRINUSE,
+                ..
+            },
+        ) => match sock.request(f, gue_port(FOU_CMD_GET, port), false) {
+            Ok(_) => Ok(false),
+            Err(_) => Err(e.into()),
+        },
         Err(e) => Err(e.into()),
     }
 }

@@ -54,7 +54,7 @@ arp_probe() {
     if [ "$ARP_FLAVOUR" = iputils ]; then
         # One request a second, broadcast (-b), until the deadline (integral
         # seconds in older versions); -c 1000 replies are never reached.
-        ip netns exec "$ns" arping -b -c 1000 -w 3 -I "$ifname" "$addr"
+        ip netns exec "$ns" arping -b -c 1000 -w 4 -I "$ifname" "$addr"
     else
         ip netns exec "$ns" arping -i "$ifname" -c "$ARP_COUNT" -W "$ARP_INTERVAL" -w "$ARP_DEADLINE" "$addr"
     fi

@@ -65,7 +65,7 @@
 # every namespace, so they exist before the first snapshot and module
 # loading cannot show up as a difference).
 #
-# Runs in about 45 s of VM time under TCG.
+# Runs in about 55 s of VM time under TCG (one vCPU).
 . "$REPO/tests/vm/lib.sh"
 . "$REPO/tests/vm/topology.sh"
 . "$REPO/tests/vm/arp.sh"
@@ -113,6 +113,12 @@ elapsed "topology"
 # ------------------------------------------------------------ ARP checks
 named() { local m; for m in "$@"; do printf '%s (%s)\n' "$m" "${NAME_OF[$m]:-unknown}"; done; }
 
+captured_requests_reach() {   # MARK COUNT
+    local t b
+    read -r t b <<< "$(arp_watch_since "$1" | arp_capture_requests /dev/stdin "$VIP")"
+    [ "$t" -ge "$2" ]
+}
+
 # arp_check TAG NS...: broadcast who-has VIP from the client; exactly the
 # MACs of NS... answer. Records arp.TAG.broadcast and arp.TAG.responders.
 arp_check() {
@@ -122,9 +128,13 @@ arp_check() {
     ip -n client neigh flush all
     mark=$(arp_watch_mark)
     capture "arp.$tag" arp_probe client eth0 "$VIP"
-    sleep 0.3   # the capture's last lines
-    arp_watch_since "$mark" > "arp.$tag.capture"
     sent=$(arp_sent "arp.$tag.out")
+    # arping listened one interval past its last request; give tcpdump
+    # (which may lag under TCG) time to print every request, then a little
+    # more for the replies that follow them.
+    [ -n "$sent" ] && wait_until 5 captured_requests_reach "$mark" "$sent"
+    sleep 0.2
+    arp_watch_since "$mark" > "arp.$tag.capture"
     read -r total bcast <<< "$(arp_capture_requests "arp.$tag.capture" "$VIP")"
     from_arping=$(arp_macs "arp.$tag.out")
     from_capture=$(arp_capture_macs "arp.$tag.capture" "$VIP")
