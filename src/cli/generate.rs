@@ -216,7 +216,7 @@ fn exit_status_section() -> clap_mangen::roff::Roff {
     r.control("SH", ["EXIT STATUS"]);
     r.text([roman(
         "lvsctl's own subcommands: 0 done, healthy or nothing to change; 1 runtime failure (the \
-         kernel refused, no IPVS in the kernel, no CAP_NET_ADMIN, I/O error, lock busy); 2 usage \
+         kernel refused, no IPVS in the kernel, no CAP_NET_ADMIN, I/O error); 2 usage \
          or invalid input (including an unknown --netns name); 3 a check found a problem or \
          changes are pending; 4 nothing answered or found (for example no such service). In \
          ipvsadm mode the exit codes are ipvsadm's: 0 success; 1 a listing failed; 2 the \

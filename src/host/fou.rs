@@ -121,6 +121,10 @@ pub fn add_gue_port(port: u16) -> Result<bool, FouError> {
 pub fn del_gue_port(port: u16) -> Result<(), FouError> {
     let mut sock = GenlSocket::open()?;
     let f = family(&mut sock)?;
+    // The kernel answers EINVAL for a port it does not have; ask first.
+    if sock.request(f, gue_port(FOU_CMD_GET, port), false).is_err() {
+        return Ok(());
+    }
     match sock.request(f, gue_port(FOU_CMD_DEL, port), false) {
         Ok(_) => Ok(()),
         Err(NetlinkError::Kernel { errno, .. }) if errno == libc::ENOENT || errno == libc::ESRCH => Ok(()),

@@ -15,13 +15,16 @@
 //!   family id is cached by the caller.
 //! * **Batches are plain concatenation.** The kernel's `netlink_rcv_skb`
 //!   processes every message of one `sendmsg` in order and answers each one
-//!   separately, carrying on after failures. [`GenlSocket::batch`] packs
+//!   separately, carrying on after failures. [`NlSocket::batch`] packs
 //!   messages into sends of at most [`MAX_SEND_BYTES`] (the default socket
-//!   send buffer refuses larger ones with `EMSGSIZE`), asks for an ACK on
-//!   every message so each failure can be attributed to its request by
-//!   sequence number, and raises the receive buffer so that the ACKs of one
-//!   chunk fit (with the default receive buffer only ~256 ACKs fit, after
-//!   which the kernel drops replies and reports `ENOBUFS`).
+//!   send buffer refuses larger ones with `EMSGSIZE`) and
+//!   [`MAX_BATCH_MESSAGES`] messages. Only the last message of a send asks
+//!   for an ACK (a barrier: the kernel handles one send in order); failures
+//!   are reported anyway, each attributed to its request by sequence
+//!   number. The receive buffer is raised so that even a send in which
+//!   every message fails has room for all the error replies (with the
+//!   default buffer only ~256 fit, after which the kernel drops replies and
+//!   reports `ENOBUFS`).
 //! * **`NETLINK_CAP_ACK` and `NETLINK_EXT_ACK` are always on**: error
 //!   replies then carry only the 16-byte header of the failed request, plus
 //!   the kernel's human-readable message when there is one.
@@ -33,7 +36,7 @@ mod extack;
 mod socket;
 
 pub use extack::parse_error_payload;
-pub use socket::{GenlSocket, NlSocket, MAX_SEND_BYTES};
+pub use socket::{GenlSocket, NlSocket, MAX_BATCH_MESSAGES, MAX_SEND_BYTES};
 
 use std::io;
 

@@ -4,6 +4,7 @@
 //! families.
 
 use std::fmt::Debug;
+use std::os::fd::AsRawFd;
 
 use netlink_packet_core::{
     Emitable, NetlinkBuffer, NetlinkDeserializable, NetlinkHeader, NetlinkMessage, NetlinkPayload,
@@ -22,6 +23,15 @@ use super::{extack::parse_error_payload, NetlinkError};
 /// datagram larger than the socket's send buffer minus 32 bytes with
 /// `EMSGSIZE`; the default send buffer is 212 992 bytes.
 pub const MAX_SEND_BYTES: usize = 200 * 1024;
+
+/// Most messages in one send. Every refused message gets its own error
+/// reply; with at most this many per send, their replies fit the receive
+/// buffer that [`NlSocket::batch`] sets up, so no failure goes unreported.
+pub const MAX_BATCH_MESSAGES: usize = 1024;
+
+/// Receive buffer requested for batches (each queued reply costs about a
+/// kilobyte of socket memory).
+const BATCH_RCVBUF: usize = 4 << 20;
 
 /// Receive buffer for one datagram. Dump datagrams are capped by the kernel
 /// at 32 KiB; anything larger is reported as truncated instead of misread.
@@ -147,7 +157,22 @@ impl NlSocket {
     /// Raises the receive buffer, so that many replies can queue up while
     /// a large batch is processed. Best effort.
     pub fn grow_receive_buffer(&mut self, bytes: usize) {
-        let _ = self.sock.set_rx_buf_sz(bytes);
+        let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        // SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed net.core.rmem_max.
+        // SAFETY: the fd is ours and open; the option value is a c_int
+        // whose address and size are passed correctly.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUFFORCE,
+                std::ptr::addr_of!(size).cast::<libc::c_void>(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            let _ = self.sock.set_rx_buf_sz(bytes);
+        }
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -307,6 +332,9 @@ impl NlSocket {
         I: NetlinkSerializable + Debug,
     {
         let total = payloads.len();
+        if total > 1 {
+            self.grow_receive_buffer(BATCH_RCVBUF);
+        }
         let mut results: Vec<Result<(), NetlinkError>> = Vec::with_capacity(total);
         let mut iter = payloads.into_iter().peekable();
         while iter.peek().is_some() {
@@ -317,7 +345,7 @@ impl NlSocket {
             let mut size = 0;
             while let Some(p) = iter.peek() {
                 let len = 16 + NetlinkSerializable::buffer_len(p);
-                if !bodies.is_empty() && size + len > MAX_SEND_BYTES {
+                if !bodies.is_empty() && (size + len > MAX_SEND_BYTES || bodies.len() >= MAX_BATCH_MESSAGES) {
                     break;
                 }
                 let p = match iter.next() {

@@ -70,9 +70,13 @@ pub fn service_name(port: u16, protocol: Protocol) -> Option<String> {
         Protocol::Sctp => c"sctp",
         Protocol::Other(_) => return None,
     };
+    // getservbyport returns process-wide static storage: serialise callers.
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     // SAFETY: `proto` is NUL-terminated; getservbyport returns null or a
-    // pointer to static storage that stays valid until the next call on
-    // this thread, and we copy the name out before returning.
+    // pointer to process-wide static storage that stays valid until the
+    // next call, and every call in this program holds LOCK while it copies
+    // the name out.
     unsafe {
         let ent = libc::getservbyport(i32::from(port.to_be()), proto.as_ptr());
         if ent.is_null() || (*ent).s_name.is_null() {

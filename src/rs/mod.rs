@@ -269,6 +269,19 @@ impl Run {
             (Mode::Dr, None) => "lo".to_string(),
             (Mode::Tun, None) => req.tun_type.device().to_string(),
         };
+        if let Some(existing) = self.link(&name)? {
+            // A VIP on a device that answers ARP is the problem, not the cure.
+            let fits = match req.mode {
+                Mode::Dr => existing.loopback || existing.kind.as_deref() == Some("dummy"),
+                Mode::Tun => name == req.tun_type.device(),
+            };
+            if !fits {
+                return Err(RsError::Invalid(format!(
+                    "--dev {name}: the VIP must go on lo or a dummy device (DR) or on {} (TUN), not on a device that answers ARP",
+                    req.tun_type.device()
+                )));
+            }
+        }
         if self.link(&name)?.is_none() {
             let kind = match req.mode {
                 Mode::Dr => InfoKind::Dummy,
@@ -393,8 +406,15 @@ impl Run {
                 }
             };
             let addr_s = vip.to_string();
+            let mode_name = match req.mode {
+                Mode::Dr => "dr",
+                Mode::Tun => "tun",
+            };
             if let Some(r) = self.state.vips.iter_mut().find(|r| r.address == addr_s) {
                 r.added |= added;
+                r.device = link.name.clone();
+                r.mode = mode_name.into();
+                r.tun_type = (req.mode == Mode::Tun).then(|| req.tun_type.name().to_string());
             } else {
                 self.state.vips.push(VipRecord {
                     address: addr_s,
@@ -499,6 +519,11 @@ pub fn down(vips: &[IpAddr]) -> Result<Vec<String>, RsError> {
     let path = state::state_path().map_err(RsError::State)?;
     let mut st = state::load(&path).map_err(RsError::State)?;
     let mut notes = Vec::new();
+    for v in vips {
+        if !st.vips.iter().any(|r| r.address == v.to_string()) {
+            return Err(RsError::Invalid(format!("{v} was not set up by lvsctl rs up")));
+        }
+    }
     if st.vips.is_empty()
         && st.sysctls.is_empty()
         && st.created_links.is_empty()
@@ -507,11 +532,6 @@ pub fn down(vips: &[IpAddr]) -> Result<Vec<String>, RsError> {
     {
         notes.push("nothing to undo: rs up has not run in this network namespace".into());
         return Ok(notes);
-    }
-    for v in vips {
-        if !st.vips.iter().any(|r| r.address == v.to_string()) {
-            return Err(RsError::Invalid(format!("{v} was not set up by lvsctl rs up")));
-        }
     }
     let mut rtnl = Rtnl::open().map_err(nl("opening rtnetlink"))?;
     let remove: Vec<VipRecord> = st
@@ -542,6 +562,9 @@ pub fn down(vips: &[IpAddr]) -> Result<Vec<String>, RsError> {
         }
         st.vips.retain(|x| x.address != r.address);
     }
+    // Record the removals before restoring anything else, so that a later
+    // failure leaves a record that matches the host.
+    state::save(&path, &st).map_err(RsError::State)?;
     if st.vips.is_empty() {
         // Last VIP gone: addresses first, then settings, then devices.
         for port in std::mem::take(&mut st.fou_ports) {

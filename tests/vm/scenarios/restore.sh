@@ -78,4 +78,16 @@ check restore.big.ipvsadm "$REAL" -R < big.rules
 check_same restore.big.same-table big.real.saved big.lvs.saved
 check_output restore.big.count 6000 bash -c "wc -l < big.lvs.saved"
 
+# Restoring onto a table that already holds half of it: every duplicate is
+# refused and reported (none lost to a full receive buffer), the rest is
+# applied, as ipvsadm would.
+$REAL -C
+for i in $(seq 0 1499); do echo "-A -t 10.$((i / 250)).$((i % 250 + 1)).1:80"; done > half.rules
+for i in $(seq 0 2999); do echo "-A -t 10.$((i / 250)).$((i % 250 + 1)).1:80"; done > full.rules
+"$REAL" -R < half.rules
+capture overlap "$LVS" -R < full.rules
+check_output restore.overlap.status 255 cat overlap.rc
+check_output restore.overlap.every-refusal-reported 1500 bash -c "grep -c '^Service already exists$' overlap.err"
+check_output restore.overlap.rest-applied 3000 bash -c "\"$REAL\" -Sn | wc -l"
+
 summary

@@ -150,6 +150,29 @@ for t in ipip gre gue; do
     check_same "rs.tun.$t.restored" "tun-before-$t" "tun-after-$t"
 done
 
+# --- A device that answers ARP is refused.
+ip link add v9 type veth peer name v8
+capture devveth "$L" rs up --vip 192.0.2.51 --dev v9
+check_output rs.error.dev-answers-arp.status 2 cat devveth.rc
+check_status rs.error.tun-dev 2 "$L" rs up --mode tun --vip 192.0.2.51 --dev v9
+ip link del v9
+
+# --- gue twice changes nothing; a port closed by hand does not break down.
+kmod fou
+check rs.gue-twice.up1 "$L" rs up --mode tun --tun-type gue --tun-port 6070 --vip 192.0.2.41
+check rs.gue-twice.up2 "$L" rs up --mode tun --tun-type gue --tun-port 6070 --vip 192.0.2.41
+ip fou del port 6070
+check rs.gue-twice.down-after-manual-close "$L" rs down
+
+# --- A recorded tunnel VIP whose device has gone (module unloaded).
+check rs.tun-missing.up "$L" rs up --mode tun --vip 192.0.2.42
+ip addr flush dev tunl0
+modprobe -d "$KROOT" -r ipip
+capture tmiss "$L" rs status
+check_output rs.status.tunnel-missing 3 cat tmiss.rc
+check_contains rs.status.tunnel-missing.why "tunl0 is missing" cat tmiss.out
+check rs.tun-missing.down "$L" rs down
+
 # --- DR on a dummy device that rs up creates and rs down deletes.
 check rs.dummy.up "$L" rs up --vip 192.0.2.50 --dev lvs0
 check_contains rs.dummy.vip "192.0.2.50/32" ip -o addr show dev lvs0
@@ -160,7 +183,8 @@ check_status rs.dummy.deleted 1 ip link show lvs0
 # the whole run (tunnel device up, a fou port, sysctls, the VIP) is undone.
 snapshot > before-rollback
 ip fou show > fou-before
-rm -rf /run/lvsctl && touch /run/lvsctl
+ino=$(stat -L -c %i /proc/self/ns/net)
+rm -rf /run/lvsctl && mkdir -p "/run/lvsctl/rs-netns-$ino.json.tmp"   # the write will fail, after the changes
 capture rb "$L" rs up --mode tun --tun-type gue --tun-port 6090 --vip 192.0.2.60
 check_output rs.rollback.failed 1 cat rb.rc
 check_contains rs.rollback.message "state file" cat rb.err
@@ -168,6 +192,6 @@ snapshot > after-rollback
 check_same rs.rollback.nothing-left before-rollback after-rollback
 ip fou show > fou-after
 check_same rs.rollback.fou-port-closed fou-before fou-after
-rm -f /run/lvsctl
+rm -rf /run/lvsctl
 
 summary
