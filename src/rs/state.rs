@@ -49,6 +49,39 @@ pub struct State {
     pub raised_links: Vec<String>,
     /// GUE (fou) ports `rs up` opened.
     pub fou_ports: Vec<u16>,
+    /// The namespace's cookie (`SO_NETNS_COOKIE`), which unlike its inode
+    /// number is never reused: a record left by a deleted namespace whose
+    /// inode a new one got is recognised as stale and ignored.
+    #[serde(default)]
+    pub netns_cookie: Option<u64>,
+}
+
+/// The current network namespace's cookie, where the kernel has them
+/// (Linux 5.14 and later).
+pub fn netns_cookie() -> Option<u64> {
+    const SO_NETNS_COOKIE: libc::c_int = 71;
+    // Any socket of the namespace will do; it need not be bound.
+    // SAFETY: plain socket(2) call; the result is checked below.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is a socket we just opened and own exclusively.
+    let owned = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    let mut cookie: u64 = 0;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: the fd is live (owned by `owned`); `cookie` and `len` are
+    // valid for writes of the sizes given.
+    let rc = unsafe {
+        libc::getsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&owned),
+            libc::SOL_SOCKET,
+            SO_NETNS_COOKIE,
+            std::ptr::addr_of_mut!(cookie).cast::<libc::c_void>(),
+            &mut len,
+        )
+    };
+    (rc == 0 && len as usize == std::mem::size_of::<u64>()).then_some(cookie)
 }
 
 /// The record file of the current network namespace.
@@ -59,15 +92,29 @@ pub fn state_path() -> io::Result<PathBuf> {
     Ok(Path::new(STATE_DIR).join(format!("rs-netns-{ino}.json")))
 }
 
-/// Reads the record; an absent file is an empty record.
+/// Reads the record; an absent file, or one left by another namespace
+/// that had the same inode number, is an empty record.
 pub fn load(path: &Path) -> io::Result<State> {
+    let cookie = netns_cookie();
+    let fresh = State {
+        version: 1,
+        netns_cookie: cookie,
+        ..State::default()
+    };
     match fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(State {
-            version: 1,
-            ..State::default()
-        }),
+        Ok(text) => {
+            let st: State = serde_json::from_str(&text).map_err(|e| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
+            })?;
+            match (st.netns_cookie, cookie) {
+                (Some(a), Some(b)) if a != b => Ok(fresh),
+                _ => Ok(State {
+                    netns_cookie: cookie,
+                    ..st
+                }),
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(fresh),
         Err(e) => Err(e),
     }
 }
@@ -92,4 +139,14 @@ pub fn save(path: &Path, state: &State) -> io::Result<()> {
     let text = serde_json::to_string_pretty(state).map_err(io::Error::other)?;
     fs::write(&tmp, text + "\n")?;
     fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cookie_is_readable_and_recorded() {
+        assert!(super::netns_cookie().is_some());
+        let st = super::load(std::path::Path::new("/nonexistent/lvsctl-test.json")).unwrap();
+        assert_eq!(st.netns_cookie, super::netns_cookie());
+    }
 }

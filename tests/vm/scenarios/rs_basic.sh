@@ -194,4 +194,19 @@ ip fou show > fou-after
 check_same rs.rollback.fou-port-closed fou-before fou-after
 rm -rf /run/lvsctl
 
+# --- A record left by a deleted namespace is not taken for a new one that
+# reuses its inode number (records carry the namespace cookie). Inode reuse
+# is up to the kernel, so the record is moved to the new inode's name, which
+# is exactly what reuse looks like.
+ip netns add reuse-a
+ino_a=$(ip netns exec reuse-a stat -L -c %i /proc/self/ns/net)
+ip netns exec reuse-a "$L" rs up --vip 192.0.2.70 > /dev/null
+ip netns del reuse-a
+ip netns add reuse-b
+ino_b=$(ip netns exec reuse-b stat -L -c %i /proc/self/ns/net)
+[ "$ino_a" = "$ino_b" ] || mv "/run/lvsctl/rs-netns-$ino_a.json" "/run/lvsctl/rs-netns-$ino_b.json"
+check rs.netns-reuse.record-in-place test -f "/run/lvsctl/rs-netns-$ino_b.json"
+check_status rs.netns-reuse.status-ignores-stale-record 4 ip netns exec reuse-b "$L" rs status
+check_contains rs.netns-reuse.down-ignores-stale-record "nothing to undo" ip netns exec reuse-b "$L" rs down
+
 summary
