@@ -76,13 +76,18 @@ impl NetlinkError {
     }
 }
 
+/// The C library's text for an errno (`strerror`), without Rust's
+/// " (os error N)" suffix.
+pub fn strerror(errno: i32) -> String {
+    let s = io::Error::from_raw_os_error(errno).to_string();
+    match s.rfind(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 fn kernel_message(errno: i32, extack: Option<&str>) -> String {
-    let base = io::Error::from_raw_os_error(errno).to_string();
-    // io::Error appends " (os error N)"; keep only the text.
-    let base = match base.rfind(" (os error") {
-        Some(i) => base[..i].to_string(),
-        None => base,
-    };
+    let base = strerror(errno);
     match extack {
         Some(msg) if !msg.is_empty() => format!("{base}: {msg}"),
         _ => base,

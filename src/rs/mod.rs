@@ -524,12 +524,7 @@ pub fn down(vips: &[IpAddr]) -> Result<Vec<String>, RsError> {
             return Err(RsError::Invalid(format!("{v} was not set up by lvsctl rs up")));
         }
     }
-    if st.vips.is_empty()
-        && st.sysctls.is_empty()
-        && st.created_links.is_empty()
-        && st.raised_links.is_empty()
-        && st.fou_ports.is_empty()
-    {
+    if st.is_empty() {
         notes.push("nothing to undo: rs up has not run in this network namespace".into());
         return Ok(notes);
     }

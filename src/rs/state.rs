@@ -56,6 +56,17 @@ pub struct State {
     pub netns_cookie: Option<u64>,
 }
 
+impl State {
+    /// Whether the record holds nothing to undo.
+    pub fn is_empty(&self) -> bool {
+        self.vips.is_empty()
+            && self.sysctls.is_empty()
+            && self.created_links.is_empty()
+            && self.raised_links.is_empty()
+            && self.fou_ports.is_empty()
+    }
+}
+
 /// The current network namespace's cookie, where the kernel has them
 /// (Linux 5.14 and later).
 pub fn netns_cookie() -> Option<u64> {
@@ -121,12 +132,7 @@ pub fn load(path: &Path) -> io::Result<State> {
 
 /// Writes the record atomically, or removes it when it records nothing.
 pub fn save(path: &Path, state: &State) -> io::Result<()> {
-    if state.vips.is_empty()
-        && state.sysctls.is_empty()
-        && state.created_links.is_empty()
-        && state.raised_links.is_empty()
-        && state.fou_ports.is_empty()
-    {
+    if state.is_empty() {
         return match fs::remove_file(path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),

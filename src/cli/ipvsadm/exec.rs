@@ -84,13 +84,7 @@ pub fn strerror(func: Func, errno: i32) -> String {
     };
     match specific {
         Some(s) => s.to_string(),
-        None => {
-            let s = std::io::Error::from_raw_os_error(errno).to_string();
-            match s.rfind(" (os error") {
-                Some(i) => s[..i].to_string(),
-                None => s,
-            }
-        }
+        None => crate::netlink::strerror(errno),
     }
 }
 
