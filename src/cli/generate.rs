@@ -208,6 +208,15 @@ pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// Title, name, synopsis, description and options: how every page starts.
+fn page_head(man: &clap_mangen::Man, buf: &mut Vec<u8>) {
+    let _ = man.render_title(buf);
+    let _ = man.render_name_section(buf);
+    let _ = man.render_synopsis_section(buf);
+    let _ = man.render_description_section(buf);
+    let _ = man.render_options_section(buf);
+}
+
 const DATE: &str = "2026-11-24";
 
 fn exit_status_section() -> clap_mangen::roff::Roff {
@@ -231,11 +240,7 @@ fn main_page(cmd: clap::Command) -> Vec<u8> {
     use clap_mangen::roff::{roman, Roff};
     let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
     let mut buf = Vec::new();
-    let _ = man.render_title(&mut buf);
-    let _ = man.render_name_section(&mut buf);
-    let _ = man.render_synopsis_section(&mut buf);
-    let _ = man.render_description_section(&mut buf);
-    let _ = man.render_options_section(&mut buf);
+    page_head(&man, &mut buf);
     let _ = man.render_subcommands_section(&mut buf);
     let mut extra = Roff::new();
     extra.control("SH", ["IPVSADM MODE"]);
@@ -297,11 +302,7 @@ fn nested_page(cmd: clap::Command, parent: &str) -> Vec<u8> {
     use clap_mangen::roff::{roman, Roff};
     let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
     let mut buf = Vec::new();
-    let _ = man.render_title(&mut buf);
-    let _ = man.render_name_section(&mut buf);
-    let _ = man.render_synopsis_section(&mut buf);
-    let _ = man.render_description_section(&mut buf);
-    let _ = man.render_options_section(&mut buf);
+    page_head(&man, &mut buf);
     let _ = exit_status_section().to_writer(&mut buf);
     let mut also = Roff::new();
     also.control("SH", ["SEE ALSO"]);
@@ -339,11 +340,7 @@ fn sub_page(cmd: clap::Command) -> Vec<u8> {
     let is_group = group_text.is_some();
     let man = clap_mangen::Man::new(cmd).section("8").date(DATE);
     let mut buf = Vec::new();
-    let _ = man.render_title(&mut buf);
-    let _ = man.render_name_section(&mut buf);
-    let _ = man.render_synopsis_section(&mut buf);
-    let _ = man.render_description_section(&mut buf);
-    let _ = man.render_options_section(&mut buf);
+    page_head(&man, &mut buf);
     if is_group {
         let _ = man.render_subcommands_section(&mut buf);
         let mut r = Roff::new();
