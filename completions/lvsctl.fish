@@ -184,7 +184,7 @@ complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subco
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l garp-count -d 'How many gratuitous ARPs to send' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l garp-interval -d 'Time between them (e.g. 1s, 500ms)' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l garp-form -d 'Request or reply form' -r -f -a "request\t'ARP request (opcode 1), sender IP = target IP = the VIP'
-reply\t'ARP reply (opcode 2), as piranha\'s send_arp and `arping -A`'"
+reply\t'ARP reply (opcode 2) with target MAC = sender MAC, as `arping -A`'"
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand vip; and __fish_seen_subcommand_from del" -l dev -d 'The device' -r
@@ -202,7 +202,7 @@ complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subco
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l count -d 'How many' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l interval -d 'Time between them' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l form -d 'Request or reply form' -r -f -a "request\t'ARP request (opcode 1), sender IP = target IP = the VIP'
-reply\t'ARP reply (opcode 2), as piranha\'s send_arp and `arping -A`'"
+reply\t'ARP reply (opcode 2) with target MAC = sender MAC, as `arping -A`'"
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from announce" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand arp; and __fish_seen_subcommand_from probe" -l dev -d 'The device (default: the one whose subnet holds ADDR)' -r

@@ -80,14 +80,17 @@ impl ArpPacket {
     }
 
     /// A gratuitous ARP for `ip` from `mac`: a broadcast request (sender IP
-    /// = target IP = `ip`, target MAC zero), or in reply form opcode 2 (as
-    /// piranha's send_arp and `arping -A`; target MAC zero too).
+    /// = target IP = `ip`, target MAC zero), or in reply form opcode 2 with
+    /// target MAC = sender MAC (as `arping -A`). Linux only treats a reply
+    /// as gratuitous, and lets it override an entry updated less than
+    /// `locktime` ago, when its target MAC equals its sender MAC
+    /// (`arp_is_garp`).
     pub fn gratuitous(ip: Ipv4Addr, mac: Mac, reply: bool) -> ArpPacket {
         ArpPacket {
             op: if reply { OP_REPLY } else { OP_REQUEST },
             sender_mac: mac,
             sender_ip: ip,
-            target_mac: Mac::ZERO,
+            target_mac: if reply { mac } else { Mac::ZERO },
             target_ip: ip,
         }
     }
@@ -123,6 +126,11 @@ mod tests {
         assert_eq!(ArpPacket::decode(&b), Some(p));
         let r = ArpPacket::gratuitous(Ipv4Addr::new(192, 0, 2, 10), Mac([2, 0, 0, 0, 0, 1]), true);
         assert_eq!(r.encode()[7], 2);
+        assert_eq!(
+            &r.encode()[18..24],
+            &[2, 0, 0, 0, 0, 1],
+            "reply form: target MAC = sender MAC"
+        );
     }
 
     #[test]

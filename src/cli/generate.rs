@@ -317,8 +317,8 @@ const VIP_ARP_TEXT: &str = "lvsctl vip add puts an address on the director's cli
      clients replace the old MAC in their caches at once: by default 5 requests 1 second apart \
      (--garp-count, --garp-interval), and the command returns after the whole burst. The \
      request form is a broadcast ARP request with sender IP = target IP = the VIP, sender MAC \
-     the device's and target MAC zero; the reply form (--garp-form reply) is the same with \
-     opcode 2, as piranha's send_arp and arping -A. lvsctl arp announce sends the same burst \
+     the device's and target MAC zero; the reply form (--garp-form reply) has \
+     opcode 2 and target MAC = sender MAC, as arping -A (Linux accepts only that as a gratuitous reply). lvsctl arp announce sends the same burst \
      for an address already configured. lvsctl arp probe broadcasts ARP requests for an \
      address every --interval (200 ms) for the whole --timeout (2 s), never switching to \
      unicast after the first reply, and lists every distinct MAC that answered with the \

@@ -145,7 +145,7 @@ pub enum Cmd {
 pub enum GarpFormArg {
     /// ARP request (opcode 1), sender IP = target IP = the VIP.
     Request,
-    /// ARP reply (opcode 2), as piranha's send_arp and `arping -A`.
+    /// ARP reply (opcode 2) with target MAC = sender MAC, as `arping -A`.
     Reply,
 }
 

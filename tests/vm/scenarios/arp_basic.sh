@@ -78,7 +78,7 @@ check_output arp.garp.request-form "$want_req
 $want_req
 $want_req" python3 frames.py req.pcap
 garp reply rep.pcap
-want_rep=$(printf 'ff:ff:ff:ff:ff:ff %s 0806 op=2 sha=%s spa=%s tha=00:00:00:00:00:00 tpa=%s\n' "$DIR_MAC" "$DIR_MAC" $VIP $VIP)
+want_rep=$(printf 'ff:ff:ff:ff:ff:ff %s 0806 op=2 sha=%s spa=%s tha=%s tpa=%s\n' "$DIR_MAC" "$DIR_MAC" $VIP "$DIR_MAC" $VIP)
 check_output arp.garp.reply-form "$want_rep
 $want_rep
 $want_rep" python3 frames.py rep.pcap
