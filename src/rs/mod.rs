@@ -154,6 +154,14 @@ fn sys(e: SysctlError) -> RsError {
     }
 }
 
+fn lock_err(e: std::io::Error) -> RsError {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        RsError::Permission(format!("taking the lock under {}", state::STATE_DIR))
+    } else {
+        RsError::State(e)
+    }
+}
+
 /// Parses `--vip`: an address, optionally with /32 (IPv4) or /128 (IPv6).
 pub fn parse_vip(s: &str) -> Result<IpAddr, RsError> {
     let (addr, prefix) = match s.split_once('/') {
@@ -491,6 +499,7 @@ pub fn up(req: &UpRequest) -> Result<Vec<String>, RsError> {
         ));
     }
     let path = state::state_path().map_err(RsError::State)?;
+    let _lock = state::lock(&path).map_err(lock_err)?;
     let st = state::load(&path).map_err(RsError::State)?;
     let rtnl = Rtnl::open().map_err(nl("opening rtnetlink"))?;
     let mut run = Run {
@@ -517,6 +526,7 @@ pub fn up(req: &UpRequest) -> Result<Vec<String>, RsError> {
 /// added; when none is left, restores every sysctl and device.
 pub fn down(vips: &[IpAddr]) -> Result<Vec<String>, RsError> {
     let path = state::state_path().map_err(RsError::State)?;
+    let _lock = state::lock(&path).map_err(lock_err)?;
     let mut st = state::load(&path).map_err(RsError::State)?;
     let mut notes = Vec::new();
     for v in vips {

@@ -103,6 +103,31 @@ pub fn state_path() -> io::Result<PathBuf> {
     Ok(Path::new(STATE_DIR).join(format!("rs-netns-{ino}.json")))
 }
 
+/// Takes the namespace's `rs` lock (a `.lock` file beside the record),
+/// waiting for another `lvsctl rs` that holds it: concurrent runs are
+/// serialised, never interleaved. Released when the file is dropped.
+pub fn lock(path: &Path) -> io::Result<fs::File> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.with_extension("lock"))?;
+    loop {
+        // SAFETY: flock on a descriptor owned by `file`, alive for the call.
+        let rc = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX) };
+        if rc == 0 {
+            return Ok(file);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
 /// Reads the record; an absent file, or one left by another namespace
 /// that had the same inode number, is an empty record.
 pub fn load(path: &Path) -> io::Result<State> {

@@ -284,7 +284,7 @@ for mode in dr ipip gue gre; do mode_round "$mode"; done
 # above restored them, not the kernel's defaults).
 check_output rs.rs1.prior-values-kept "1 1 1 1" bash -c \
     'ip netns exec rs1 cat /proc/sys/net/ipv4/conf/{all/arp_announce,all/rp_filter,tunl0/rp_filter,gre0/rp_filter} | paste -sd " "'
-check_output rs.state-gone "" bash -c 'ls -A /run/lvsctl 2>/dev/null'
+check_output rs.state-gone "" bash -c 'ls -A /run/lvsctl/*.json 2>/dev/null || true'
 
 cp ./*.before ./*.after ./*.up1 http.*.out "$OUT/rs_arp/" 2>/dev/null
 summary
