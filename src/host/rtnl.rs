@@ -183,19 +183,23 @@ impl Rtnl {
     /// Adds a host address without a prefix route (and, for IPv6, without
     /// duplicate address detection). `EEXIST` if it is already there.
     pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
-        let m = Self::address_message(index, addr, prefix, false);
-        self.sock.request_flags(
-            RouteNetlinkMessage::NewAddress(m),
-            false,
-            NLM_F_CREATE | NLM_F_EXCL,
-        )?;
-        Ok(())
+        self.new_address(index, addr, prefix, false)
     }
 
     /// Adds an ordinary address (with its prefix route; IPv6 without
     /// duplicate address detection). `EEXIST` if it is already there.
     pub fn add_address_routed(&mut self, index: u32, addr: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
-        let m = Self::address_message(index, addr, prefix, true);
+        self.new_address(index, addr, prefix, true)
+    }
+
+    fn new_address(
+        &mut self,
+        index: u32,
+        addr: IpAddr,
+        prefix: u8,
+        routed: bool,
+    ) -> Result<(), NetlinkError> {
+        let m = Self::address_message(index, addr, prefix, routed);
         self.sock.request_flags(
             RouteNetlinkMessage::NewAddress(m),
             false,

@@ -91,6 +91,18 @@ pub struct UpRequest {
     pub tun_port: Option<u16>,
 }
 
+impl UpRequest {
+    /// The device the VIPs go on: `--dev`, else `lo` (DR) or the tunnel
+    /// type's device (TUN).
+    fn device_name(&self) -> String {
+        match (self.mode, &self.dev) {
+            (_, Some(d)) => d.clone(),
+            (Mode::Dr, None) => "lo".to_string(),
+            (Mode::Tun, None) => self.tun_type.device().to_string(),
+        }
+    }
+}
+
 /// Errors of `lvsctl rs`.
 #[derive(Debug, thiserror::Error)]
 pub enum RsError {
@@ -272,11 +284,7 @@ impl Run {
 
     /// The device the VIPs go on, created and up.
     fn device(&mut self, req: &UpRequest) -> Result<Link, RsError> {
-        let name = match (req.mode, &req.dev) {
-            (_, Some(d)) => d.clone(),
-            (Mode::Dr, None) => "lo".to_string(),
-            (Mode::Tun, None) => req.tun_type.device().to_string(),
-        };
+        let name = req.device_name();
         if let Some(existing) = self.link(&name)? {
             // A VIP on a device that answers ARP is the problem, not the cure.
             let fits = match req.mode {
@@ -339,11 +347,7 @@ impl Run {
                 .unwrap_or_default()
         };
         // Conflicts first: nothing is changed if any VIP is elsewhere.
-        let target_name = match (req.mode, &req.dev) {
-            (_, Some(d)) => d.clone(),
-            (Mode::Dr, None) => "lo".into(),
-            (Mode::Tun, None) => req.tun_type.device().into(),
-        };
+        let target_name = req.device_name();
         for vip in &req.vips {
             for a in addrs.iter().filter(|a| a.addr == *vip) {
                 let dev = name_of(a.index);
