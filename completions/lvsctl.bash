@@ -16,6 +16,9 @@ _lvsctl() {
             ",$1")
                 cmd="lvsctl"
                 ;;
+            lvsctl,apply)
+                cmd="lvsctl__subcmd__apply"
+                ;;
             lvsctl,arp)
                 cmd="lvsctl__subcmd__arp"
                 ;;
@@ -24,6 +27,9 @@ _lvsctl() {
                 ;;
             lvsctl,daemons)
                 cmd="lvsctl__subcmd__daemons"
+                ;;
+            lvsctl,diff)
+                cmd="lvsctl__subcmd__diff"
                 ;;
             lvsctl,help)
                 cmd="lvsctl__subcmd__help"
@@ -36,6 +42,9 @@ _lvsctl() {
                 ;;
             lvsctl,rs)
                 cmd="lvsctl__subcmd__rs"
+                ;;
+            lvsctl,save)
+                cmd="lvsctl__subcmd__save"
                 ;;
             lvsctl,stats)
                 cmd="lvsctl__subcmd__stats"
@@ -64,6 +73,9 @@ _lvsctl() {
             lvsctl__subcmd__arp__subcmd__help,probe)
                 cmd="lvsctl__subcmd__arp__subcmd__help__subcmd__probe"
                 ;;
+            lvsctl__subcmd__help,apply)
+                cmd="lvsctl__subcmd__help__subcmd__apply"
+                ;;
             lvsctl__subcmd__help,arp)
                 cmd="lvsctl__subcmd__help__subcmd__arp"
                 ;;
@@ -72,6 +84,9 @@ _lvsctl() {
                 ;;
             lvsctl__subcmd__help,daemons)
                 cmd="lvsctl__subcmd__help__subcmd__daemons"
+                ;;
+            lvsctl__subcmd__help,diff)
+                cmd="lvsctl__subcmd__help__subcmd__diff"
                 ;;
             lvsctl__subcmd__help,help)
                 cmd="lvsctl__subcmd__help__subcmd__help"
@@ -84,6 +99,9 @@ _lvsctl() {
                 ;;
             lvsctl__subcmd__help,rs)
                 cmd="lvsctl__subcmd__help__subcmd__rs"
+                ;;
+            lvsctl__subcmd__help,save)
+                cmd="lvsctl__subcmd__help__subcmd__save"
                 ;;
             lvsctl__subcmd__help,stats)
                 cmd="lvsctl__subcmd__help__subcmd__stats"
@@ -164,7 +182,7 @@ _lvsctl() {
 
     case "${cmd}" in
         lvsctl)
-            opts="-A -E -D -C -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons rs vip arp help"
+            opts="-A -E -D -C -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons apply diff save rs vip arp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -311,6 +329,32 @@ _lvsctl() {
                     return 0
                     ;;
                 --tun-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__apply)
+            opts="-o -h --dry-run --prune --no-prune --output --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --netns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -519,9 +563,49 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        lvsctl__subcmd__help)
-            opts="list stats rate conns timeouts daemons rs vip arp help"
+        lvsctl__subcmd__diff)
+            opts="-o -h --prune --no-prune --output --netns --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help)
+            opts="list stats rate conns timeouts daemons apply diff save rs vip arp help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -590,6 +674,20 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__help__subcmd__daemons)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -690,6 +788,20 @@ _lvsctl() {
         lvsctl__subcmd__help__subcmd__rs__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -984,6 +1096,32 @@ _lvsctl() {
                     ;;
                 --tun-port)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__save)
+            opts="-o -h --output --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "rules toml json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "rules toml json" -- "${cur}"))
                     return 0
                     ;;
                 --netns)

@@ -9,6 +9,8 @@
 //!   timeouts), its attribute codec and a client with batch operations.
 //! * [`host`] — host configuration: network namespaces (later sysctls,
 //!   addresses, links).
+//! * [`state`] — desired-state files, the minimal diff between tables,
+//!   and all-or-nothing apply with rollback.
 //! * [`output`] — formatters: ipvsadm's exact text, lvsctl's JSON schema
 //!   and tables.
 //! * [`cli`] — front ends: the ipvsadm-compatible grammar and lvsctl's own
@@ -21,3 +23,4 @@ pub mod ipvs;
 pub mod netlink;
 pub mod output;
 pub mod rs;
+pub mod state;

@@ -122,6 +122,41 @@ pub enum Cmd {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Make the IPVS table equal a desired-state file: minimal diff, pushed
+    /// in batches, all or nothing.
+    #[command(long_about = APPLY_LONG_ABOUT)]
+    Apply {
+        /// The desired state: ipvsadm rules (what `ipvsadm -S` writes) or
+        /// lvsctl's TOML; `-` reads standard input.
+        #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        file: String,
+        /// Print the changes and make none.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        prune: PruneArgs,
+        #[command(flatten)]
+        out: PlanOutputArgs,
+    },
+    /// Show what `apply` would change (exit 3 if anything, 0 if nothing).
+    #[command(long_about = DIFF_LONG_ABOUT)]
+    Diff {
+        /// The desired state (see `apply`); `-` reads standard input.
+        #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        file: String,
+        #[command(flatten)]
+        prune: PruneArgs,
+        #[command(flatten)]
+        out: PlanOutputArgs,
+    },
+    /// Write the live IPVS state as a file `apply` reads back.
+    #[command(long_about = SAVE_LONG_ABOUT)]
+    Save {
+        /// Format: ipvsadm rules (services only, with thresholds), TOML
+        /// (the whole state) or JSON (lvsctl's schema).
+        #[arg(long, short = 'o', value_enum, default_value_t = SaveOutput::Rules)]
+        output: SaveOutput,
+    },
     /// Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP.
     Rs {
         #[command(subcommand)]
@@ -138,6 +173,94 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: ArpCmd,
     },
+}
+
+const APPLY_LONG_ABOUT: &str = "\
+Make the IPVS table equal a desired-state file.
+
+FILE is either ipvsadm rules (what `ipvsadm -S` writes: -A and -a lines, \
+with # comments, blank lines and -x/-y thresholds), which describe the \
+service table only, or lvsctl's TOML, which describes the whole IPVS state \
+of a director: services, real servers, timeouts, sync daemons and the \
+net.ipv4.vs sysctls sloppy_tcp, expire_nodest_conn, \
+expire_quiescent_template and conntrack. The format is detected: a file \
+whose first line that is not blank or a comment starts with `-` is rules. \
+What the file leaves out takes its default (a threshold not written is 0, \
+timeouts not written are 900 120 300).
+
+The whole file is checked first; an error names FILE:LINE and changes \
+nothing. Then the live table is read and only the difference is sent: new \
+objects are added, changed ones edited in place, and, with --prune (the \
+default), services that the file does not list are deleted -- including \
+services made by other tools; run `lvsctl diff` first to see every \
+deletion. Real servers of a listed service always become exactly the \
+file's. mh (Maglev) services get their real servers in one canonical order \
+(ascending address and port), so directors that apply the same file hash \
+alike whatever their history.
+
+The changes go to the kernel in a few large netlink batches. If the kernel \
+refuses any of them, everything already applied is undone, the table is \
+left exactly as it was (destination order included), and the refused \
+entry is named with its line. Concurrent runs in one network namespace \
+wait for each other (a lock under /run/lvsctl).
+
+Prints each change as an ipvsadm rule behind +, ~ or - (add, edit, \
+delete); nothing when nothing changes. Exit status: 0 applied or nothing \
+to change; 1 the kernel refused (rolled back), I/O error, lock busy; 2 \
+invalid file or usage.";
+
+const DIFF_LONG_ABOUT: &str = "\
+Show what `lvsctl apply FILE` would change, one ipvsadm rule per change \
+behind + (add), ~ (edit) or - (delete), deletions of services first. \
+Changes nothing. Exit status: 0 nothing to change; 3 changes pending; 1 \
+runtime failure; 2 invalid file or usage.";
+
+const SAVE_LONG_ABOUT: &str = "\
+Write the live IPVS state in a form `lvsctl apply` reads back. `rules` is \
+`ipvsadm -Sn` plus -x/-y where a threshold is set (services only); `toml` \
+is the whole state (services, timeouts, sync daemons, net.ipv4.vs \
+sysctls); `json` is lvsctl's JSON schema with counters.";
+
+/// `--prune` / `--no-prune`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PruneArgs {
+    /// Delete services the file does not list, and stop sync daemons a
+    /// TOML file does not list (the default).
+    #[arg(long, overrides_with = "no_prune")]
+    pub prune: bool,
+    /// Keep services (and sync daemons) the file does not list.
+    #[arg(long, overrides_with = "prune")]
+    pub no_prune: bool,
+}
+
+/// Output format of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PlanOutput {
+    /// One ipvsadm rule per change behind +, ~ or -.
+    #[default]
+    Text,
+    /// JSON: `changes` with action, rule and line; `warnings`.
+    Json,
+}
+
+/// The `--output` option of `apply` and `diff`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanOutputArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = PlanOutput::Text)]
+    pub output: PlanOutput,
+}
+
+/// Formats of `save`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SaveOutput {
+    /// ipvsadm rules with thresholds.
+    #[default]
+    Rules,
+    /// lvsctl's TOML (the whole state).
+    Toml,
+    /// lvsctl's JSON schema.
+    Json,
 }
 
 /// Gratuitous-ARP form.
@@ -453,8 +576,8 @@ fn read_table(
     client: &mut IpvsClient,
     only: Option<&ServiceKey>,
 ) -> Result<Vec<(ServiceEntry, Vec<DestEntry>)>, NativeError> {
-    let services = match only {
-        Some(k) => match client.service(k) {
+    let mut t = match only {
+        Some(k) => match client.service_table(k) {
             Ok(s) => vec![s],
             Err(e) if e.errno() == Some(libc::ESRCH) => {
                 return Err(NativeError::NotFound(format!(
@@ -464,13 +587,8 @@ fn read_table(
             }
             Err(e) => return Err(e.into()),
         },
-        None => client.services()?,
+        None => client.table()?,
     };
-    let mut t = Vec::with_capacity(services.len());
-    for s in services {
-        let d = client.destinations(&s.service.key)?;
-        t.push((s, d));
-    }
     sort_table(&mut t);
     Ok(t)
 }
@@ -596,6 +714,25 @@ fn connect(netns: Option<&str>) -> Result<IpvsClient, NativeError> {
 
 fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
     match cmd {
+        Cmd::Apply {
+            file,
+            dry_run,
+            prune,
+            out,
+        } => {
+            return apply(
+                file,
+                *dry_run,
+                !prune.no_prune,
+                out.output,
+                false,
+                netns.as_deref(),
+            )
+        }
+        Cmd::Diff { file, prune, out } => {
+            return apply(file, true, !prune.no_prune, out.output, true, netns.as_deref())
+        }
+        Cmd::Save { output } => return save(*output, netns.as_deref()),
         Cmd::Rs { cmd } => return rs(cmd, netns.as_deref()),
         Cmd::Vip { cmd } => return vip(cmd, netns.as_deref()),
         Cmd::Arp { cmd } => return arp(cmd, netns.as_deref()),
@@ -653,7 +790,12 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
             render(doc, table, out.output)
         }
         Cmd::Conns { out } => conns(&mut doc, out.output)?,
-        Cmd::Rs { .. } | Cmd::Vip { .. } | Cmd::Arp { .. } => {
+        Cmd::Rs { .. }
+        | Cmd::Vip { .. }
+        | Cmd::Arp { .. }
+        | Cmd::Apply { .. }
+        | Cmd::Diff { .. }
+        | Cmd::Save { .. } => {
             return Err(NativeError::Runtime(
                 "internal error: command dispatched late".into(),
             ))
@@ -692,6 +834,170 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
             }
             doc.daemons = Some(jd);
             render(doc, table, out.output)
+        }
+    })
+}
+
+/// Reads a desired-state file (`-` is standard input).
+fn read_input(file: &str) -> Result<String, NativeError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    let r = if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    match r {
+        Ok(()) => String::from_utf8(bytes).map_err(|_| NativeError::Usage(format!("{file}: not UTF-8 text"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(NativeError::Usage(format!("{file}: {e}"))),
+        Err(e) => Err(NativeError::Runtime(format!("{file}: {e}"))),
+    }
+}
+
+fn render_plan(plan: &crate::state::Plan, source: &crate::state::Source, output: PlanOutput) -> String {
+    use crate::output::rules;
+    match output {
+        PlanOutput::Text => plan
+            .changes
+            .iter()
+            .map(|c| rules::change_line(c) + "\n")
+            .collect(),
+        PlanOutput::Json => {
+            let mut doc = Document::new();
+            doc.changes = Some(
+                plan.changes
+                    .iter()
+                    .map(|c| json::JsonChange {
+                        action: match c.kind {
+                            crate::state::ChangeKind::Add => "add",
+                            crate::state::ChangeKind::Edit => "edit",
+                            crate::state::ChangeKind::Delete => "delete",
+                        }
+                        .into(),
+                        rule: rules::change_text(&c.change),
+                        line: source.line_of(&c.change),
+                    })
+                    .collect(),
+            );
+            doc.warnings = Some(plan.warnings.clone());
+            doc.render()
+        }
+    }
+}
+
+/// The message for a change the kernel refused.
+fn refusal(source: &crate::state::Source, e: &crate::state::EngineError) -> String {
+    use crate::state::EngineError;
+    let EngineError::Refused(r) = e else {
+        return e.to_string();
+    };
+    let crate::state::apply::Refusal {
+        change,
+        error,
+        rollback,
+        ..
+    } = &**r;
+    let at = match source.line_of(&change.change) {
+        Some(line) => format!("{}:{line}", source.file),
+        None => source.file.clone(),
+    };
+    let why = match &change.change {
+        crate::state::Change::Ipvs(op) => {
+            super::ipvsadm::error_message(super::ipvsadm::func_of_op(op), error)
+        }
+        crate::state::Change::Sysctl { .. } => error.to_string(),
+    };
+    let why = match error.extack() {
+        Some(x) => format!("{why} ({x})"),
+        None => why,
+    };
+    let rule = crate::output::rules::change_text(&change.change);
+    match rollback {
+        None => format!("{at}: the kernel refused `{rule}`: {why}; nothing was changed (rolled back)"),
+        Some(r) => format!(
+            "{at}: the kernel refused `{rule}`: {why}; ROLLBACK FAILED, the table is partly changed: {r}"
+        ),
+    }
+}
+
+/// `apply` and `diff` (`diff_only`).
+fn apply(
+    file: &str,
+    dry_run: bool,
+    prune: bool,
+    output: PlanOutput,
+    diff_only: bool,
+    netns: Option<&str>,
+) -> Result<String, NativeError> {
+    use crate::state::{self, lock};
+    let text = read_input(file)?;
+    let desired = state::parse(file, &text).map_err(|e| NativeError::Usage(e.to_string()))?;
+    drop(text);
+    let mut client = connect(netns)?;
+    let _lock = if dry_run {
+        None
+    } else {
+        Some(lock::lock_table(lock::DEFAULT_WAIT).map_err(|e| NativeError::Runtime(e.to_string()))?)
+    };
+    let scope = state::Scope::of(&desired.table);
+    let before = state::read_live(&mut client, scope).map_err(engine_error)?;
+    let plan = before.diff(
+        &desired.table,
+        state::DiffOptions {
+            prune,
+            exact_order: false,
+        },
+    );
+    for w in &plan.warnings {
+        eprintln!("lvsctl: warning: {w}");
+    }
+    let text = render_plan(&plan, &desired.source, output);
+    if diff_only {
+        return if plan.is_empty() {
+            Ok(text)
+        } else {
+            Err(NativeError::Problems(text))
+        };
+    }
+    if dry_run || plan.is_empty() {
+        return Ok(text);
+    }
+    state::execute(&mut client, &plan, &before)
+        .map_err(|e| NativeError::Runtime(refusal(&desired.source, &e)))?;
+    Ok(text)
+}
+
+fn engine_error(e: crate::state::EngineError) -> NativeError {
+    match e {
+        crate::state::EngineError::Ipvs(err) => NativeError::Ipvs(err),
+        other => NativeError::Runtime(other.to_string()),
+    }
+}
+
+/// `save`.
+fn save(output: SaveOutput, netns: Option<&str>) -> Result<String, NativeError> {
+    use crate::state;
+    let mut client = connect(netns)?;
+    let mut entries = client.table()?;
+    sort_table(&mut entries);
+    Ok(match output {
+        SaveOutput::Rules => crate::output::rules::save(&state::Table::from_entries(&entries)),
+        SaveOutput::Toml => {
+            let mut t = state::Table::from_entries(&entries);
+            t.timeouts = Some(client.timeouts()?);
+            t.daemons = Some(client.daemons()?);
+            t.sysctls = Some(state::apply::read_sysctls().map_err(engine_error)?);
+            state::config::render(&t)
+        }
+        SaveOutput::Json => {
+            let mut doc = Document::new();
+            doc.services = Some(entries.iter().map(|(s, d)| json::service(s, d)).collect());
+            doc.timeouts = Some(json::JsonTimeouts::from(&client.timeouts()?));
+            let mut ds = client.daemons()?;
+            ds.sort_by_key(|d| d.state.raw());
+            doc.daemons = Some(ds.iter().map(json::JsonDaemon::from).collect());
+            doc.sysctl = Some(state::apply::read_sysctls().map_err(engine_error)?);
+            doc.render()
         }
     })
 }

@@ -1,5 +1,6 @@
 //! A client for the kernel's IPVS Generic Netlink family.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::codec::{self, request, IpvsMessage};
@@ -19,6 +20,9 @@ pub enum IpvsError {
     /// A reply could not be understood.
     #[error("malformed IPVS reply: {0}")]
     Decode(String),
+    /// The table changed under every attempt to read it whole.
+    #[error("the IPVS table kept changing while it was read ({SNAPSHOT_ROUNDS} attempts)")]
+    Unstable,
 }
 
 impl IpvsError {
@@ -183,8 +187,109 @@ impl IpvsClient {
     /// in order, and returns one result per change. The kernel carries on
     /// after a refused change; nothing is undone here.
     pub fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
-        let msgs: Vec<IpvsMessage> = ops.iter().map(Op::message).collect();
-        let results = self.sock.batch(self.family, msgs)?;
+        self.push(ops, false)
+    }
+
+    /// Like [`IpvsClient::apply`], but sends no further batch once a
+    /// change was refused: the result may be shorter than `ops`, and the
+    /// changes it reports as done (and only those) have to be undone for
+    /// all-or-nothing.
+    pub fn apply_until_refused(&mut self, ops: &[Op]) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
+        self.push(ops, true)
+    }
+
+    fn push(&mut self, ops: &[Op], stop: bool) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
+        let results = self.sock.batch(self.family, ops.iter().map(Op::message), stop)?;
         Ok(results.into_iter().map(|r| r.map_err(IpvsError::from)).collect())
     }
+
+    /// The resolved id of the `IPVS` family.
+    pub fn family(&self) -> u16 {
+        self.family
+    }
+
+    /// The underlying socket, for sending pre-encoded batches
+    /// ([`GenlSocket::encode_batch`]).
+    pub fn socket_mut(&mut self) -> &mut GenlSocket {
+        &mut self.sock
+    }
+
+    /// The whole table, services with their destinations (kernel order),
+    /// as it was at one moment even while other processes change it.
+    ///
+    /// The kernel has no dump of services and destinations together:
+    /// destinations are dumped per service, and a destination dump of a
+    /// service deleted meanwhile answers an empty list. So the services
+    /// are dumped again after the destinations; when the two service
+    /// dumps differ, services that vanished or changed are dropped,
+    /// destinations of new ones are read, and the check repeats (at most
+    /// [`SNAPSHOT_ROUNDS`] times). One change by another process thus shows
+    /// as the table before or after it, never half-done.
+    pub fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<DestEntry>)>, IpvsError> {
+        let mut services = self.services()?;
+        let mut dests: HashMap<ServiceKey, Vec<DestEntry>> = HashMap::with_capacity(services.len());
+        for _ in 0..SNAPSHOT_ROUNDS {
+            for s in &services {
+                let key = s.service.key;
+                if let std::collections::hash_map::Entry::Vacant(v) = dests.entry(key) {
+                    v.insert(self.destinations(&key)?);
+                }
+            }
+            let again = self.services()?;
+            let before: HashMap<ServiceKey, &Service> =
+                services.iter().map(|s| (s.service.key, &s.service)).collect();
+            let stable = again.len() == services.len()
+                && again.iter().all(|s| {
+                    before
+                        .get(&s.service.key)
+                        .is_some_and(|b| same_config(b, &s.service))
+                });
+            if stable {
+                return Ok(again
+                    .into_iter()
+                    .map(|s| {
+                        let d = dests.remove(&s.service.key).unwrap_or_default();
+                        (s, d)
+                    })
+                    .collect());
+            }
+            dests.retain(|k, _| {
+                let now = again.iter().find(|s| s.service.key == *k);
+                matches!((before.get(k), now), (Some(b), Some(n)) if same_config(b, &n.service))
+            });
+            services = again;
+        }
+        Err(IpvsError::Unstable)
+    }
+
+    /// One service and its destinations, read consistently (see
+    /// [`IpvsClient::table`]); `ESRCH` if the service does not exist.
+    pub fn service_table(&mut self, key: &ServiceKey) -> Result<(ServiceEntry, Vec<DestEntry>), IpvsError> {
+        let mut first = self.service(key)?;
+        for _ in 0..SNAPSHOT_ROUNDS {
+            let dests = self.destinations(key)?;
+            let again = self.service(key)?;
+            if same_config(&first.service, &again.service) {
+                return Ok((again, dests));
+            }
+            first = again;
+        }
+        Err(IpvsError::Unstable)
+    }
+}
+
+/// How many times [`IpvsClient::table`] re-reads a table that keeps
+/// changing before it gives up.
+pub const SNAPSHOT_ROUNDS: usize = 20;
+
+/// Whether two reads of a service show the same configuration (the
+/// kernel's `HASHED` flag aside).
+fn same_config(a: &Service, b: &Service) -> bool {
+    let strip = |s: &Service| ServiceFlags(s.flags.0 & !ServiceFlags::HASHED);
+    a.key == b.key
+        && a.scheduler == b.scheduler
+        && strip(a) == strip(b)
+        && a.timeout == b.timeout
+        && a.netmask == b.netmask
+        && a.pe_name == b.pe_name
 }

@@ -127,13 +127,55 @@ impl GenlSocket {
     pub fn batch<F>(
         &mut self,
         family: u16,
-        payloads: Vec<F>,
+        payloads: impl IntoIterator<Item = F>,
+        stop_after_failure: bool,
     ) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
     where
         F: GenlFamily + Emitable + Debug,
     {
+        self.inner.batch(
+            payloads.into_iter().map(|p| Self::wrap(family, p)),
+            stop_after_failure,
+        )
+    }
+
+    /// Encodes do-requests of family `family` for
+    /// [`GenlSocket::send_encoded`] (see [`NlSocket::encode_batch`]).
+    pub fn encode_batch<F>(&mut self, family: u16, payloads: impl IntoIterator<Item = F>) -> Vec<EncodedChunk>
+    where
+        F: GenlFamily + Emitable + Debug,
+    {
         self.inner
-            .batch(payloads.into_iter().map(|p| Self::wrap(family, p)).collect())
+            .encode_batch(payloads.into_iter().map(|p| Self::wrap(family, p)))
+    }
+
+    /// Sends pre-encoded chunks (see [`NlSocket::send_encoded`]).
+    pub fn send_encoded(
+        &mut self,
+        chunks: &[EncodedChunk],
+    ) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError> {
+        self.inner.send_encoded(chunks)
+    }
+}
+
+/// Requests encoded for one `send()`.
+#[derive(Debug, Clone)]
+pub struct EncodedChunk {
+    bytes: Vec<u8>,
+    first: u32,
+    count: u32,
+}
+
+impl EncodedChunk {
+    /// The number of requests in the chunk.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether the chunk holds no request (never true for a chunk made by
+    /// [`NlSocket::encode_batch`]).
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
     }
 }
 
@@ -319,62 +361,115 @@ impl NlSocket {
     }
 
     /// Sends many do-requests in as few `send()` calls as the kernel
-    /// accepts and returns one result per request, in order.
+    /// accepts and returns one result per request sent, in order.
     ///
-    /// Only the last request of each chunk asks for an ACK: the kernel
-    /// reports failures of the others anyway, and the final ACK proves that
-    /// every earlier message of the chunk has been processed (the kernel
-    /// handles the messages of one send in order). This keeps the number of
-    /// queued replies small whatever the batch size. The kernel carries on
-    /// after a failed message; callers that need all-or-nothing must undo.
-    pub fn batch<I>(&mut self, payloads: Vec<I>) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
+    /// Requests are encoded one chunk at a time (at most
+    /// [`MAX_SEND_BYTES`] and [`MAX_BATCH_MESSAGES`] per chunk), so memory
+    /// stays bounded whatever the number of requests. Only the last
+    /// request of each chunk asks for an ACK: the kernel reports failures
+    /// of the others anyway, and the final ACK proves that every earlier
+    /// message of the chunk has been processed (the kernel handles the
+    /// messages of one send in order). This keeps the number of queued
+    /// replies small whatever the batch size.
+    ///
+    /// The kernel carries on after a failed message within a chunk. With
+    /// `stop_after_failure`, no further chunk is sent once one failed, and
+    /// the result holds fewer entries than there were requests; callers
+    /// that need all-or-nothing must undo what succeeded.
+    pub fn batch<I>(
+        &mut self,
+        payloads: impl IntoIterator<Item = I>,
+        stop_after_failure: bool,
+    ) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError>
     where
         I: NetlinkSerializable + Debug,
     {
-        let total = payloads.len();
-        if total > 1 {
-            self.grow_receive_buffer(BATCH_RCVBUF);
-        }
-        let mut results: Vec<Result<(), NetlinkError>> = Vec::with_capacity(total);
+        let mut results: Vec<Result<(), NetlinkError>> = Vec::new();
         let mut iter = payloads.into_iter().peekable();
-        while iter.peek().is_some() {
-            // Encode one chunk.
-            let mut buf = Vec::new();
-            let mut seqs = Vec::new();
-            let mut bodies: Vec<Vec<u8>> = Vec::new();
-            let mut size = 0;
-            while let Some(p) = iter.peek() {
-                let len = 16 + NetlinkSerializable::buffer_len(p);
-                if !bodies.is_empty() && (size + len > MAX_SEND_BYTES || bodies.len() >= MAX_BATCH_MESSAGES) {
-                    break;
-                }
-                let p = match iter.next() {
-                    Some(p) => p,
-                    None => break,
-                };
-                let seq = self.next_seq();
-                let mut one = Vec::with_capacity(len);
-                Self::encode(p, seq, NLM_F_REQUEST, &mut one);
-                size += one.len();
-                seqs.push(seq);
-                bodies.push(one);
+        let mut grown = false;
+        while let Some(chunk) = self.encode_chunk(&mut iter) {
+            if !grown && (chunk.count > 1 || iter.peek().is_some()) {
+                self.grow_receive_buffer(BATCH_RCVBUF);
+                grown = true;
             }
-            // The last message of the chunk is the barrier.
-            if let Some(last) = bodies.last_mut() {
-                let mut hdr = NetlinkBuffer::new(&mut last[..]);
-                hdr.set_flags(NLM_F_REQUEST | NLM_F_ACK);
+            let before = results.len();
+            self.send_chunk(&chunk, &mut results)?;
+            if stop_after_failure && results[before..].iter().any(Result::is_err) {
+                break;
             }
-            for b in &bodies {
-                buf.extend_from_slice(b);
-            }
-            self.sock.send(&buf, 0)?;
-            let first = seqs[0];
-            let last = seqs[seqs.len() - 1];
-            let mut chunk: Vec<Result<(), NetlinkError>> = (0..seqs.len()).map(|_| Ok(())).collect();
-            self.receive_batch(first, last, &mut chunk)?;
-            results.extend(chunk);
         }
         Ok(results)
+    }
+
+    /// Encodes requests into chunks ready for [`NlSocket::send_encoded`],
+    /// all at once (for measuring the kernel's side of a batch alone).
+    pub fn encode_batch<I>(&mut self, payloads: impl IntoIterator<Item = I>) -> Vec<EncodedChunk>
+    where
+        I: NetlinkSerializable + Debug,
+    {
+        let mut iter = payloads.into_iter().peekable();
+        std::iter::from_fn(|| self.encode_chunk(&mut iter)).collect()
+    }
+
+    /// Sends chunks made by [`NlSocket::encode_batch`]; one result per
+    /// request.
+    pub fn send_encoded(
+        &mut self,
+        chunks: &[EncodedChunk],
+    ) -> Result<Vec<Result<(), NetlinkError>>, NetlinkError> {
+        self.grow_receive_buffer(BATCH_RCVBUF);
+        let mut results = Vec::new();
+        for c in chunks {
+            self.send_chunk(c, &mut results)?;
+        }
+        Ok(results)
+    }
+
+    /// Encodes the next chunk of requests, the last one asking for an ACK.
+    fn encode_chunk<I, It>(&mut self, iter: &mut std::iter::Peekable<It>) -> Option<EncodedChunk>
+    where
+        I: NetlinkSerializable + Debug,
+        It: Iterator<Item = I>,
+    {
+        let mut bytes = Vec::new();
+        let mut first = 0;
+        let mut count = 0u32;
+        let mut last_at = 0;
+        while let Some(p) = iter.peek() {
+            let len = 16 + NetlinkSerializable::buffer_len(p);
+            if count > 0 && (bytes.len() + len > MAX_SEND_BYTES || count as usize >= MAX_BATCH_MESSAGES) {
+                break;
+            }
+            let p = iter.next()?;
+            let seq = self.next_seq();
+            if count == 0 {
+                first = seq;
+                bytes.reserve(MAX_SEND_BYTES.min(len * 64));
+            }
+            last_at = bytes.len();
+            Self::encode(p, seq, NLM_F_REQUEST, &mut bytes);
+            count += 1;
+        }
+        if count == 0 {
+            return None;
+        }
+        // The last message of the chunk is the barrier.
+        let mut hdr = NetlinkBuffer::new(&mut bytes[last_at..]);
+        hdr.set_flags(NLM_F_REQUEST | NLM_F_ACK);
+        Some(EncodedChunk { bytes, first, count })
+    }
+
+    /// Sends one chunk and appends one result per request to `results`.
+    fn send_chunk(
+        &mut self,
+        chunk: &EncodedChunk,
+        results: &mut Vec<Result<(), NetlinkError>>,
+    ) -> Result<(), NetlinkError> {
+        self.sock.send(&chunk.bytes, 0)?;
+        let start = results.len();
+        results.extend((0..chunk.count).map(|_| Ok(())));
+        let last = chunk.first.wrapping_add(chunk.count - 1);
+        self.receive_batch(chunk.first, last, &mut results[start..])
     }
 
     fn receive_batch(

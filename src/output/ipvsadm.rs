@@ -440,24 +440,8 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
     let v4 = svc.key.af() == AddressFamily::Inet;
     let persistent = svc.flags.has(ServiceFlags::PERSISTENT);
     if f.rule {
-        let _ = write!(out, "-A {} -s {}", name, svc.scheduler);
-        if persistent {
-            let _ = write!(out, " -p {}", svc.timeout);
-            if v4 && svc.netmask != u32::MAX {
-                let _ = write!(out, " -M {}", svc.netmask_v4());
-            } else if !v4 && svc.netmask != 128 {
-                let _ = write!(out, " -M {}", svc.netmask as i32);
-            }
-        }
-        if let Some(pe) = &svc.pe_name {
-            let _ = write!(out, " --pe {pe}");
-        }
-        if svc.flags.has(ServiceFlags::ONEPACKET) {
-            out.push_str(" -o");
-        }
-        if svc.flags.0 & ANY_SCHED_FLAG != 0 {
-            let _ = write!(out, " -b {}", sched_flags(svc));
-        }
+        let _ = write!(out, "-A {name}");
+        service_rule_options(out, svc);
     } else if f.stats || f.rate {
         let _ = write!(out, "{name:<33}");
         let s = &e.stats;
@@ -499,38 +483,10 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
             truncate(&mut dname, 28);
         }
         if f.rule {
-            let _ = write!(
-                out,
-                "-a {} -r {} {} -w {}",
-                name,
-                dname,
-                fwd_switch(e.fwd),
-                e.weight as i32
-            );
-            if e.fwd == ForwardMethod::Tunnel {
-                match e.tun_type {
-                    TunnelType::Ipip => {
-                        let _ = write!(out, " --tun-type {}", tun_name(e.tun_type));
-                    }
-                    TunnelType::Gue => {
-                        let _ = write!(
-                            out,
-                            " --tun-type {} --tun-port {} {}",
-                            tun_name(e.tun_type),
-                            e.tun_port,
-                            tun_flag_opt(e.tun_flags)
-                        );
-                    }
-                    TunnelType::Gre => {
-                        let _ = write!(
-                            out,
-                            " --tun-type {} {}",
-                            tun_name(e.tun_type),
-                            tun_flag_opt(e.tun_flags)
-                        );
-                    }
-                    TunnelType::Other(_) => {}
-                }
+            let _ = write!(out, "-a {name} -r {dname}");
+            dest_rule_options(out, e);
+            if f.thresholds {
+                thresholds_rule(out, e);
             }
             out.push('\n');
         } else if f.stats {
@@ -583,6 +539,73 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
             );
         }
     }
+}
+
+/// The options of a `-A`/`-E` rule after the service's name, as `-S`
+/// writes them (` -s rr -p 300 ...`).
+pub fn service_rule_options(out: &mut String, svc: &Service) {
+    let v4 = svc.key.af() == AddressFamily::Inet;
+    let _ = write!(out, " -s {}", svc.scheduler);
+    if svc.flags.has(ServiceFlags::PERSISTENT) {
+        let _ = write!(out, " -p {}", svc.timeout);
+        if v4 && svc.netmask != u32::MAX {
+            let _ = write!(out, " -M {}", svc.netmask_v4());
+        } else if !v4 && svc.netmask != 128 {
+            let _ = write!(out, " -M {}", svc.netmask as i32);
+        }
+    }
+    if let Some(pe) = &svc.pe_name {
+        let _ = write!(out, " --pe {pe}");
+    }
+    if svc.flags.has(ServiceFlags::ONEPACKET) {
+        out.push_str(" -o");
+    }
+    if svc.flags.0 & ANY_SCHED_FLAG != 0 {
+        let _ = write!(out, " -b {}", sched_flags(svc));
+    }
+}
+
+/// The options of an `-a`/`-e` rule after the real server's name, as `-S`
+/// writes them (` -m -w 1 ...`; no thresholds, which `-S` leaves out).
+pub fn dest_rule_options(out: &mut String, e: &crate::ipvs::Destination) {
+    let _ = write!(out, " {} -w {}", fwd_switch(e.fwd), e.weight as i32);
+    if e.fwd == ForwardMethod::Tunnel {
+        match e.tun_type {
+            TunnelType::Ipip => {
+                let _ = write!(out, " --tun-type {}", tun_name(e.tun_type));
+            }
+            TunnelType::Gue => {
+                let _ = write!(
+                    out,
+                    " --tun-type {} --tun-port {} {}",
+                    tun_name(e.tun_type),
+                    e.tun_port,
+                    tun_flag_opt(e.tun_flags)
+                );
+            }
+            TunnelType::Gre => {
+                let _ = write!(
+                    out,
+                    " --tun-type {} {}",
+                    tun_name(e.tun_type),
+                    tun_flag_opt(e.tun_flags)
+                );
+            }
+            TunnelType::Other(_) => {}
+        }
+    }
+}
+
+/// ` -x U -y L` when a threshold is set (lvsctl's rules, not ipvsadm's).
+pub fn thresholds_rule(out: &mut String, e: &crate::ipvs::Destination) {
+    if e.u_threshold != 0 || e.l_threshold != 0 {
+        let _ = write!(out, " -x {} -y {}", e.u_threshold, e.l_threshold);
+    }
+}
+
+/// A real server's name in rules (`192.0.2.1:80`, `[2001:db8::1]:80`).
+pub fn dest_rule_name(key: &ServiceKey, e: &crate::ipvs::Destination) -> String {
+    addrport(&e.addr, e.port, name_protocol(key), true)
 }
 
 #[cfg(test)]

@@ -50,6 +50,26 @@ pub struct Document {
     /// Real-server VIPs and their ARP cure (`rs status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vips: Option<Vec<crate::rs::VipStatus>>,
+    /// `net.ipv4.vs.*` sysctls (`save`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysctl: Option<std::collections::BTreeMap<String, i64>>,
+    /// The changes of a plan (`apply`, `diff`), in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<JsonChange>>,
+    /// Warnings about a plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+}
+
+/// One change of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonChange {
+    /// `add`, `edit` or `delete`.
+    pub action: String,
+    /// The change as an ipvsadm rule (or `sysctl net.ipv4.vs.NAME=V`).
+    pub rule: String,
+    /// The line of the desired-state file it comes from, if any.
+    pub line: Option<usize>,
 }
 
 impl Document {

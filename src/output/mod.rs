@@ -3,6 +3,7 @@
 //!
 //! * [`ipvsadm`] reproduces ipvsadm 1.31's listings and rules byte for
 //!   byte, including its sort order.
+//! * [`rules`] writes changes and tables as ipvsadm rules.
 //! * [`names`] does the reverse lookups ipvsadm does without `-n`.
 //! * [`json`] is lvsctl's JSON schema; [`table`] its plain-text and
 //!   bordered tables.
@@ -10,4 +11,5 @@
 pub mod ipvsadm;
 pub mod json;
 pub mod names;
+pub mod rules;
 pub mod table;

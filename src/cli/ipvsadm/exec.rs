@@ -6,6 +6,7 @@ use std::io::Read;
 use super::{parse_line, Command, ListOptions, ParseError};
 use crate::ipvs::{DestEntry, IpvsClient, IpvsError, Op, ServiceEntry, ServiceKey};
 use crate::output::ipvsadm as fmt;
+use crate::state::{self, lock};
 
 /// The outcome of an ipvsadm-mode run: text for stdout, text for stderr,
 /// and the exit code. Output already written is never taken back, so a
@@ -117,6 +118,22 @@ fn func_of(cmd: &Command) -> Func {
     }
 }
 
+/// The libipvs function that sends a change.
+pub fn func_of_op(op: &Op) -> Func {
+    match op {
+        Op::AddService(_) => Func::AddService,
+        Op::EditService(_) => Func::UpdateService,
+        Op::DelService(_) => Func::DelService,
+        Op::AddDest(..) => Func::AddDest,
+        Op::EditDest(..) => Func::UpdateDest,
+        Op::DelDest(..) => Func::DelDest,
+        Op::Zero(_) => Func::ZeroService,
+        Op::StartDaemon(_) => Func::StartDaemon,
+        Op::StopDaemon(_) => Func::StopDaemon,
+        Op::Flush | Op::SetTimeouts(_) => Func::Other,
+    }
+}
+
 /// The kernel change a command makes, if it is a change.
 fn op_of(cmd: &Command) -> Option<Op> {
     Some(match cmd.clone() {
@@ -168,6 +185,9 @@ pub fn run(client: &mut IpvsClient, program: &str, cmd: &Command, out: &mut Outc
         Command::Help | Command::Version => {}
         other => {
             if let Some(op) = op_of(other) {
+                let Ok(_lock) = writer_lock(out) else {
+                    return;
+                };
                 if let Err(e) = client.execute(&op) {
                     out.fail(&error_message(func_of(other), &e), 255);
                 }
@@ -232,38 +252,25 @@ fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Outcome) {
     }
 }
 
-fn dests_of(
-    client: &mut IpvsClient,
-    key: &ServiceKey,
-    f: &fmt::Format,
-    out: &mut Outcome,
-) -> Option<Vec<DestEntry>> {
-    match client.destinations(key) {
-        Ok(mut d) => {
-            if !f.nosort {
-                fmt::sort_dests(&mut d);
-            }
-            Some(d)
-        }
-        Err(e) => {
-            out.fail(&error_message(Func::Get, &e), 1);
-            None
-        }
+fn sorted(mut dests: Vec<DestEntry>, f: &fmt::Format) -> Vec<DestEntry> {
+    if !f.nosort {
+        fmt::sort_dests(&mut dests);
     }
+    dests
 }
 
 fn list_one(client: &mut IpvsClient, key: &ServiceKey, f: &fmt::Format, out: &mut Outcome) {
-    let entry = match client.service(key) {
-        Ok(e) => e,
+    let (entry, dests) = match client.service_table(key) {
+        Ok(t) => t,
         Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
     };
-    let Some(dests) = dests_of(client, &entry.service.key, f, out) else {
-        return;
-    };
+    let dests = sorted(dests, f);
     out.stdout.push_str(&fmt::title(f));
     fmt::service_entry(&mut out.stdout, &entry, &dests, f);
 }
 
+/// Lists every service. The table is read whole first (consistent under
+/// concurrent change, see [`IpvsClient::table`]), then printed.
 fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header: bool) {
     if header {
         match client.info() {
@@ -271,26 +278,30 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header:
             Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
         }
     }
-    let mut services: Vec<ServiceEntry> = match client.services() {
-        Ok(s) => s,
+    let table = match client.table() {
+        Ok(t) => t,
         Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
     };
+    let (mut services, dests): (Vec<ServiceEntry>, Vec<Vec<DestEntry>>) = table.into_iter().unzip();
+    let mut by_key: std::collections::HashMap<ServiceKey, Vec<DestEntry>> =
+        services.iter().map(|s| s.service.key).zip(dests).collect();
     if !f.nosort {
         fmt::sort_services(&mut services);
     }
     out.stdout.push_str(&fmt::title(f));
     for s in &services {
-        let Some(dests) = dests_of(client, &s.service.key, f, out) else {
-            return;
-        };
-        fmt::service_entry(&mut out.stdout, s, &dests, f);
+        let d = sorted(by_key.remove(&s.service.key).unwrap_or_default(), f);
+        fmt::service_entry(&mut out.stdout, s, &d, f);
     }
 }
 
 /// `-R`: every line is parsed before anything is sent; a bad line is
 /// reported as `lvsctl: line N: <ipvsadm's message>` with ipvsadm's exit
 /// code for it, and nothing is applied. Consecutive changes then go to the
-/// kernel in batches; listing commands run in their place.
+/// kernel in batches (listing commands run in their place), under the
+/// writer lock. A line the kernel refuses is reported the same way, no
+/// further batch is sent, and everything already applied is undone: the
+/// table is left as it was before the run (exit 255).
 fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
     let mut input = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
@@ -308,6 +319,20 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
             }
         }
     }
+    if !cmds.iter().any(|(_, c)| op_of(c).is_some()) {
+        for (_, c) in &cmds {
+            run(client, program, c, out);
+        }
+        return;
+    }
+    let Ok(_lock) = writer_lock(out) else {
+        return;
+    };
+    let before = match state::read_live(client, state::Scope::ipvs()) {
+        Ok(t) => t,
+        Err(state::EngineError::Ipvs(e)) => return out.fail(&error_message(Func::Get, &e), 255),
+        Err(e) => return out.fail(&format!("lvsctl: {e}"), 255),
+    };
     let mut i = 0;
     while i < cmds.len() {
         let start = i;
@@ -316,15 +341,23 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
         }
         if i > start {
             let ops: Vec<Op> = cmds[start..i].iter().filter_map(|(_, c)| op_of(c)).collect();
-            match client.apply(&ops) {
-                Ok(results) => {
-                    for (r, (_, c)) in results.iter().zip(&cmds[start..i]) {
-                        if let Err(e) = r {
-                            out.fail(&error_message(func_of(c), e), 255);
-                        }
-                    }
+            let refused = match client.apply_until_refused(&ops) {
+                Ok(results) => results.into_iter().enumerate().find_map(|(j, r)| {
+                    let (line, c) = &cmds[start + j];
+                    r.err().map(|e| (*line, error_message(func_of(c), &e)))
+                }),
+                Err(e) => Some((cmds[start].0, error_message(Func::Other, &e))),
+            };
+            if let Some((line, message)) = refused {
+                out.fail(&format!("lvsctl: line {line}: {message}"), 255);
+                match state::apply::undo(client, &before) {
+                    Ok(()) => out.stderr.push_str("lvsctl: nothing was changed (rolled back)\n"),
+                    Err(e) => out.fail(
+                        &format!("lvsctl: ROLLBACK FAILED, the table is partly changed: {e}"),
+                        255,
+                    ),
                 }
-                Err(e) => return out.fail(&error_message(Func::Other, &e), 255),
+                return;
             }
         } else {
             let (_, c) = &cmds[i];
@@ -335,5 +368,20 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
             }
             i += 1;
         }
+    }
+}
+
+/// Takes the table's writer lock for a change. A lock that cannot be
+/// created (no /run, no privilege) does not stop the change: the kernel
+/// decides about privilege, with ipvsadm's messages. Another writer
+/// holding it for the whole wait does.
+fn writer_lock(out: &mut Outcome) -> Result<Option<lock::TableLock>, ()> {
+    match lock::lock_table(lock::DEFAULT_WAIT) {
+        Ok(l) => Ok(Some(l)),
+        Err(e @ lock::LockError::Busy { .. }) => {
+            out.fail(&format!("lvsctl: {e}"), 255);
+            Err(())
+        }
+        Err(lock::LockError::Io { .. }) => Ok(None),
     }
 }

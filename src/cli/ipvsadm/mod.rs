@@ -10,9 +10,9 @@
 mod exec;
 mod parse;
 
-pub use exec::{connect, error_message, run, strerror, Func, Outcome};
+pub use exec::{connect, error_message, func_of_op, run, strerror, Func, Outcome};
 
-pub use parse::{options, parse, parse_line, OptionInfo};
+pub use parse::{options, parse, parse_line, parse_sched_flags as sched_flags, OptionInfo};
 
 use crate::ipvs::{DaemonState, Destination, Service, ServiceKey, SyncDaemon, Timeouts};
 use std::net::IpAddr;

@@ -1244,7 +1244,7 @@ fn parse_words(args: &[String], in_restore: bool) -> Result<Command, ParseError>
 
 /// `parse_sched_flags`: a comma-separated list checked against the
 /// scheduler.
-fn parse_sched_flags(sched: &str, list: &str) -> Result<u32, ParseError> {
+pub fn parse_sched_flags(sched: &str, list: &str) -> Result<u32, ParseError> {
     let mut flags = 0;
     let mut any = false;
     for flag in list.split(',').filter(|f| !f.is_empty()) {

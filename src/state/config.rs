@@ -1,0 +1,613 @@
+//! lvsctl's TOML format: the whole IPVS state of a director.
+//!
+//! ```toml
+//! [timeouts]                 # default 900 / 120 / 300
+//! tcp = 900
+//! tcp_fin = 120
+//! udp = 300
+//!
+//! [sysctl]                   # net.ipv4.vs.*, default 0 each
+//! expire_nodest_conn = 1
+//!
+//! [[daemons]]                # none unless listed
+//! state = "master"
+//! interface = "eth0"
+//! syncid = 10
+//!
+//! [[services]]
+//! protocol = "tcp"           # tcp | udp | sctp, or fwmark = N
+//! address = "192.0.2.10"
+//! port = 80
+//! scheduler = "mh"
+//! sched_flags = ["mh-port"]
+//!
+//! [[services.destinations]]
+//! address = "198.51.100.11"
+//! forward = "route"          # route | masq | tunnel
+//! weight = 1
+//! ```
+//!
+//! Key names follow lvsctl's JSON schema. The file is the whole desired
+//! state: what it leaves out takes its default. Unknown keys are errors,
+//! so a file written for a later lvsctl (with health checks, say) is
+//! refused rather than half-applied.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
+use std::ops::Range;
+
+use ::toml::Spanned;
+use serde::Deserialize;
+
+use super::source::{Desired, InputError, Source};
+use super::table::{ServiceSpec, Table, DEFAULT_TIMEOUTS, SYSCTLS};
+use crate::ipvs::{
+    tun_flags, AddressFamily, DaemonState, Destination, ForwardMethod, Protocol, Service, ServiceFlags,
+    ServiceKey, SyncDaemon, TunnelType,
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToml {
+    timeouts: Option<Spanned<TimeoutsToml>>,
+    sysctl: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
+    #[serde(default)]
+    daemons: Vec<Spanned<DaemonToml>>,
+    #[serde(default)]
+    services: Vec<Spanned<ServiceToml>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeoutsToml {
+    tcp: Option<u32>,
+    tcp_fin: Option<u32>,
+    udp: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DaemonToml {
+    state: String,
+    interface: String,
+    syncid: Option<u8>,
+    maxlen: Option<u16>,
+    group: Option<IpAddr>,
+    port: Option<u16>,
+    ttl: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceToml {
+    family: Option<String>,
+    protocol: Option<String>,
+    address: Option<IpAddr>,
+    port: Option<u16>,
+    fwmark: Option<u32>,
+    scheduler: Option<String>,
+    #[serde(default)]
+    sched_flags: Vec<String>,
+    persistent: Option<bool>,
+    timeout: Option<u32>,
+    netmask: Option<::toml::Value>,
+    one_packet: Option<bool>,
+    pe: Option<String>,
+    #[serde(default)]
+    destinations: Vec<Spanned<DestToml>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DestToml {
+    address: IpAddr,
+    port: Option<u16>,
+    forward: Option<String>,
+    weight: Option<u32>,
+    u_threshold: Option<u32>,
+    l_threshold: Option<u32>,
+    tunnel: Option<TunnelToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TunnelToml {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    port: Option<u16>,
+    csum: Option<String>,
+}
+
+/// Longest scheduler or persistence-engine name the kernel takes.
+const NAME_MAX: usize = 15;
+/// Longest persistence timeout ipvsadm accepts, in seconds.
+const MAX_TIMEOUT: u32 = 2_147_483;
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, span: &Range<usize>) -> usize {
+        let end = span.start.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn err(&self, span: &Range<usize>, message: impl Into<String>) -> InputError {
+        InputError {
+            file: self.file.to_string(),
+            line: self.line(span),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses and validates a TOML desired-state file.
+pub fn parse(file: &str, text: &str) -> Result<Desired, InputError> {
+    let cx = Ctx { file, text };
+    let doc: FileToml = ::toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| cx.line(&s)).unwrap_or(0);
+        InputError {
+            file: file.to_string(),
+            line,
+            message: e.message().trim_end().to_string(),
+        }
+    })?;
+    let mut source = Source {
+        file: file.to_string(),
+        ..Source::default()
+    };
+    let mut table = Table::default();
+
+    // Timeouts.
+    let mut timeouts = DEFAULT_TIMEOUTS;
+    if let Some(t) = &doc.timeouts {
+        let span = t.span();
+        source.timeouts = Some(cx.line(&span));
+        let t = t.get_ref();
+        for (name, v, slot) in [
+            ("tcp", t.tcp, &mut timeouts.tcp),
+            ("tcp_fin", t.tcp_fin, &mut timeouts.tcp_fin),
+            ("udp", t.udp, &mut timeouts.udp),
+        ] {
+            if let Some(v) = v {
+                if v == 0 || v > i32::MAX as u32 {
+                    return Err(cx.err(
+                        &span,
+                        format!("timeouts.{name} must be 1 to {} seconds", i32::MAX),
+                    ));
+                }
+                *slot = v;
+            }
+        }
+    }
+    table.timeouts = Some(timeouts);
+
+    // Sysctls.
+    let mut sysctls: BTreeMap<String, i64> = SYSCTLS.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    if let Some(s) = &doc.sysctl {
+        for (name, value) in s.get_ref() {
+            let span = value.span();
+            if !sysctls.contains_key(name) {
+                let known: Vec<&str> = SYSCTLS.iter().map(|(k, _)| *k).collect();
+                return Err(cx.err(
+                    &span,
+                    format!("unknown sysctl {name:?} (known: {})", known.join(", ")),
+                ));
+            }
+            let v = *value.get_ref();
+            if !(0..=1).contains(&v) {
+                return Err(cx.err(&span, format!("sysctl.{name} must be 0 or 1")));
+            }
+            source.sysctls.insert(name.clone(), cx.line(&span));
+            sysctls.insert(name.clone(), v);
+        }
+    }
+    table.sysctls = Some(sysctls);
+
+    // Daemons.
+    let mut daemons: Vec<SyncDaemon> = Vec::new();
+    for d in &doc.daemons {
+        let span = d.span();
+        let t = d.get_ref();
+        let state = match t.state.as_str() {
+            "master" => DaemonState::Master,
+            "backup" => DaemonState::Backup,
+            other => {
+                return Err(cx.err(
+                    &span,
+                    format!("daemon state {other:?}: expected \"master\" or \"backup\""),
+                ))
+            }
+        };
+        if daemons.iter().any(|x| x.state == state) {
+            return Err(cx.err(
+                &span,
+                format!("a second {} daemon (the kernel runs one of each)", t.state),
+            ));
+        }
+        if t.interface.is_empty() || t.interface.len() > 15 || t.interface.contains(['/', ' ']) {
+            return Err(cx.err(&span, format!("invalid interface name {:?}", t.interface)));
+        }
+        source.daemon(state, cx.line(&span));
+        daemons.push(SyncDaemon {
+            state,
+            mcast_ifn: t.interface.clone(),
+            syncid: u32::from(t.syncid.unwrap_or(0)),
+            sync_maxlen: t.maxlen,
+            mcast_group: t.group,
+            mcast_port: t.port,
+            mcast_ttl: t.ttl,
+        });
+    }
+    table.daemons = Some(daemons);
+
+    // Services.
+    for s in &doc.services {
+        let span = s.span();
+        let line = cx.line(&span);
+        let spec = service(&cx, &span, s.get_ref(), &mut source)?;
+        if let Some(first) = source.services.get(&spec.service.key) {
+            return Err(cx.err(&span, format!("service defined twice (first on line {first})")));
+        }
+        source.services.insert(spec.service.key, line);
+        table.services.push(spec);
+    }
+    Ok(Desired { table, source })
+}
+
+fn service(
+    cx: &Ctx<'_>,
+    span: &Range<usize>,
+    t: &ServiceToml,
+    source: &mut Source,
+) -> Result<ServiceSpec, InputError> {
+    let key = match (t.fwmark, &t.protocol, t.address) {
+        (Some(mark), None, None) => {
+            if mark == 0 {
+                return Err(cx.err(span, "fwmark must be 1 or more"));
+            }
+            if t.port.is_some() {
+                return Err(cx.err(span, "a firewall-mark service has no port"));
+            }
+            let af = match t.family.as_deref() {
+                None | Some("ipv4") => AddressFamily::Inet,
+                Some("ipv6") => AddressFamily::Inet6,
+                Some(other) => {
+                    return Err(cx.err(span, format!("family {other:?}: expected \"ipv4\" or \"ipv6\"")))
+                }
+            };
+            ServiceKey::Fwmark { af, mark }
+        }
+        (None, Some(p), Some(addr)) => {
+            let protocol = match p.as_str() {
+                "tcp" => Protocol::Tcp,
+                "udp" => Protocol::Udp,
+                "sctp" => Protocol::Sctp,
+                other => return Err(cx.err(span, format!("protocol {other:?}: expected tcp, udp or sctp"))),
+            };
+            let family = if addr.is_ipv4() { "ipv4" } else { "ipv6" };
+            if t.family.as_deref().is_some_and(|f| f != family) {
+                return Err(cx.err(span, format!("family does not match address {addr}")));
+            }
+            ServiceKey::Addr {
+                protocol,
+                addr,
+                port: t.port.unwrap_or(0),
+            }
+        }
+        (Some(_), _, _) => {
+            return Err(cx.err(
+                span,
+                "a service has either fwmark or protocol and address, not both",
+            ))
+        }
+        _ => return Err(cx.err(span, "a service needs protocol and address (and port), or fwmark")),
+    };
+    let mut svc = Service::new(key);
+    if let Some(name) = &t.scheduler {
+        if name.is_empty() || name.len() > NAME_MAX || !name.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(cx.err(span, format!("invalid scheduler name {name:?}")));
+        }
+        svc.scheduler = name.clone();
+    }
+    let mut flags = 0u32;
+    if !t.sched_flags.is_empty() {
+        flags |= crate::cli::ipvsadm::sched_flags(&svc.scheduler, &t.sched_flags.join(","))
+            .map_err(|e| cx.err(span, e.message))?;
+    }
+    let persistent = t.persistent.unwrap_or(false);
+    if persistent {
+        flags |= ServiceFlags::PERSISTENT;
+        svc.timeout = t.timeout.unwrap_or(300);
+        if svc.timeout == 0 || svc.timeout > MAX_TIMEOUT {
+            return Err(cx.err(span, format!("timeout must be 1 to {MAX_TIMEOUT} seconds")));
+        }
+    } else if t.timeout.is_some() || t.netmask.is_some() {
+        return Err(cx.err(span, "timeout and netmask need persistent = true"));
+    }
+    if let Some(m) = &t.netmask {
+        svc.netmask = match (key.af(), m) {
+            (AddressFamily::Inet, ::toml::Value::String(s)) => match s.parse::<Ipv4Addr>() {
+                Ok(a) => u32::from(a),
+                Err(_) => return Err(cx.err(span, format!("netmask {s:?} is not an IPv4 mask"))),
+            },
+            (AddressFamily::Inet6, ::toml::Value::Integer(n)) if (1..=128).contains(n) => *n as u32,
+            (AddressFamily::Inet, _) => {
+                return Err(cx.err(span, "an IPv4 netmask is a string such as \"255.255.255.0\""))
+            }
+            (AddressFamily::Inet6, _) => {
+                return Err(cx.err(span, "an IPv6 netmask is a prefix length, 1 to 128"))
+            }
+        };
+    }
+    if let ServiceKey::Addr { port: 0, .. } = key {
+        if !persistent {
+            return Err(cx.err(span, "port 0 (or none) is only for persistent services"));
+        }
+    }
+    if t.one_packet.unwrap_or(false) {
+        if matches!(key, ServiceKey::Addr { protocol, .. } if protocol != Protocol::Udp) {
+            return Err(cx.err(
+                span,
+                "one-packet scheduling is only for UDP services (and firewall marks)",
+            ));
+        }
+        flags |= ServiceFlags::ONEPACKET;
+    }
+    if let Some(pe) = &t.pe {
+        if pe.is_empty() || pe.len() > NAME_MAX || !pe.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(cx.err(span, format!("invalid persistence engine name {pe:?}")));
+        }
+        svc.pe_name = Some(pe.clone());
+    }
+    svc.flags = ServiceFlags(flags);
+
+    let mut dests: Vec<Destination> = Vec::new();
+    let mut seen: HashMap<(IpAddr, u16), usize> = HashMap::new();
+    for d in &t.destinations {
+        let dspan = d.span();
+        let dline = cx.line(&dspan);
+        let dest = destination(cx, &dspan, d.get_ref(), &key)?;
+        if let Some(first) = seen.insert((dest.addr, dest.port), dline) {
+            return Err(cx.err(
+                &dspan,
+                format!("real server defined twice (first on line {first})"),
+            ));
+        }
+        source.dests.insert((key, dest.addr, dest.port), dline);
+        dests.push(dest);
+    }
+    Ok(ServiceSpec { service: svc, dests })
+}
+
+fn destination(
+    cx: &Ctx<'_>,
+    span: &Range<usize>,
+    t: &DestToml,
+    key: &ServiceKey,
+) -> Result<Destination, InputError> {
+    let fwd = match t.forward.as_deref().unwrap_or("route") {
+        "route" | "dr" | "gate" => ForwardMethod::Route,
+        "masq" | "nat" => ForwardMethod::Masq,
+        "tunnel" | "tun" | "ipip" => ForwardMethod::Tunnel,
+        other => return Err(cx.err(span, format!("forward {other:?}: expected route, masq or tunnel"))),
+    };
+    let svc_port = match key {
+        ServiceKey::Addr { port, .. } => Some(*port),
+        ServiceKey::Fwmark { .. } => None,
+    };
+    let port = match (t.port, svc_port, fwd) {
+        (Some(p), Some(sp), ForwardMethod::Route | ForwardMethod::Tunnel) if p != sp => {
+            return Err(cx.err(
+                span,
+                format!(
+                "with direct routing or tunnelling the real server's port is the service's ({sp}), not {p}"
+            ),
+            ))
+        }
+        (Some(p), _, _) => p,
+        (None, Some(sp), _) => sp,
+        (None, None, _) => 0,
+    };
+    let mut d = Destination::new(t.address, port);
+    d.fwd = fwd;
+    if d.af() != key.af() && fwd != ForwardMethod::Tunnel {
+        return Err(cx.err(
+            span,
+            "a real server of another address family needs forward = \"tunnel\"",
+        ));
+    }
+    d.weight = t.weight.unwrap_or(1);
+    if d.weight > i32::MAX as u32 {
+        return Err(cx.err(span, format!("weight must be 0 to {}", i32::MAX)));
+    }
+    d.u_threshold = t.u_threshold.unwrap_or(0);
+    d.l_threshold = t.l_threshold.unwrap_or(0);
+    if d.l_threshold > d.u_threshold {
+        return Err(cx.err(
+            span,
+            format!(
+                "l_threshold {} is above u_threshold {} (the kernel refuses that)",
+                d.l_threshold, d.u_threshold
+            ),
+        ));
+    }
+    if let Some(tun) = &t.tunnel {
+        if fwd != ForwardMethod::Tunnel {
+            return Err(cx.err(span, "tunnel options need forward = \"tunnel\""));
+        }
+        d.tun_type = match tun.kind.as_deref().unwrap_or("ipip") {
+            "ipip" => TunnelType::Ipip,
+            "gue" => TunnelType::Gue,
+            "gre" => TunnelType::Gre,
+            other => return Err(cx.err(span, format!("tunnel type {other:?}: expected ipip, gue or gre"))),
+        };
+        match (d.tun_type, tun.port) {
+            (TunnelType::Gue, Some(0) | None) => {
+                return Err(cx.err(span, "a gue tunnel needs a port (1-65535)"))
+            }
+            (TunnelType::Gue, Some(p)) => d.tun_port = p,
+            (_, Some(_)) => return Err(cx.err(span, "only gue tunnels have a port")),
+            (_, None) => {}
+        }
+        d.tun_flags = match (d.tun_type, tun.csum.as_deref()) {
+            (_, None | Some("nocsum")) => tun_flags::NOCSUM,
+            (TunnelType::Ipip, Some(_)) => return Err(cx.err(span, "ipip tunnels have no checksum option")),
+            (_, Some("csum")) => tun_flags::CSUM,
+            (_, Some("remcsum")) => tun_flags::REMCSUM,
+            (_, Some(other)) => {
+                return Err(cx.err(
+                    span,
+                    format!("tunnel csum {other:?}: expected nocsum, csum or remcsum"),
+                ))
+            }
+        };
+    }
+    Ok(d)
+}
+
+fn q(s: &str) -> String {
+    ::toml::Value::String(s.to_string()).to_string()
+}
+
+/// Writes a table in the TOML format (parts that are `None` are left
+/// out, which a later `apply` reads as their defaults).
+pub fn render(table: &Table) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("# lvsctl desired state (TOML); apply with: lvsctl apply FILE\n");
+    if let Some(t) = table.timeouts {
+        let _ = write!(
+            out,
+            "\n[timeouts]\ntcp = {}\ntcp_fin = {}\nudp = {}\n",
+            t.tcp, t.tcp_fin, t.udp
+        );
+    }
+    if let Some(s) = &table.sysctls {
+        out.push_str("\n[sysctl]\n");
+        for (k, v) in s {
+            let _ = writeln!(out, "{k} = {v}");
+        }
+    }
+    for d in table.daemons.iter().flatten() {
+        let state = match d.state {
+            DaemonState::Master => "master",
+            DaemonState::Backup => "backup",
+        };
+        let _ = write!(
+            out,
+            "\n[[daemons]]\nstate = \"{state}\"\ninterface = {}\nsyncid = {}\n",
+            q(&d.mcast_ifn),
+            d.syncid
+        );
+        if let Some(v) = d.sync_maxlen {
+            let _ = writeln!(out, "maxlen = {v}");
+        }
+        if let Some(v) = d.mcast_group {
+            let _ = writeln!(out, "group = \"{v}\"");
+        }
+        if let Some(v) = d.mcast_port {
+            let _ = writeln!(out, "port = {v}");
+        }
+        if let Some(v) = d.mcast_ttl {
+            let _ = writeln!(out, "ttl = {v}");
+        }
+    }
+    for s in &table.services {
+        service_toml(&mut out, s);
+    }
+    out
+}
+
+fn service_toml(out: &mut String, s: &ServiceSpec) {
+    use std::fmt::Write as _;
+    let svc = &s.service;
+    out.push_str("\n[[services]]\n");
+    match svc.key {
+        ServiceKey::Addr { protocol, addr, port } => {
+            let p = match protocol {
+                Protocol::Tcp => "tcp",
+                Protocol::Udp => "udp",
+                Protocol::Sctp => "sctp",
+                Protocol::Other(_) => "unknown",
+            };
+            let _ = write!(out, "protocol = \"{p}\"\naddress = \"{addr}\"\nport = {port}\n");
+        }
+        ServiceKey::Fwmark { af, mark } => {
+            let fam = if af == AddressFamily::Inet6 {
+                "ipv6"
+            } else {
+                "ipv4"
+            };
+            let _ = write!(out, "fwmark = {mark}\nfamily = \"{fam}\"\n");
+        }
+    }
+    let _ = writeln!(out, "scheduler = {}", q(&svc.scheduler));
+    let flags = crate::output::ipvsadm::sched_flags(svc);
+    if !flags.is_empty() {
+        let list: Vec<String> = flags.split(',').map(q).collect();
+        let _ = writeln!(out, "sched_flags = [{}]", list.join(", "));
+    }
+    if svc.flags.has(ServiceFlags::PERSISTENT) {
+        let _ = writeln!(out, "persistent = true\ntimeout = {}", svc.timeout);
+        match svc.key.af() {
+            AddressFamily::Inet if svc.netmask != u32::MAX => {
+                let _ = writeln!(out, "netmask = \"{}\"", svc.netmask_v4());
+            }
+            AddressFamily::Inet6 if svc.netmask != 128 => {
+                let _ = writeln!(out, "netmask = {}", svc.netmask);
+            }
+            _ => {}
+        }
+    }
+    if svc.flags.has(ServiceFlags::ONEPACKET) {
+        out.push_str("one_packet = true\n");
+    }
+    if let Some(pe) = &svc.pe_name {
+        let _ = writeln!(out, "pe = {}", q(pe));
+    }
+    for d in &s.dests {
+        let fwd = match d.fwd {
+            ForwardMethod::Masq => "masq",
+            ForwardMethod::Tunnel => "tunnel",
+            _ => "route",
+        };
+        let _ = write!(
+            out,
+            "\n  [[services.destinations]]\n  address = \"{}\"\n  port = {}\n  forward = \"{fwd}\"\n  weight = {}\n",
+            d.addr, d.port, d.weight
+        );
+        if d.u_threshold != 0 || d.l_threshold != 0 {
+            let _ = write!(
+                out,
+                "  u_threshold = {}\n  l_threshold = {}\n",
+                d.u_threshold, d.l_threshold
+            );
+        }
+        if d.fwd == ForwardMethod::Tunnel {
+            let (kind, port, csum) = match d.tun_type {
+                TunnelType::Gue => ("gue", Some(d.tun_port), true),
+                TunnelType::Gre => ("gre", None, true),
+                _ => ("ipip", None, false),
+            };
+            let mut t = format!("type = \"{kind}\"");
+            if let Some(p) = port {
+                let _ = write!(t, ", port = {p}");
+            }
+            if csum {
+                let c = match d.tun_flags {
+                    tun_flags::CSUM => "csum",
+                    tun_flags::REMCSUM => "remcsum",
+                    _ => "nocsum",
+                };
+                let _ = write!(t, ", csum = \"{c}\"");
+            }
+            let _ = writeln!(out, "  tunnel = {{ {t} }}");
+        }
+    }
+}
