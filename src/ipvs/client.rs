@@ -77,6 +77,21 @@ pub enum Op {
 }
 
 impl Op {
+    /// The encoded request for this change, written directly for the
+    /// service and destination changes that bulk loads consist of.
+    pub fn encode(&self) -> codec::RawRequest {
+        use codec::{cmd, encode_dest_or_service as enc};
+        match self {
+            Op::AddService(s) => enc(cmd::NEW_SERVICE, &s.key, Some(s), None),
+            Op::EditService(s) => enc(cmd::SET_SERVICE, &s.key, Some(s), None),
+            Op::DelService(k) => enc(cmd::DEL_SERVICE, k, None, None),
+            Op::AddDest(k, d) => enc(cmd::NEW_DEST, k, None, Some((d, true))),
+            Op::EditDest(k, d) => enc(cmd::SET_DEST, k, None, Some((d, true))),
+            Op::DelDest(k, a, p) => enc(cmd::DEL_DEST, k, None, Some((&Destination::new(*a, *p), false))),
+            other => codec::raw(&other.message()),
+        }
+    }
+
     /// The request message for this change.
     pub fn message(&self) -> IpvsMessage {
         match self {
@@ -186,7 +201,10 @@ impl IpvsClient {
     /// Applies many changes in as few system calls as the kernel allows,
     /// in order, and returns one result per change. The kernel carries on
     /// after a refused change; nothing is undone here.
-    pub fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
+    pub fn apply<'a>(
+        &mut self,
+        ops: impl IntoIterator<Item = &'a Op>,
+    ) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
         self.push(ops, false)
     }
 
@@ -194,12 +212,21 @@ impl IpvsClient {
     /// change was refused: the result may be shorter than `ops`, and the
     /// changes it reports as done (and only those) have to be undone for
     /// all-or-nothing.
-    pub fn apply_until_refused(&mut self, ops: &[Op]) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
+    pub fn apply_until_refused<'a>(
+        &mut self,
+        ops: impl IntoIterator<Item = &'a Op>,
+    ) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
         self.push(ops, true)
     }
 
-    fn push(&mut self, ops: &[Op], stop: bool) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
-        let results = self.sock.batch(self.family, ops.iter().map(Op::message), stop)?;
+    fn push<'a>(
+        &mut self,
+        ops: impl IntoIterator<Item = &'a Op>,
+        stop: bool,
+    ) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
+        let results = self
+            .sock
+            .batch(self.family, ops.into_iter().map(Op::encode), stop)?;
         Ok(results.into_iter().map(|r| r.map_err(IpvsError::from)).collect())
     }
 

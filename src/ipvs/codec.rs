@@ -308,6 +308,169 @@ fn nest(kind: u16, attrs: Vec<Attr>) -> Attr {
     Attr::new(kind, Value::Nested(attrs))
 }
 
+/// A request whose attributes are already encoded: what batches send.
+///
+/// [`request`]'s builders make a tree of attributes, which is convenient
+/// and checked against ipvsadm's bytes, but costs several allocations per
+/// message. Bulk changes (tens of thousands of messages) are written
+/// straight into one buffer per message by [`encode_op`] instead; a unit
+/// test holds the two encodings byte-identical.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRequest {
+    /// The command.
+    pub cmd: u8,
+    payload: Vec<u8>,
+}
+
+impl GenlFamily for RawRequest {
+    fn family_name() -> &'static str {
+        FAMILY_NAME
+    }
+    fn command(&self) -> u8 {
+        self.cmd
+    }
+    fn version(&self) -> u8 {
+        FAMILY_VERSION
+    }
+}
+
+impl Emitable for RawRequest {
+    fn buffer_len(&self) -> usize {
+        self.payload.len()
+    }
+    fn emit(&self, buffer: &mut [u8]) {
+        buffer[..self.payload.len()].copy_from_slice(&self.payload);
+    }
+}
+
+/// Writes netlink attributes into a byte buffer.
+struct AttrWriter(Vec<u8>);
+
+impl AttrWriter {
+    fn attr(&mut self, kind: u16, value: &[u8]) {
+        let len = 4 + value.len();
+        self.0.extend_from_slice(&(len as u16).to_ne_bytes());
+        self.0.extend_from_slice(&kind.to_ne_bytes());
+        self.0.extend_from_slice(value);
+        self.pad();
+    }
+    fn pad(&mut self) {
+        let aligned = (self.0.len() + 3) & !3;
+        self.0.resize(aligned, 0);
+    }
+    fn u8(&mut self, kind: u16, v: u8) {
+        self.attr(kind, &[v]);
+    }
+    fn u16(&mut self, kind: u16, v: u16) {
+        self.attr(kind, &v.to_ne_bytes());
+    }
+    fn u32(&mut self, kind: u16, v: u32) {
+        self.attr(kind, &v.to_ne_bytes());
+    }
+    fn str(&mut self, kind: u16, s: &str) {
+        let len = 4 + s.len() + 1;
+        self.0.extend_from_slice(&(len as u16).to_ne_bytes());
+        self.0.extend_from_slice(&kind.to_ne_bytes());
+        self.0.extend_from_slice(s.as_bytes());
+        self.0.push(0);
+        self.pad();
+    }
+    fn addr(&mut self, kind: u16, a: &IpAddr) {
+        let mut v = [0u8; 16];
+        match a {
+            IpAddr::V4(a) => v[..4].copy_from_slice(&a.octets()),
+            IpAddr::V6(a) => v.copy_from_slice(&a.octets()),
+        }
+        self.attr(kind, &v);
+    }
+    fn start(&mut self) -> usize {
+        let at = self.0.len();
+        self.0.extend_from_slice(&[0; 4]);
+        at
+    }
+    fn end(&mut self, at: usize, kind: u16) {
+        let len = (self.0.len() - at) as u16;
+        self.0[at..at + 2].copy_from_slice(&len.to_ne_bytes());
+        self.0[at + 2..at + 4].copy_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
+    }
+
+    fn key(&mut self, key: &ServiceKey) {
+        self.u16(SVC_ATTR_AF, key.af().raw());
+        match key {
+            ServiceKey::Addr { protocol, addr, port } => {
+                self.u16(SVC_ATTR_PROTOCOL, protocol.raw());
+                self.addr(SVC_ATTR_ADDR, addr);
+                self.attr(SVC_ATTR_PORT, &port.to_be_bytes());
+            }
+            ServiceKey::Fwmark { mark, .. } => self.u32(SVC_ATTR_FWMARK, *mark),
+        }
+    }
+
+    fn service_nest(&mut self, key: &ServiceKey, svc: Option<&Service>) {
+        let at = self.start();
+        self.key(key);
+        if let Some(svc) = svc {
+            self.str(SVC_ATTR_SCHED_NAME, &svc.scheduler);
+            if let Some(pe) = &svc.pe_name {
+                self.str(SVC_ATTR_PE_NAME, pe);
+            }
+            let mut flags = [0u8; 8];
+            flags[..4].copy_from_slice(&svc.flags.0.to_ne_bytes());
+            flags[4..].copy_from_slice(&u32::MAX.to_ne_bytes());
+            self.attr(SVC_ATTR_FLAGS, &flags);
+            self.u32(SVC_ATTR_TIMEOUT, svc.timeout);
+            match svc.key.af() {
+                AddressFamily::Inet => self.attr(SVC_ATTR_NETMASK, &svc.netmask.to_be_bytes()),
+                AddressFamily::Inet6 => self.attr(SVC_ATTR_NETMASK, &svc.netmask.to_ne_bytes()),
+            }
+        }
+        self.end(at, CMD_ATTR_SERVICE);
+    }
+
+    fn dest_nest(&mut self, d: &Destination, full: bool) {
+        let at = self.start();
+        self.u16(DEST_ATTR_ADDR_FAMILY, d.af().raw());
+        self.addr(DEST_ATTR_ADDR, &d.addr);
+        self.attr(DEST_ATTR_PORT, &d.port.to_be_bytes());
+        if full {
+            self.u32(DEST_ATTR_FWD_METHOD, d.fwd.raw());
+            self.u32(DEST_ATTR_WEIGHT, d.weight);
+            self.u8(DEST_ATTR_TUN_TYPE, d.tun_type.raw());
+            self.attr(DEST_ATTR_TUN_PORT, &d.tun_port.to_be_bytes());
+            self.u16(DEST_ATTR_TUN_FLAGS, d.tun_flags);
+            self.u32(DEST_ATTR_U_THRESH, d.u_threshold);
+            self.u32(DEST_ATTR_L_THRESH, d.l_threshold);
+        }
+        self.end(at, CMD_ATTR_DEST);
+    }
+}
+
+/// Encodes the service and destination changes of a batch directly (see
+/// [`RawRequest`]); other requests go through [`request`]'s builders.
+pub fn encode_dest_or_service(
+    cmd: u8,
+    key: &ServiceKey,
+    svc: Option<&Service>,
+    dest: Option<(&Destination, bool)>,
+) -> RawRequest {
+    let mut w = AttrWriter(Vec::with_capacity(if dest.is_some() { 136 } else { 88 }));
+    w.service_nest(key, svc);
+    if let Some((d, full)) = dest {
+        w.dest_nest(d, full);
+    }
+    RawRequest { cmd, payload: w.0 }
+}
+
+/// Turns any request built by [`request`] into a [`RawRequest`].
+pub fn raw(msg: &IpvsMessage) -> RawRequest {
+    let mut payload = vec![0; msg.buffer_len()];
+    msg.emit(&mut payload);
+    RawRequest {
+        cmd: msg.cmd,
+        payload,
+    }
+}
+
 /// Builders for every request of the family.
 pub mod request {
     use super::*;

@@ -81,11 +81,217 @@ impl Document {
         }
     }
 
-    /// Pretty-printed JSON with a final newline.
+    /// JSON with a final newline: indented when standard output is a
+    /// terminal (a person reads it), one line otherwise (a program reads
+    /// it, and a table of 100,000 destinations is then a third the size
+    /// and several times faster to write), as `ip -j` / `ip -j -p`.
     pub fn render(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        use std::io::IsTerminal;
+        self.render_as(std::io::stdout().is_terminal())
+    }
+
+    /// JSON with a final newline, indented or on one line.
+    pub fn render_as(&self, pretty: bool) -> String {
+        let r = if pretty {
+            serde_json::to_string_pretty(self)
+        } else {
+            self.compact()
+        };
+        let mut s = r.unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
+    }
+
+    /// The one-line form, byte for byte what `serde_json::to_string`
+    /// writes, with the services (the bulk of a large table) written by
+    /// hand: serde_json escapes every key, which made it several times
+    /// slower than reading the table from the kernel.
+    fn compact(&self) -> Result<String, serde_json::Error> {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = write!(out, "{{\"schema\":{}", self.schema);
+        if let Some(services) = &self.services {
+            out.push_str(",\"services\":[");
+            for (i, svc) in services.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                fast::service(&mut out, svc)?;
+            }
+            out.push(']');
+        }
+        fn field<T: Serialize>(out: &mut String, name: &str, v: &Option<T>) -> Result<(), serde_json::Error> {
+            if let Some(v) = v {
+                out.push_str(",\"");
+                out.push_str(name);
+                out.push_str("\":");
+                out.push_str(&serde_json::to_string(v)?);
+            }
+            Ok(())
+        }
+        field(&mut out, "connections", &self.connections)?;
+        field(&mut out, "timeouts", &self.timeouts)?;
+        field(&mut out, "daemons", &self.daemons)?;
+        field(&mut out, "vips", &self.vips)?;
+        field(&mut out, "sysctl", &self.sysctl)?;
+        field(&mut out, "changes", &self.changes)?;
+        field(&mut out, "warnings", &self.warnings)?;
+        out.push('}');
+        Ok(out)
+    }
+}
+
+/// Hand-written compact JSON for services and destinations.
+mod fast {
+    use super::{JsonDestination, JsonService, JsonStats};
+
+    fn string(out: &mut String, s: &str) -> Result<(), serde_json::Error> {
+        if s.bytes()
+            .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
+        {
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+            Ok(())
+        } else {
+            out.push_str(&serde_json::to_string(s)?);
+            Ok(())
+        }
+    }
+
+    fn opt_string(out: &mut String, s: &Option<String>) -> Result<(), serde_json::Error> {
+        match s {
+            Some(s) => string(out, s),
+            None => {
+                out.push_str("null");
+                Ok(())
+            }
+        }
+    }
+
+    /// A decimal number (core::fmt is the slowest part otherwise).
+    fn num(out: &mut String, v: impl Into<u64>) {
+        let mut v: u64 = v.into();
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        // The buffer holds ASCII digits only.
+        out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+    }
+
+    fn opt_num(out: &mut String, v: Option<impl Into<u64>>) {
+        match v {
+            Some(v) => num(out, v),
+            None => out.push_str("null"),
+        }
+    }
+
+    fn stats(out: &mut String, s: &JsonStats) {
+        let fields = [
+            ("{\"conns\":", s.conns),
+            (",\"inpkts\":", s.inpkts),
+            (",\"outpkts\":", s.outpkts),
+            (",\"inbytes\":", s.inbytes),
+            (",\"outbytes\":", s.outbytes),
+            (",\"cps\":", s.cps),
+            (",\"inpps\":", s.inpps),
+            (",\"outpps\":", s.outpps),
+            (",\"inbps\":", s.inbps),
+            (",\"outbps\":", s.outbps),
+        ];
+        for (k, v) in fields {
+            out.push_str(k);
+            num(out, v);
+        }
+        out.push('}');
+    }
+
+    pub(super) fn service(out: &mut String, s: &JsonService) -> Result<(), serde_json::Error> {
+        out.push_str("{\"family\":");
+        string(out, &s.family)?;
+        out.push_str(",\"protocol\":");
+        opt_string(out, &s.protocol)?;
+        out.push_str(",\"address\":");
+        opt_string(out, &s.address)?;
+        out.push_str(",\"port\":");
+        opt_num(out, s.port);
+        out.push_str(",\"fwmark\":");
+        opt_num(out, s.fwmark);
+        out.push_str(",\"scheduler\":");
+        string(out, &s.scheduler)?;
+        out.push_str(",\"sched_flags\":[");
+        for (i, f) in s.sched_flags.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            string(out, f)?;
+        }
+        out.push_str(if s.persistent {
+            "],\"persistent\":true"
+        } else {
+            "],\"persistent\":false"
+        });
+        out.push_str(",\"timeout\":");
+        num(out, s.timeout);
+        out.push_str(",\"netmask\":");
+        string(out, &s.netmask)?;
+        out.push_str(if s.one_packet {
+            ",\"one_packet\":true"
+        } else {
+            ",\"one_packet\":false"
+        });
+        out.push_str(",\"pe\":");
+        opt_string(out, &s.pe)?;
+        out.push_str(",\"stats\":");
+        stats(out, &s.stats);
+        out.push_str(",\"destinations\":[");
+        for (i, d) in s.destinations.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            dest(out, d)?;
+        }
+        out.push_str("]}");
+        Ok(())
+    }
+
+    fn dest(out: &mut String, d: &JsonDestination) -> Result<(), serde_json::Error> {
+        out.push_str("{\"family\":");
+        string(out, &d.family)?;
+        out.push_str(",\"address\":");
+        string(out, &d.address)?;
+        out.push_str(",\"port\":");
+        num(out, d.port);
+        out.push_str(",\"forward\":");
+        string(out, &d.forward)?;
+        out.push_str(",\"weight\":");
+        num(out, d.weight);
+        out.push_str(",\"u_threshold\":");
+        num(out, d.u_threshold);
+        out.push_str(",\"l_threshold\":");
+        num(out, d.l_threshold);
+        out.push_str(",\"tunnel\":");
+        match &d.tunnel {
+            Some(t) => out.push_str(&serde_json::to_string(t)?),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"active_conns\":");
+        num(out, d.active_conns);
+        out.push_str(",\"inactive_conns\":");
+        num(out, d.inactive_conns);
+        out.push_str(",\"persistent_conns\":");
+        num(out, d.persistent_conns);
+        out.push_str(",\"stats\":");
+        stats(out, &d.stats);
+        out.push('}');
+        Ok(())
     }
 }
 
@@ -469,8 +675,35 @@ mod tests {
             stats: big,
         };
         let mut doc = Document::new();
-        doc.services = Some(vec![service(&svc, &[dest])]);
-        let text = doc.render();
+        doc.services = Some(vec![service(&svc, std::slice::from_ref(&dest))]);
+        let text = doc.render_as(true);
+        // The hand-written one-line form is serde's, byte for byte.
+        let mut plain = Service::new(ServiceKey::Addr {
+            protocol: crate::ipvs::Protocol::Udp,
+            addr: "2001:db8::1".parse().unwrap(),
+            port: 53,
+        });
+        plain.scheduler = "we\"ird\\\u{1}é".into();
+        plain.pe_name = Some("sip".into());
+        plain.flags.0 = 0x19;
+        let mut plain_dest = dest.clone();
+        plain_dest.dest.fwd = ForwardMethod::Masq;
+        doc.services.as_mut().unwrap().push(service(
+            &ServiceEntry {
+                service: plain,
+                stats: big,
+            },
+            &[dest.clone(), plain_dest],
+        ));
+        doc.timeouts = Some(JsonTimeouts::from(&crate::ipvs::Timeouts {
+            tcp: 1,
+            tcp_fin: 2,
+            udp: 3,
+        }));
+        doc.warnings = Some(vec!["w".into()]);
+        let mut expected = serde_json::to_string(&doc).unwrap();
+        expected.push('\n');
+        assert_eq!(doc.render_as(false), expected);
         assert!(text.contains("\"conns\": 5000000001"), "{text}");
         assert!(text.contains("\"inbytes\": 18446744073709551615"), "{text}");
         assert!(text.contains("\"fwmark\": 3000000000"), "{text}");
@@ -480,7 +713,9 @@ mod tests {
         );
         assert!(text.contains("\"type\": \"gue\""), "{text}");
         assert!(text.contains("\"csum\": \"remcsum\""), "{text}");
-        let back: Document = serde_json::from_str(&text).unwrap();
+        let back: Document = serde_json::from_str(&doc.render_as(false)).unwrap();
+        assert_eq!(back, doc);
+        let back: Document = serde_json::from_str(&doc.render_as(true)).unwrap();
         assert_eq!(back, doc);
     }
 

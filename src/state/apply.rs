@@ -154,15 +154,18 @@ pub fn execute(client: &mut IpvsClient, plan: &Plan, before: &Table) -> Result<(
             }
         }
     }
-    let mut index_of: Vec<usize> = Vec::new();
-    let mut ops: Vec<Op> = Vec::new();
-    for (i, c) in plan.changes.iter().enumerate() {
-        if let Change::Ipvs(op) = &c.change {
-            index_of.push(i);
-            ops.push(op.clone());
-        }
-    }
-    let results = match client.apply_until_refused(&ops) {
+    let index_of: Vec<usize> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c.change, Change::Ipvs(_)))
+        .map(|(i, _)| i)
+        .collect();
+    let ops = plan.changes.iter().filter_map(|c| match &c.change {
+        Change::Ipvs(op) => Some(op),
+        Change::Sysctl { .. } => None,
+    });
+    let results = match client.apply_until_refused(ops) {
         Ok(r) => r,
         Err(e) => {
             // The socket failed mid-way: what was applied is unknown, so
@@ -172,7 +175,6 @@ pub fn execute(client: &mut IpvsClient, plan: &Plan, before: &Table) -> Result<(
             return Err(rollback.unwrap_or(e.into()));
         }
     };
-    drop(ops);
     let refused = results
         .into_iter()
         .enumerate()

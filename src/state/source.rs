@@ -9,10 +9,10 @@
 //! comment starts with `-` (or the word `ipvsadm`) is rules; anything else
 //! is TOML.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::table::{Change, ServiceSpec, Table};
+use super::FastMap;
 use crate::cli::ipvsadm::{parse_line, Command};
 use crate::ipvs::{DaemonState, Op, ServiceKey};
 
@@ -44,11 +44,11 @@ impl InputError {
 pub struct Source {
     /// The file's name as given.
     pub file: String,
-    pub(crate) services: HashMap<ServiceKey, usize>,
-    pub(crate) dests: HashMap<(ServiceKey, IpAddr, u16), usize>,
-    pub(crate) daemons: HashMap<DaemonStateKey, usize>,
+    pub(crate) services: FastMap<ServiceKey, usize>,
+    pub(crate) dests: FastMap<(ServiceKey, IpAddr, u16), usize>,
+    pub(crate) daemons: FastMap<DaemonStateKey, usize>,
     pub(crate) timeouts: Option<usize>,
-    pub(crate) sysctls: HashMap<String, usize>,
+    pub(crate) sysctls: FastMap<String, usize>,
 }
 
 /// A hashable daemon role.
@@ -131,13 +131,16 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
         file: file.to_string(),
         ..Source::default()
     };
-    let mut index: HashMap<ServiceKey, usize> = HashMap::new();
+    let mut index: FastMap<ServiceKey, usize> = FastMap::default();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
-        let cmd = match parse_line(line) {
-            Ok(Some(c)) => c,
-            Ok(None) => continue,
-            Err(e) => return Err(err(n, e.for_program("lvsctl").message)),
+        let cmd = match fast_line(line) {
+            Some(c) => c,
+            None => match parse_line(line) {
+                Ok(Some(c)) => c,
+                Ok(None) => continue,
+                Err(e) => return Err(err(n, e.for_program("lvsctl").message)),
+            },
         };
         match cmd {
             Command::AddService(s) => {
@@ -180,4 +183,127 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
         }
     }
     Ok(Desired { table, source })
+}
+
+/// Schedulers the fast path knows; others go through the full grammar.
+const KNOWN_SCHEDULERS: [&str; 14] = [
+    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
+];
+
+/// The two line shapes `ipvsadm -Sn` writes for IPv4 TCP and UDP
+/// services, read without the general grammar:
+///
+/// ```text
+/// -A -t 192.0.2.1:80 -s wlc
+/// -a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1
+/// ```
+///
+/// A table of 100,000 destinations is mostly such lines, and the general
+/// parser (popt-style options, option matrix, name lookups) costs several
+/// times more per line. Anything else, including every line with an error
+/// in it, returns `None` and goes through [`parse_line`], so the result
+/// and the messages are the same either way (a unit test holds the two
+/// equal).
+fn fast_line(line: &str) -> Option<Command> {
+    use crate::ipvs::{Destination, ForwardMethod, Protocol, Service};
+    use std::net::SocketAddrV4;
+    let mut it = line.split_ascii_whitespace();
+    let cmd = it.next()?;
+    let protocol = match it.next()? {
+        "-t" => Protocol::Tcp,
+        "-u" => Protocol::Udp,
+        _ => return None,
+    };
+    let svc: SocketAddrV4 = it.next()?.parse().ok()?;
+    if svc.port() == 0 {
+        return None;
+    }
+    let key = ServiceKey::Addr {
+        protocol,
+        addr: IpAddr::V4(*svc.ip()),
+        port: svc.port(),
+    };
+    match cmd {
+        "-A" => {
+            let mut s = Service::new(key);
+            match (it.next(), it.next(), it.next()) {
+                (None, _, _) => {}
+                (Some("-s"), Some(sched), None) if KNOWN_SCHEDULERS.contains(&sched) => {
+                    s.scheduler = sched.to_string()
+                }
+                _ => return None,
+            }
+            Some(Command::AddService(s))
+        }
+        "-a" => {
+            if it.next()? != "-r" {
+                return None;
+            }
+            let dest: SocketAddrV4 = it.next()?.parse().ok()?;
+            let fwd = match it.next()? {
+                "-m" => ForwardMethod::Masq,
+                "-g" => ForwardMethod::Route,
+                "-i" => ForwardMethod::Tunnel,
+                _ => return None,
+            };
+            if it.next()? != "-w" {
+                return None;
+            }
+            let w = it.next()?;
+            if w.is_empty() || w.len() > 5 || !w.bytes().all(|b| b.is_ascii_digit()) || it.next().is_some() {
+                return None;
+            }
+            let port = match fwd {
+                ForwardMethod::Masq => dest.port(),
+                _ => svc.port(),
+            };
+            let mut d = Destination::new(IpAddr::V4(*dest.ip()), port);
+            d.fwd = fwd;
+            d.weight = w.parse().ok()?;
+            Some(Command::AddDest(key, d))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_agrees_with_the_grammar() {
+        let lines = [
+            "-A -t 192.0.2.1:80 -s wlc",
+            "-A -u 192.0.2.1:53 -s rr",
+            "-A -t 192.0.2.1:80",
+            "-A -t 192.0.2.1:80 -s mh",
+            "-A -t 192.0.2.1:80 -s nosuch",
+            "-A -t 192.0.2.1:0 -s rr",
+            "-A -t 192.0.2.1:80 -s rr -p 30",
+            "-A -t 192.0.2.1:http -s rr",
+            "-A  -t   10.0.0.1:8080   -s  twos ",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:8080 -m -w 0",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:8080 -g -w 3",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:8080 -i -w 65535",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:0 -m -w 1",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 99999",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1 -x 5 -y 1",
+            "-a -u 192.0.2.1:53 -r 198.51.100.1:53 -m -w 01",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1 -g -w 1",
+            "-a -t 192.0.2.1:80 -r 198.51.100.256:80 -m -w 1",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w -1",
+            "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -w 1 -m",
+            "-A -t 192.0.2.1:80 -s rr # comment",
+            "-e -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1",
+        ];
+        let mut fast = 0;
+        for l in lines {
+            if let Some(c) = fast_line(l) {
+                fast += 1;
+                assert_eq!(Ok(Some(c)), parse_line(l), "{l}");
+            }
+        }
+        assert!(fast >= 10, "only {fast} lines took the fast path");
+    }
 }

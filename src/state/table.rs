@@ -17,7 +17,9 @@
 //! reverse. A rollback uses the same mechanism with the exact order it
 //! has to restore, for every service.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use super::{FastMap as HashMap, FastSet as HashSet};
 use std::net::IpAddr;
 
 use crate::ipvs::{

@@ -232,3 +232,62 @@ fn round_trip_service_through_encoder_and_decoder() {
     let got = decode_service(&msg).unwrap();
     assert_eq!(got.service, svc);
 }
+
+#[test]
+fn direct_encoding_equals_the_attribute_tree() {
+    use crate::ipvs::Op;
+    let keys = [
+        ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: v4("10.1.2.3"),
+            port: 80,
+        },
+        ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr: "2001:db8::1".parse().unwrap(),
+            port: 443,
+        },
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark: u32::MAX,
+        },
+    ];
+    let mut ops = Vec::new();
+    for k in keys {
+        let mut s = Service::new(k);
+        ops.push(Op::AddService(s.clone()));
+        s.scheduler = "mh".into();
+        s.flags = ServiceFlags(ServiceFlags::PERSISTENT | ServiceFlags::SCHED2);
+        s.timeout = 300;
+        s.netmask = if k.af() == AddressFamily::Inet {
+            0xffff_ff00
+        } else {
+            64
+        };
+        s.pe_name = Some("sip".into());
+        ops.push(Op::EditService(s));
+        ops.push(Op::DelService(k));
+        let mut d = Destination::new(v4("198.51.100.7"), 8080);
+        ops.push(Op::AddDest(k, d.clone()));
+        d.fwd = ForwardMethod::Tunnel;
+        d.tun_type = TunnelType::Gue;
+        d.tun_port = 6080;
+        d.tun_flags = tun_flags::REMCSUM;
+        d.weight = 7;
+        d.u_threshold = 9;
+        d.l_threshold = 2;
+        d.addr = "2001:db8::9".parse().unwrap();
+        ops.push(Op::EditDest(k, d.clone()));
+        ops.push(Op::DelDest(k, d.addr, d.port));
+        ops.push(Op::Zero(Some(k)));
+    }
+    ops.push(Op::Flush);
+    for op in &ops {
+        let tree = op.message();
+        let raw = op.encode();
+        assert_eq!(raw.cmd, tree.cmd, "{op:?}");
+        let mut buf = vec![0; raw.buffer_len()];
+        raw.emit(&mut buf);
+        assert_eq!(buf, emit(&tree), "{op:?}");
+    }
+}
