@@ -319,7 +319,25 @@ fn nest(kind: u16, attrs: Vec<Attr>) -> Attr {
 pub struct RawRequest {
     /// The command.
     pub cmd: u8,
-    payload: Vec<u8>,
+    payload: Payload,
+}
+
+/// Room for every service or destination request without allocating.
+const INLINE: usize = 256;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Payload {
+    Inline { buf: [u8; INLINE], len: usize },
+    Heap(Vec<u8>),
+}
+
+impl Payload {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Payload::Inline { buf, len } => &buf[..*len],
+            Payload::Heap(v) => v,
+        }
+    }
 }
 
 impl GenlFamily for RawRequest {
@@ -336,27 +354,40 @@ impl GenlFamily for RawRequest {
 
 impl Emitable for RawRequest {
     fn buffer_len(&self) -> usize {
-        self.payload.len()
+        self.payload.bytes().len()
     }
     fn emit(&self, buffer: &mut [u8]) {
-        buffer[..self.payload.len()].copy_from_slice(&self.payload);
+        let b = self.payload.bytes();
+        buffer[..b.len()].copy_from_slice(b);
     }
 }
 
-/// Writes netlink attributes into a byte buffer.
-struct AttrWriter(Vec<u8>);
+/// Writes netlink attributes into a fixed buffer (zeroed, so padding is
+/// only a matter of moving on). Every request it writes is far below
+/// [`INLINE`] bytes: names are at most 16 bytes, everything else fixed.
+struct AttrWriter {
+    buf: [u8; INLINE],
+    len: usize,
+}
 
 impl AttrWriter {
-    fn attr(&mut self, kind: u16, value: &[u8]) {
-        let len = 4 + value.len();
-        self.0.extend_from_slice(&(len as u16).to_ne_bytes());
-        self.0.extend_from_slice(&kind.to_ne_bytes());
-        self.0.extend_from_slice(value);
-        self.pad();
+    fn new() -> Self {
+        AttrWriter {
+            buf: [0; INLINE],
+            len: 0,
+        }
     }
-    fn pad(&mut self) {
-        let aligned = (self.0.len() + 3) & !3;
-        self.0.resize(aligned, 0);
+    fn header(&mut self, len: usize, kind: u16) {
+        let at = self.len;
+        self.buf[at..at + 2].copy_from_slice(&(len as u16).to_ne_bytes());
+        self.buf[at + 2..at + 4].copy_from_slice(&kind.to_ne_bytes());
+        self.len += 4;
+    }
+    fn attr(&mut self, kind: u16, value: &[u8]) {
+        self.header(4 + value.len(), kind);
+        let at = self.len;
+        self.buf[at..at + value.len()].copy_from_slice(value);
+        self.len = (at + value.len() + 3) & !3;
     }
     fn u8(&mut self, kind: u16, v: u8) {
         self.attr(kind, &[v]);
@@ -367,13 +398,15 @@ impl AttrWriter {
     fn u32(&mut self, kind: u16, v: u32) {
         self.attr(kind, &v.to_ne_bytes());
     }
+    /// A NUL-terminated string, cut to what the kernel reads (15 bytes
+    /// and the NUL; longer names are refused before this is reached).
     fn str(&mut self, kind: u16, s: &str) {
-        let len = 4 + s.len() + 1;
-        self.0.extend_from_slice(&(len as u16).to_ne_bytes());
-        self.0.extend_from_slice(&kind.to_ne_bytes());
-        self.0.extend_from_slice(s.as_bytes());
-        self.0.push(0);
-        self.pad();
+        let b = &s.as_bytes()[..s.len().min(INLINE / 8)];
+        self.header(4 + b.len() + 1, kind);
+        let at = self.len;
+        self.buf[at..at + b.len()].copy_from_slice(b);
+        self.buf[at + b.len()] = 0;
+        self.len = (at + b.len() + 1 + 3) & !3;
     }
     fn addr(&mut self, kind: u16, a: &IpAddr) {
         let mut v = [0u8; 16];
@@ -384,14 +417,14 @@ impl AttrWriter {
         self.attr(kind, &v);
     }
     fn start(&mut self) -> usize {
-        let at = self.0.len();
-        self.0.extend_from_slice(&[0; 4]);
+        let at = self.len;
+        self.len += 4;
         at
     }
     fn end(&mut self, at: usize, kind: u16) {
-        let len = (self.0.len() - at) as u16;
-        self.0[at..at + 2].copy_from_slice(&len.to_ne_bytes());
-        self.0[at + 2..at + 4].copy_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
+        let len = (self.len - at) as u16;
+        self.buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
+        self.buf[at + 2..at + 4].copy_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
     }
 
     fn key(&mut self, key: &ServiceKey) {
@@ -453,12 +486,18 @@ pub fn encode_dest_or_service(
     svc: Option<&Service>,
     dest: Option<(&Destination, bool)>,
 ) -> RawRequest {
-    let mut w = AttrWriter(Vec::with_capacity(if dest.is_some() { 136 } else { 88 }));
+    let mut w = AttrWriter::new();
     w.service_nest(key, svc);
     if let Some((d, full)) = dest {
         w.dest_nest(d, full);
     }
-    RawRequest { cmd, payload: w.0 }
+    RawRequest {
+        cmd,
+        payload: Payload::Inline {
+            buf: w.buf,
+            len: w.len,
+        },
+    }
 }
 
 /// Turns any request built by [`request`] into a [`RawRequest`].
@@ -467,7 +506,7 @@ pub fn raw(msg: &IpvsMessage) -> RawRequest {
     msg.emit(&mut payload);
     RawRequest {
         cmd: msg.cmd,
-        payload,
+        payload: Payload::Heap(payload),
     }
 }
 

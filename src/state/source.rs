@@ -132,7 +132,10 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
         ..Source::default()
     };
     let mut index: FastMap<ServiceKey, usize> = FastMap::default();
-    for (i, line) in text.lines().enumerate() {
+    // Sized for the file, so large tables are not rehashed line by line.
+    let lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
+    source.dests.reserve(lines);
+    for (i, line) in text.split('\n').enumerate() {
         let n = i + 1;
         let cmd = match fast_line(line) {
             Some(c) => c,
@@ -144,10 +147,9 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
         };
         match cmd {
             Command::AddService(s) => {
-                if let Some(first) = source.services.get(&s.key) {
+                if let Some(first) = source.services.insert(s.key, n) {
                     return Err(err(n, format!("service added twice (first on line {first})")));
                 }
-                source.services.insert(s.key, n);
                 index.insert(s.key, table.services.len());
                 table.services.push(ServiceSpec {
                     service: s,
@@ -158,7 +160,7 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
                 let Some(&at) = index.get(&k) else {
                     return Err(err(n, "real server of a service not added by an earlier -A line".into()));
                 };
-                if let Some(first) = source.dests.get(&(k, d.addr, d.port)) {
+                if let Some(first) = source.dests.insert((k, d.addr, d.port), n) {
                     return Err(err(n, format!("real server added twice (first on line {first})")));
                 }
                 if d.l_threshold > d.u_threshold {
@@ -170,7 +172,6 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
                         ),
                     ));
                 }
-                source.dests.insert((k, d.addr, d.port), n);
                 table.services[at].dests.push(d);
             }
             _ => {
@@ -206,18 +207,14 @@ const KNOWN_SCHEDULERS: [&str; 14] = [
 /// equal).
 fn fast_line(line: &str) -> Option<Command> {
     use crate::ipvs::{Destination, ForwardMethod, Protocol, Service};
-    use std::net::SocketAddrV4;
-    let mut it = line.split_ascii_whitespace();
+    let mut it = Words { s: line, at: 0 };
     let cmd = it.next()?;
     let protocol = match it.next()? {
         "-t" => Protocol::Tcp,
         "-u" => Protocol::Udp,
         _ => return None,
     };
-    let svc: SocketAddrV4 = it.next()?.parse().ok()?;
-    if svc.port() == 0 {
-        return None;
-    }
+    let svc = v4_port(it.next()?)?;
     let key = ServiceKey::Addr {
         protocol,
         addr: IpAddr::V4(*svc.ip()),
@@ -239,7 +236,7 @@ fn fast_line(line: &str) -> Option<Command> {
             if it.next()? != "-r" {
                 return None;
             }
-            let dest: SocketAddrV4 = it.next()?.parse().ok()?;
+            let dest = v4_port(it.next()?)?;
             let fwd = match it.next()? {
                 "-m" => ForwardMethod::Masq,
                 "-g" => ForwardMethod::Route,
@@ -266,6 +263,63 @@ fn fast_line(line: &str) -> Option<Command> {
     }
 }
 
+/// The words of a line, split at spaces, tabs and carriage returns.
+struct Words<'a> {
+    s: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let b = self.s.as_bytes();
+        let blank = |c: u8| c == b' ' || c == b'\t' || c == b'\r';
+        while self.at < b.len() && blank(b[self.at]) {
+            self.at += 1;
+        }
+        let start = self.at;
+        while self.at < b.len() && !blank(b[self.at]) {
+            self.at += 1;
+        }
+        // Both ends are at ASCII bytes or the string's ends.
+        (self.at > start).then(|| self.s.get(start..self.at)).flatten()
+    }
+}
+
+/// `A.B.C.D:PORT` in its plainest spelling (decimal, no leading zeros,
+/// port 1-65535); anything else is left to the full grammar. One pass,
+/// as this runs twice per line of a large table.
+fn v4_port(s: &str) -> Option<std::net::SocketAddrV4> {
+    let mut parts = [0u32; 5];
+    let mut digits = [0u8; 5];
+    let mut n = 0;
+    for &c in s.as_bytes() {
+        match c {
+            b'0'..=b'9' => {
+                let d = &mut digits[n];
+                if *d == 5 || (*d == 1 && parts[n] == 0) {
+                    return None;
+                }
+                *d += 1;
+                parts[n] = parts[n] * 10 + u32::from(c - b'0');
+            }
+            b'.' if n < 3 => n += 1,
+            b':' if n == 3 => n += 1,
+            _ => return None,
+        }
+    }
+    if n != 4
+        || digits.contains(&0)
+        || parts[..4].iter().any(|p| *p > 255)
+        || !(1..=65535).contains(&parts[4])
+    {
+        return None;
+    }
+    let ip = std::net::Ipv4Addr::new(parts[0] as u8, parts[1] as u8, parts[2] as u8, parts[3] as u8);
+    Some(std::net::SocketAddrV4::new(ip, parts[4] as u16))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +343,12 @@ mod tests {
             "-a -t 192.0.2.1:80 -r 198.51.100.1:0 -m -w 1",
             "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 99999",
             "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1 -x 5 -y 1",
+            "-a -t 192.0.2.1:080 -r 198.51.100.1:80 -m -w 1",
+            "-a -t 192.0.2.01:80 -r 198.51.100.1:80 -m -w 1",
+            "-a -t 0.0.0.0:65535 -r 255.255.255.255:1 -m -w 1",
+            "-a -t 192.0.2.1:65536 -r 198.51.100.1:80 -m -w 1",
+            "-a -t 192.0.2:80 -r 198.51.100.1:80 -m -w 1",
+            "-a -t 192.0.2.1.5:80 -r 198.51.100.1:80 -m -w 1",
             "-a -u 192.0.2.1:53 -r 198.51.100.1:53 -m -w 01",
             "-a -t 192.0.2.1:80 -r 198.51.100.1 -g -w 1",
             "-a -t 192.0.2.1:80 -r 198.51.100.256:80 -m -w 1",
@@ -305,5 +365,26 @@ mod tests {
             }
         }
         assert!(fast >= 10, "only {fast} lines took the fast path");
+        for (text, ok) in [
+            ("1.2.3.4:80", true),
+            ("0.0.0.0:1", true),
+            ("255.255.255.255:65535", true),
+            ("01.2.3.4:80", false),
+            ("1.2.3.4:080", false),
+            ("1.2.3.4:0", false),
+            ("1.2.3.4:65536", false),
+            ("256.1.1.1:1", false),
+            ("1.2.3:80", false),
+            ("1.2.3.4.5:80", false),
+            ("1.2.3.4:", false),
+            ("1.2.3.4", false),
+            ("1..3.4:5", false),
+            ("1.2.3.4:5:6", false),
+        ] {
+            assert_eq!(v4_port(text).is_some(), ok, "{text}");
+            if ok {
+                assert_eq!(v4_port(text), text.parse().ok(), "{text}");
+            }
+        }
     }
 }
