@@ -54,10 +54,14 @@ pub struct ServiceSpec {
 
 impl ServiceSpec {
     /// The configuration of a service and destinations read from the
-    /// kernel (counters dropped).
+    /// kernel (counters dropped, and the kernel's `HASHED` flag, which a
+    /// request must never carry: the kernel would not hash a service added
+    /// with it set, leaving it in the table but unreachable).
     pub fn from_entries(s: &ServiceEntry, d: &[DestEntry]) -> Self {
+        let mut service = s.service.clone();
+        service.flags = user_flags(&service);
         ServiceSpec {
-            service: s.service.clone(),
+            service,
             dests: d.iter().map(|d| d.dest.clone()).collect(),
         }
     }

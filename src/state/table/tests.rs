@@ -323,3 +323,16 @@ fn rules_files_take_only_a_table() {
 }
 
 use crate::state::FileFormat;
+
+#[test]
+fn live_services_never_carry_the_hashed_flag() {
+    let t = table(BASE);
+    let mut svc = t.services[0].service.clone();
+    svc.flags.0 |= ServiceFlags::HASHED | ServiceFlags::PERSISTENT;
+    let entry = ServiceEntry {
+        service: svc,
+        stats: Default::default(),
+    };
+    let spec = ServiceSpec::from_entries(&entry, &[]);
+    assert_eq!(spec.service.flags.0, ServiceFlags::PERSISTENT);
+}
