@@ -8,11 +8,10 @@ use std::net::{IpAddr, SocketAddr};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::Outcome;
-use crate::ipvs::{
-    AddressFamily, DestEntry, ForwardMethod, IpvsClient, IpvsError, Protocol, ServiceEntry, ServiceFlags,
-    ServiceKey, TunnelType,
-};
+use crate::ipvs::{AddressFamily, DestEntry, IpvsClient, IpvsError, Protocol, ServiceEntry, ServiceKey};
 use crate::output::json::{self, Document};
+use crate::output::native as native_fmt;
+pub use crate::output::native::service_label;
 use crate::output::table::Table;
 
 const ABOUT: &str = "Administer Linux Virtual Server (IPVS) over Generic Netlink";
@@ -593,108 +592,22 @@ fn read_table(
     Ok(t)
 }
 
-/// `tcp 192.0.2.1:80`, `fwmark 5`, `fwmark6 5`.
-pub fn service_label(k: &ServiceKey) -> String {
-    match k {
-        ServiceKey::Addr { protocol, addr, port } => {
-            format!(
-                "{} {}",
-                json::protocol_name(*protocol),
-                json::addr_port(addr, *port)
-            )
+/// A listing of services: JSON, or the table `table` makes (only the one
+/// asked for is built; both are large for a large table).
+fn services_output(
+    mut doc: Document,
+    t: &[(ServiceEntry, Vec<DestEntry>)],
+    output: Output,
+    table: impl FnOnce(&[(ServiceEntry, Vec<DestEntry>)]) -> Table,
+) -> String {
+    match output {
+        Output::Json => {
+            doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
+            doc.render()
         }
-        ServiceKey::Fwmark {
-            af: AddressFamily::Inet,
-            mark,
-        } => format!("fwmark {mark}"),
-        ServiceKey::Fwmark {
-            af: AddressFamily::Inet6,
-            mark,
-        } => format!("fwmark6 {mark}"),
+        Output::Text => table(t).render_text(),
+        Output::Table => table(t).render_table(),
     }
-}
-
-fn service_flags(e: &ServiceEntry) -> String {
-    let s = &e.service;
-    let mut f = Vec::new();
-    if s.flags.has(ServiceFlags::PERSISTENT) {
-        f.push(format!("persistent={}", s.timeout));
-        let full = match s.key.af() {
-            AddressFamily::Inet => s.netmask == u32::MAX,
-            AddressFamily::Inet6 => s.netmask == 128,
-        };
-        if !full {
-            f.push(format!("mask={}", json::netmask_string(s.key.af(), s.netmask)));
-        }
-    }
-    if let Some(pe) = &s.pe_name {
-        f.push(format!("pe={pe}"));
-    }
-    if s.flags.has(ServiceFlags::ONEPACKET) {
-        f.push("ops".into());
-    }
-    let sched = crate::output::ipvsadm::sched_flags(s);
-    if !sched.is_empty() {
-        f.push(sched);
-    }
-    f.join(",")
-}
-
-fn forward_label(d: &DestEntry) -> String {
-    let e = &d.dest;
-    let base = json::forward_name(e.fwd);
-    if e.fwd != ForwardMethod::Tunnel {
-        return base;
-    }
-    let csum = match e.tun_flags {
-        0 => "nocsum".to_string(),
-        1 => "csum".into(),
-        2 => "remcsum".into(),
-        n => format!("flags-{n}"),
-    };
-    match e.tun_type {
-        TunnelType::Ipip => "tunnel/ipip".into(),
-        TunnelType::Gue => format!("tunnel/gue:{}:{csum}", e.tun_port),
-        TunnelType::Gre => format!("tunnel/gre:{csum}"),
-        TunnelType::Other(n) => format!("tunnel/type-{n}"),
-    }
-}
-
-fn dest_label(d: &DestEntry) -> String {
-    format!("  -> {}", json::addr_port(&d.dest.addr, d.dest.port))
-}
-
-/// The `stats` (or, with `rate`, the `rate`) table: exact 64-bit values.
-pub fn counters_table(t: &[(ServiceEntry, Vec<DestEntry>)], rate: bool) -> Table {
-    let mut table = if rate {
-        Table::new(&["SERVICE", ">CPS", ">INPPS", ">OUTPPS", ">INBPS", ">OUTBPS"])
-    } else {
-        Table::new(&[
-            "SERVICE",
-            ">CONNS",
-            ">INPKTS",
-            ">OUTPKTS",
-            ">INBYTES",
-            ">OUTBYTES",
-        ])
-    };
-    let cells = |label: String, s: &crate::ipvs::Stats| {
-        let v = if rate {
-            [s.cps, s.inpps, s.outpps, s.inbps, s.outbps]
-        } else {
-            [s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes]
-        };
-        std::iter::once(label)
-            .chain(v.iter().map(u64::to_string))
-            .collect::<Vec<_>>()
-    };
-    for (s, dests) in t {
-        table.row(cells(service_label(&s.service.key), &s.stats));
-        for d in dests {
-            table.row(cells(dest_label(d), &d.stats));
-        }
-    }
-    table
 }
 
 fn render(doc: Document, table: Table, output: Output) -> String {
@@ -750,44 +663,12 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
     Ok(match cmd {
         Cmd::List { out, .. } => {
             let t = read_table(&mut client, only.as_ref())?;
-            let mut table = Table::new(&[
-                "SERVICE",
-                "SCHED/FORWARD",
-                ">WEIGHT",
-                ">UPPER",
-                ">LOWER",
-                ">ACTIVE",
-                ">INACTIVE",
-                ">PERSIST",
-                "FLAGS",
-            ]);
-            for (s, dests) in &t {
-                let mut row = vec![service_label(&s.service.key), s.service.scheduler.clone()];
-                row.extend(std::iter::repeat_n(String::new(), 6));
-                row.push(service_flags(s));
-                table.row(row);
-                for d in dests {
-                    table.row(vec![
-                        dest_label(d),
-                        forward_label(d),
-                        d.dest.weight.to_string(),
-                        d.dest.u_threshold.to_string(),
-                        d.dest.l_threshold.to_string(),
-                        d.active_conns.to_string(),
-                        d.inact_conns.to_string(),
-                        d.persist_conns.to_string(),
-                    ]);
-                }
-            }
-            doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
-            render(doc, table, out.output)
+            services_output(doc, &t, out.output, native_fmt::list_table)
         }
         Cmd::Stats { out, .. } | Cmd::Rate { out, .. } => {
             let rate = matches!(cmd, Cmd::Rate { .. });
             let t = read_table(&mut client, only.as_ref())?;
-            let table = counters_table(&t, rate);
-            doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
-            render(doc, table, out.output)
+            services_output(doc, &t, out.output, |t| native_fmt::counters_table(t, rate))
         }
         Cmd::Conns { out } => conns(&mut doc, out.output)?,
         Cmd::Rs { .. }
@@ -1486,12 +1367,12 @@ mod tests {
             stats: dest.stats,
         };
         let t = vec![(svc.clone(), vec![dest.clone()])];
-        let stats = counters_table(&t, false).render_text();
+        let stats = crate::output::native::counters_table(&t, false).render_text();
         assert!(
             stats.contains("5000000001") && stats.contains("5000000005"),
             "{stats}"
         );
-        let rate = counters_table(&t, true).render_text();
+        let rate = crate::output::native::counters_table(&t, true).render_text();
         assert!(
             rate.contains("5000000006") && rate.contains("5000000010"),
             "{rate}"
