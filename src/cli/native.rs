@@ -599,15 +599,26 @@ fn services_output(
     t: &[(ServiceEntry, Vec<DestEntry>)],
     output: Output,
     table: impl FnOnce(&[(ServiceEntry, Vec<DestEntry>)]) -> Table,
-) -> String {
-    match output {
+) -> Result<String, NativeError> {
+    Ok(match output {
+        Output::Json if !std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            // Streamed: a large table never exists as JSON in memory. A
+            // closed pipe ends the output quietly, as in main.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match json::write_services(&mut out, t).and_then(|()| std::io::Write::flush(&mut out)) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(NativeError::Runtime(format!("writing the listing: {e}")))
+                }
+                _ => String::new(),
+            }
+        }
         Output::Json => {
             doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
             doc.render()
         }
         Output::Text => table(t).render_text(),
         Output::Table => table(t).render_table(),
-    }
+    })
 }
 
 fn render(doc: Document, table: Table, output: Output) -> String {
@@ -663,12 +674,12 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
     Ok(match cmd {
         Cmd::List { out, .. } => {
             let t = read_table(&mut client, only.as_ref())?;
-            services_output(doc, &t, out.output, native_fmt::list_table)
+            services_output(doc, &t, out.output, native_fmt::list_table)?
         }
         Cmd::Stats { out, .. } | Cmd::Rate { out, .. } => {
             let rate = matches!(cmd, Cmd::Rate { .. });
             let t = read_table(&mut client, only.as_ref())?;
-            services_output(doc, &t, out.output, |t| native_fmt::counters_table(t, rate))
+            services_output(doc, &t, out.output, |t| native_fmt::counters_table(t, rate))?
         }
         Cmd::Conns { out } => conns(&mut doc, out.output)?,
         Cmd::Rs { .. }

@@ -141,6 +141,32 @@ impl Document {
     }
 }
 
+/// Writes `{"schema":1,"services":[...]}` on one line, one service at a
+/// time, so that a table of 100,000 destinations never exists as JSON in
+/// memory: the same bytes as [`Document::render_as`]`(false)` of a
+/// document holding only these services.
+pub fn write_services(
+    w: &mut impl std::io::Write,
+    t: &[(ServiceEntry, Vec<DestEntry>)],
+) -> std::io::Result<()> {
+    let mut buf = String::with_capacity(64 * 1024);
+    buf.push_str("{\"schema\":");
+    fast::num(&mut buf, SCHEMA_VERSION);
+    buf.push_str(",\"services\":[");
+    for (i, (s, d)) in t.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        fast::service(&mut buf, &service(s, d)).map_err(std::io::Error::other)?;
+        if buf.len() >= 60 * 1024 {
+            w.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+    }
+    buf.push_str("]}\n");
+    w.write_all(buf.as_bytes())
+}
+
 /// Hand-written compact JSON for services and destinations.
 mod fast {
     use super::{JsonDestination, JsonService, JsonStats};
@@ -170,7 +196,7 @@ mod fast {
     }
 
     /// A decimal number (core::fmt is the slowest part otherwise).
-    fn num(out: &mut String, v: impl Into<u64>) {
+    pub(super) fn num(out: &mut String, v: impl Into<u64>) {
         let mut v: u64 = v.into();
         let mut buf = [0u8; 20];
         let mut i = buf.len();
@@ -713,6 +739,12 @@ mod tests {
         );
         assert!(text.contains("\"type\": \"gue\""), "{text}");
         assert!(text.contains("\"csum\": \"remcsum\""), "{text}");
+        let t = vec![(svc.clone(), vec![dest.clone()])];
+        let mut streamed = Vec::new();
+        write_services(&mut streamed, &t).unwrap();
+        let mut only = Document::new();
+        only.services = Some(vec![service(&svc, std::slice::from_ref(&dest))]);
+        assert_eq!(String::from_utf8(streamed).unwrap(), only.render_as(false));
         let back: Document = serde_json::from_str(&doc.render_as(false)).unwrap();
         assert_eq!(back, doc);
         let back: Document = serde_json::from_str(&doc.render_as(true)).unwrap();
