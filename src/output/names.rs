@@ -62,14 +62,20 @@ fn sockaddr_of(addr: &IpAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     }
 }
 
+/// A protocol's name in the services database (`/etc/services`), for
+/// lookups both ways.
+pub fn services_db_protocol(protocol: Protocol) -> Option<&'static CStr> {
+    match protocol {
+        Protocol::Tcp => Some(c"tcp"),
+        Protocol::Udp => Some(c"udp"),
+        Protocol::Sctp => Some(c"sctp"),
+        Protocol::Other(_) => None,
+    }
+}
+
 /// The service name of a port for a protocol (`80`/TCP → `http`).
 pub fn service_name(port: u16, protocol: Protocol) -> Option<String> {
-    let proto: &CStr = match protocol {
-        Protocol::Tcp => c"tcp",
-        Protocol::Udp => c"udp",
-        Protocol::Sctp => c"sctp",
-        Protocol::Other(_) => return None,
-    };
+    let proto = services_db_protocol(protocol)?;
     // getservbyport returns process-wide static storage: serialise callers.
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());

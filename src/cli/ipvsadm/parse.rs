@@ -1701,12 +1701,7 @@ extern "C" {
 /// ipvsadm's `service_to_port`: a port name in the services database for
 /// the service's protocol.
 fn service_to_port(name: &str, protocol: Option<Protocol>) -> Option<u16> {
-    let proto = match protocol? {
-        Protocol::Tcp => c"tcp",
-        Protocol::Udp => c"udp",
-        Protocol::Sctp => c"sctp",
-        Protocol::Other(_) => return None,
-    };
+    let proto = crate::output::names::services_db_protocol(protocol?)?;
     let c_name = CString::new(name).ok()?;
     let mut buf: Vec<libc::c_char> = vec![0; 1024];
     loop {
