@@ -58,6 +58,17 @@ fn rt_family(addr: &IpAddr) -> RtFamily {
     }
 }
 
+/// Kinds of device lvsctl creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// A dummy device (a DR VIP's home when not on `lo`).
+    Dummy,
+    /// An IP-in-IP tunnel (`tunl0` for ipip and gue).
+    Ipip,
+    /// A GRE tunnel (`gre0`).
+    Gre,
+}
+
 fn kind_name(k: &InfoKind) -> String {
     match k {
         InfoKind::Dummy => "dummy".into(),
@@ -215,9 +226,14 @@ impl Rtnl {
         Ok(())
     }
 
-    /// Creates a device of a kind (`dummy`, `ipip`, `gre`). The kernel
-    /// loads the kind's module if it can (`rtnl-link-<kind>`).
-    pub fn create_link(&mut self, name: &str, kind: InfoKind) -> Result<(), NetlinkError> {
+    /// Creates a device of a kind. The kernel loads the kind's module if it
+    /// can (`rtnl-link-<kind>`).
+    pub fn create_link(&mut self, name: &str, kind: LinkKind) -> Result<(), NetlinkError> {
+        let kind = match kind {
+            LinkKind::Dummy => InfoKind::Dummy,
+            LinkKind::Ipip => InfoKind::IpIp,
+            LinkKind::Gre => InfoKind::GreTun,
+        };
         let mut m = LinkMessage::default();
         m.attributes.push(LinkAttribute::IfName(name.to_string()));
         m.attributes

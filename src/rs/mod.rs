@@ -23,10 +23,8 @@ pub mod state;
 
 use std::net::IpAddr;
 
-use netlink_packet_route::link::InfoKind;
-
 use crate::host::fou::{self, FouError};
-use crate::host::rtnl::{Address, Link, Rtnl};
+use crate::host::rtnl::{Address, Link, LinkKind, Rtnl};
 use crate::host::sysctl::{self, SysctlError};
 use crate::netlink::NetlinkError;
 use state::{State, VipRecord};
@@ -300,10 +298,10 @@ impl Run {
         }
         if self.link(&name)?.is_none() {
             let kind = match req.mode {
-                Mode::Dr => InfoKind::Dummy,
+                Mode::Dr => LinkKind::Dummy,
                 Mode::Tun => match req.tun_type {
-                    TunType::Ipip | TunType::Gue => InfoKind::IpIp,
-                    TunType::Gre => InfoKind::GreTun,
+                    TunType::Ipip | TunType::Gue => LinkKind::Ipip,
+                    TunType::Gre => LinkKind::Gre,
                 },
             };
             let fallback = req.mode == Mode::Tun && name == req.tun_type.device();
