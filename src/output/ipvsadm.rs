@@ -234,7 +234,13 @@ pub fn addrport_with(
         IpAddr::V6(_) => ("[", "]"),
     };
     let mut s = if numeric {
-        format!("{open}{}{close}:{port}", ntop(addr))
+        let mut s = String::with_capacity(24);
+        s.push_str(open);
+        push_ntop(&mut s, addr);
+        s.push_str(close);
+        s.push(':');
+        super::push_num(&mut s, u64::from(port));
+        s
     } else {
         let host = host_name(addr).unwrap_or_else(|| ntop(addr));
         let serv = service_name(port, protocol).unwrap_or_else(|| port.to_string());
@@ -248,14 +254,26 @@ pub fn addrport_with(
 /// with 96 zero bits and a non-zero seventh group (IPv4-compatible
 /// addresses), which glibc writes as `::1.2.3.4` and Rust as `::102:304`.
 pub fn ntop(addr: &IpAddr) -> String {
-    if let IpAddr::V6(a) = addr {
-        let seg = a.segments();
-        if seg[..6] == [0; 6] && seg[6] != 0 {
-            let [.., a, b, c, d] = a.octets();
-            return format!("::{a}.{b}.{c}.{d}");
+    let mut s = String::with_capacity(16);
+    push_ntop(&mut s, addr);
+    s
+}
+
+/// Appends [`ntop`]'s text.
+fn push_ntop(out: &mut String, addr: &IpAddr) {
+    match addr {
+        IpAddr::V4(a) => super::push_ipv4(out, *a),
+        IpAddr::V6(a) => {
+            let seg = a.segments();
+            if seg[..6] == [0; 6] && seg[6] != 0 {
+                let [.., a, b, c, d] = a.octets();
+                out.push_str("::");
+                super::push_ipv4(out, std::net::Ipv4Addr::new(a, b, c, d));
+            } else {
+                let _ = write!(out, "{a}");
+            }
         }
     }
-    addr.to_string()
 }
 
 fn protocol_name(p: Protocol) -> &'static str {
@@ -529,14 +547,25 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
                 d.inact_conns
             );
         } else {
-            let _ = writeln!(
-                out,
-                "  -> {dname:<28} {:<7} {:<6} {:<10} {:<10}",
-                fwd_name(e.fwd),
-                e.weight as i32,
-                d.active_conns,
-                d.inact_conns
-            );
+            // `  -> {dname:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}`,
+            // without core::fmt (the bulk of a large listing).
+            let mut num = String::with_capacity(12);
+            out.push_str("  -> ");
+            super::push_padded(out, &dname, 28);
+            out.push(' ');
+            super::push_padded(out, fwd_name(e.fwd), 7);
+            out.push(' ');
+            super::push_signed(&mut num, i64::from(e.weight as i32));
+            super::push_padded(out, &num, 6);
+            out.push(' ');
+            num.clear();
+            super::push_num(&mut num, u64::from(d.active_conns));
+            super::push_padded(out, &num, 10);
+            out.push(' ');
+            num.clear();
+            super::push_num(&mut num, u64::from(d.inact_conns));
+            super::push_padded(out, &num, 10);
+            out.push('\n');
         }
     }
 }
@@ -568,7 +597,10 @@ pub fn service_rule_options(out: &mut String, svc: &Service) {
 /// The options of an `-a`/`-e` rule after the real server's name, as `-S`
 /// writes them (` -m -w 1 ...`; no thresholds, which `-S` leaves out).
 pub fn dest_rule_options(out: &mut String, e: &crate::ipvs::Destination) {
-    let _ = write!(out, " {} -w {}", fwd_switch(e.fwd), e.weight as i32);
+    out.push(' ');
+    out.push_str(fwd_switch(e.fwd));
+    out.push_str(" -w ");
+    super::push_signed(out, i64::from(e.weight as i32));
     if e.fwd == ForwardMethod::Tunnel {
         match e.tun_type {
             TunnelType::Ipip => {

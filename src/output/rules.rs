@@ -15,12 +15,36 @@ use crate::state::{Change, ChangeKind, PlannedChange, Table};
 
 /// `-t 192.0.2.1:80`, `-f 5 -6`: a service as rules name it (numeric).
 pub fn service_selector(key: &ServiceKey) -> String {
-    let f = Format {
-        rule: true,
-        numeric: true,
-        ..Format::default()
-    };
-    fmt::service_name(&Service::new(*key), &f)
+    match key {
+        ServiceKey::Addr { protocol, addr, port } => {
+            let name = fmt::addrport(addr, *port, *protocol, true);
+            let opt = match protocol {
+                crate::ipvs::Protocol::Tcp => "-t",
+                crate::ipvs::Protocol::Udp => "-u",
+                _ => {
+                    let f = Format {
+                        rule: true,
+                        numeric: true,
+                        ..Format::default()
+                    };
+                    return fmt::service_name(&Service::new(*key), &f);
+                }
+            };
+            let mut s = String::with_capacity(4 + name.len());
+            s.push_str(opt);
+            s.push(' ');
+            s.push_str(&name);
+            s
+        }
+        ServiceKey::Fwmark { af, mark } => {
+            let mut s = String::from("-f ");
+            super::push_signed(&mut s, i64::from(*mark as i32));
+            if *af == crate::ipvs::AddressFamily::Inet6 {
+                s.push_str(" -6");
+            }
+            s
+        }
+    }
 }
 
 fn daemon_name(s: DaemonState) -> &'static str {
@@ -53,11 +77,12 @@ fn start_daemon(d: &SyncDaemon) -> String {
 }
 
 fn dest_rule(cmd: &str, key: &ServiceKey, d: &Destination) -> String {
-    let mut s = format!(
-        "{cmd} {} -r {}",
-        service_selector(key),
-        fmt::dest_rule_name(key, d)
-    );
+    let mut s = String::with_capacity(80);
+    s.push_str(cmd);
+    s.push(' ');
+    s.push_str(&service_selector(key));
+    s.push_str(" -r ");
+    s.push_str(&fmt::dest_rule_name(key, d));
     fmt::dest_rule_options(&mut s, d);
     fmt::thresholds_rule(&mut s, d);
     s
@@ -113,7 +138,12 @@ pub fn change_text(c: &Change) -> String {
 
 /// One line of a plan: marker, space, change.
 pub fn change_line(c: &PlannedChange) -> String {
-    format!("{} {}", marker(c.kind), change_text(&c.change))
+    let text = change_text(&c.change);
+    let mut s = String::with_capacity(text.len() + 3);
+    s.push(marker(c.kind));
+    s.push(' ');
+    s.push_str(&text);
+    s
 }
 
 /// The service table as rules: `ipvsadm -Sn`'s lines (in the table's
