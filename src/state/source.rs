@@ -291,33 +291,41 @@ impl<'a> Iterator for Words<'a> {
 /// port 1-65535); anything else is left to the full grammar. One pass,
 /// as this runs twice per line of a large table.
 fn v4_port(s: &str) -> Option<std::net::SocketAddrV4> {
-    let mut parts = [0u32; 5];
-    let mut digits = [0u8; 5];
-    let mut n = 0;
-    for &c in s.as_bytes() {
-        match c {
-            b'0'..=b'9' => {
-                let d = &mut digits[n];
-                if *d == 5 || (*d == 1 && parts[n] == 0) {
-                    return None;
-                }
-                *d += 1;
-                parts[n] = parts[n] * 10 + u32::from(c - b'0');
+    /// A decimal number of 1 to `max_len` digits, no leading zero, then
+    /// the byte after it (0 at the end).
+    fn number(b: &[u8], at: &mut usize, max_len: usize) -> Option<(u32, u8)> {
+        let start = *at;
+        let mut v: u32 = 0;
+        while let Some(&c) = b.get(*at) {
+            if !c.is_ascii_digit() {
+                break;
             }
-            b'.' if n < 3 => n += 1,
-            b':' if n == 3 => n += 1,
-            _ => return None,
+            v = v * 10 + u32::from(c - b'0');
+            *at += 1;
         }
+        let len = *at - start;
+        if len == 0 || len > max_len || (len > 1 && b[start] == b'0') {
+            return None;
+        }
+        let next = b.get(*at).copied().unwrap_or(0);
+        *at += 1;
+        Some((v, next))
     }
-    if n != 4
-        || digits.contains(&0)
-        || parts[..4].iter().any(|p| *p > 255)
-        || !(1..=65535).contains(&parts[4])
-    {
+    let b = s.as_bytes();
+    let mut at = 0;
+    let mut octets = [0u8; 4];
+    for (i, o) in octets.iter_mut().enumerate() {
+        let (v, next) = number(b, &mut at, 3)?;
+        if v > 255 || next != if i < 3 { b'.' } else { b':' } {
+            return None;
+        }
+        *o = v as u8;
+    }
+    let (port, next) = number(b, &mut at, 5)?;
+    if next != 0 || at != b.len() + 1 || port == 0 || port > 65535 {
         return None;
     }
-    let ip = std::net::Ipv4Addr::new(parts[0] as u8, parts[1] as u8, parts[2] as u8, parts[3] as u8);
-    Some(std::net::SocketAddrV4::new(ip, parts[4] as u16))
+    Some(std::net::SocketAddrV4::new(octets.into(), port as u16))
 }
 
 #[cfg(test)]
