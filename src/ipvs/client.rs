@@ -280,10 +280,11 @@ impl IpvsClient {
                     })
                     .collect());
             }
-            dests.retain(|k, _| {
-                let now = again.iter().find(|s| s.service.key == *k);
-                matches!((before.get(k), now), (Some(b), Some(n)) if same_config(b, &n.service))
-            });
+            let now: HashMap<ServiceKey, &Service> =
+                again.iter().map(|s| (s.service.key, &s.service)).collect();
+            dests.retain(
+                |k, _| matches!((before.get(k), now.get(k)), (Some(b), Some(n)) if same_config(b, n)),
+            );
             services = again;
         }
         Err(IpvsError::Unstable)
