@@ -739,10 +739,16 @@ fn read_input(file: &str) -> Result<String, NativeError> {
     } else {
         std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
     };
+    let why = |e: &std::io::Error| match e.raw_os_error() {
+        Some(errno) => crate::netlink::strerror(errno),
+        None => e.to_string(),
+    };
     match r {
         Ok(()) => String::from_utf8(bytes).map_err(|_| NativeError::Usage(format!("{file}: not UTF-8 text"))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(NativeError::Usage(format!("{file}: {e}"))),
-        Err(e) => Err(NativeError::Runtime(format!("{file}: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(NativeError::Usage(format!("{file}: {}", why(&e))))
+        }
+        Err(e) => Err(NativeError::Runtime(format!("{file}: {}", why(&e)))),
     }
 }
 
