@@ -100,3 +100,45 @@ fn unknown_native_subcommand_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!o.stderr.is_empty());
 }
+
+#[test]
+fn apply_and_diff_check_the_whole_file_before_the_kernel() {
+    // This host has no IPVS: a file error must still be reported as such
+    // (exit 2, file:line), because the file is read before the kernel.
+    let dir = std::env::temp_dir().join(format!("lvsctl-host-apply-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("bad.rules");
+    std::fs::write(
+        &rules,
+        "-A -t 192.0.2.1:80\n# ok so far\n-a -t 192.0.2.1:80 -r 198.51.100.1 -w 70000000000\n",
+    )
+    .unwrap();
+    let toml = dir.join("bad.toml");
+    std::fs::write(&toml, "[[services]]\nprotocol = \"tcp\"\naddress = \"192.0.2.1\"\nport = 80\n\n[[services]]\nprotocol = \"tcp\"\naddress = \"192.0.2.1\"\nport = 80\n").unwrap();
+    for cmd in ["apply", "diff"] {
+        let o = lvsctl(&[cmd, rules.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert_eq!(
+            text(&o.stderr),
+            format!("lvsctl: {}:3: illegal weight specified\n", rules.display())
+        );
+        let o = lvsctl(&[cmd, toml.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert_eq!(
+            text(&o.stderr),
+            format!(
+                "lvsctl: {}:6: service defined twice (first on line 1)\n",
+                toml.display()
+            )
+        );
+        let o = lvsctl(&[cmd, "/nonexistent/desired.toml"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(
+            text(&o.stderr),
+            "lvsctl: /nonexistent/desired.toml: No such file or directory\n"
+        );
+    }
+    let o = lvsctl(&["save", "--output", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
