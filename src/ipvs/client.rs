@@ -246,45 +246,35 @@ impl IpvsClient {
     ///
     /// The kernel has no dump of services and destinations together:
     /// destinations are dumped per service, and a destination dump of a
-    /// service deleted meanwhile answers an empty list. So the services
-    /// are dumped again after the destinations; when the two service
-    /// dumps differ, services that vanished or changed are dropped,
-    /// destinations of new ones are read, and the check repeats (at most
-    /// [`SNAPSHOT_ROUNDS`] times). One change by another process thus shows
-    /// as the table before or after it, never half-done.
+    /// service deleted meanwhile answers an empty list (ipvsadm then shows
+    /// the service without destinations). So the services are dumped again
+    /// after the destinations. When the two service dumps differ, the
+    /// round is repeated with every destination read afresh (at most
+    /// [`SNAPSHOT_ROUNDS`] times): reusing the destinations read before
+    /// could combine one service as it was before a change with another as
+    /// it was after a later one. A change by another process thus shows as
+    /// the table before or after it, never half-done.
     pub fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<DestEntry>)>, IpvsError> {
         let mut services = self.services()?;
-        let mut dests: HashMap<ServiceKey, Vec<DestEntry>> = HashMap::with_capacity(services.len());
         for _ in 0..SNAPSHOT_ROUNDS {
+            let mut dests = Vec::with_capacity(services.len());
             for s in &services {
-                let key = s.service.key;
-                if let std::collections::hash_map::Entry::Vacant(v) = dests.entry(key) {
-                    v.insert(self.destinations(&key)?);
-                }
+                dests.push(self.destinations(&s.service.key)?);
             }
             let again = self.services()?;
-            let before: HashMap<ServiceKey, &Service> =
-                services.iter().map(|s| (s.service.key, &s.service)).collect();
-            let stable = again.len() == services.len()
-                && again.iter().all(|s| {
-                    before
-                        .get(&s.service.key)
-                        .is_some_and(|b| same_config(b, &s.service))
-                });
-            if stable {
-                return Ok(again
-                    .into_iter()
-                    .map(|s| {
-                        let d = dests.remove(&s.service.key).unwrap_or_default();
-                        (s, d)
+            let stable = {
+                let before: HashMap<ServiceKey, &Service> =
+                    services.iter().map(|s| (s.service.key, &s.service)).collect();
+                again.len() == services.len()
+                    && again.iter().all(|s| {
+                        before
+                            .get(&s.service.key)
+                            .is_some_and(|b| same_config(b, &s.service))
                     })
-                    .collect());
+            };
+            if stable {
+                return Ok(services.into_iter().zip(dests).collect());
             }
-            let now: HashMap<ServiceKey, &Service> =
-                again.iter().map(|s| (s.service.key, &s.service)).collect();
-            dests.retain(
-                |k, _| matches!((before.get(k), now.get(k)), (Some(b), Some(n)) if same_config(b, n)),
-            );
             services = again;
         }
         Err(IpvsError::Unstable)

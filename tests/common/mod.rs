@@ -77,6 +77,13 @@ pub fn run_scenario(script: &str) -> ScenarioReport {
     run_scenario_with(env!("CARGO_BIN_EXE_lvsctl"), script)
 }
 
+/// Like [`run_scenario`] for a scenario that needs more than the VM's
+/// default time limit (300 s).
+pub fn run_scenario_long(script: &str, timeout_secs: u32) -> ScenarioReport {
+    std::env::set_var("LVSCTL_VM_TIMEOUT", timeout_secs.to_string());
+    run_scenario_with(env!("CARGO_BIN_EXE_lvsctl"), script)
+}
+
 /// Like [`run_scenario`], with an explicit path for `$LVSCTL`.
 pub fn run_scenario_with(lvsctl: impl AsRef<Path>, script: &str) -> ScenarioReport {
     run_scenario_env(lvsctl, script, &[])
