@@ -1,6 +1,6 @@
 #!/bin/bash
 # lvsctl -R (as ipvsadm): whole-input validation, comments, batching of
-# large inputs, kernel refusals in the middle of a batch.
+# large inputs, kernel refusals in the middle of a batch rolled back.
 . "$REPO/tests/vm/lib.sh"
 
 REAL=/usr/sbin/ipvsadm
@@ -47,21 +47,37 @@ check_output restore.comments.table "-A -t 192.0.2.1:80 -s rr
 -A -u 192.0.2.1:53 -s wlc" "$REAL" -Sn
 $REAL -C
 
-# Kernel refusals in the middle: the other lines are applied (as ipvsadm
-# does), each refusal is reported, and the exit code is 255.
-printf -- '-A -t 192.0.2.1:80\n-A -t 192.0.2.1:80\n-a -t 192.0.2.9:80 -r 198.51.100.1:80\n-A -t 192.0.2.2:80\n' > kernel.rules
+# Kernel refusals in the middle: the refused line is reported with its
+# number and ipvsadm's message, no further batch is sent, and the whole run
+# is undone: the table (destination order and timeouts included) is as it
+# was. ipvsadm, for comparison, keeps the other lines' changes.
+$REAL -A -t 192.0.2.50:80 -s rr
+for d in 3 1 2; do $REAL -a -t 192.0.2.50:80 -r 198.51.100.$d:80 -m -w $d; done
+$REAL --set 700 70 77
+snap() { { "$REAL" -Sn; "$REAL" -Ln --nosort; "$REAL" -L --timeout; } > "$1"; }
+snap kernel.before
+printf -- '-d -t 192.0.2.50:80 -r 198.51.100.1:80
+-e -t 192.0.2.50:80 -r 198.51.100.2:80 -m -w 9
+--set 100 10 10
+-A -t 192.0.2.1:80
+-A -t 192.0.2.1:80
+-a -t 192.0.2.9:80 -r 198.51.100.1:80
+-A -t 192.0.2.2:80
+' > kernel.rules
 capture kernel "$LVS" -R < kernel.rules
-check_output restore.kernel.messages "Service already exists
-Service not defined" cat kernel.err
+check_output restore.kernel.message "lvsctl: line 5: Service already exists
+lvsctl: nothing was changed (rolled back)" cat kernel.err
 check_output restore.kernel.status 255 cat kernel.rc
-check_output restore.kernel.others-applied "-A -t 192.0.2.1:80 -s wlc
--A -t 192.0.2.2:80 -s wlc" "$REAL" -Sn
-$REAL -C
+snap kernel.after
+check_same restore.kernel.table-unchanged kernel.before kernel.after
 capture kernel.real "$REAL" -R < kernel.rules
-check_same restore.kernel.same-messages-as-ipvsadm kernel.real.err kernel.err
-check_output restore.kernel.same-table-as-ipvsadm "-A -t 192.0.2.1:80 -s wlc
--A -t 192.0.2.2:80 -s wlc" "$REAL" -Sn
+check_output restore.kernel.ipvsadm-keeps-the-rest "-A -t 192.0.2.1:80 -s wlc
+-A -t 192.0.2.2:80 -s wlc
+-A -t 192.0.2.50:80 -s rr
+-a -t 192.0.2.50:80 -r 198.51.100.2:80 -m -w 9
+-a -t 192.0.2.50:80 -r 198.51.100.3:80 -m -w 3" "$REAL" -Sn
 $REAL -C
+$REAL --set 900 120 300
 
 # A large input spans several sends (about 200 KiB each): 1,500 services
 # with 3 destinations each, the same table as ipvsadm -R builds.
@@ -78,16 +94,27 @@ check restore.big.ipvsadm "$REAL" -R < big.rules
 check_same restore.big.same-table big.real.saved big.lvs.saved
 check_output restore.big.count 6000 bash -c "wc -l < big.lvs.saved"
 
-# Restoring onto a table that already holds half of it: every duplicate is
-# refused and reported (none lost to a full receive buffer), the rest is
-# applied, as ipvsadm would.
+# Restoring onto a table that already holds half of it: the first
+# duplicate is refused, and everything is undone, also when the refusal
+# comes after several full sends.
 $REAL -C
 for i in $(seq 0 1499); do echo "-A -t 10.$((i / 250)).$((i % 250 + 1)).1:80"; done > half.rules
-for i in $(seq 0 2999); do echo "-A -t 10.$((i / 250)).$((i % 250 + 1)).1:80"; done > full.rules
+for i in $(seq 1500 4499); do echo "-A -t 10.$((i / 250)).$((i % 250 + 1)).1:80"; done > new.rules
 "$REAL" -R < half.rules
+"$REAL" -Sn > overlap.before
+{ cat new.rules; head -n 1 half.rules; } > late.rules
+capture late "$LVS" -R < late.rules
+check_output restore.late-refusal.status 255 cat late.rc
+check_output restore.late-refusal.message "lvsctl: line 3001: Service already exists
+lvsctl: nothing was changed (rolled back)" cat late.err
+"$REAL" -Sn > late.after
+check_same restore.late-refusal.table-unchanged overlap.before late.after
+cat half.rules new.rules > full.rules
 capture overlap "$LVS" -R < full.rules
 check_output restore.overlap.status 255 cat overlap.rc
-check_output restore.overlap.every-refusal-reported 1500 bash -c "grep -c '^Service already exists$' overlap.err"
-check_output restore.overlap.rest-applied 3000 bash -c "\"$REAL\" -Sn | wc -l"
+check_output restore.overlap.first-refusal-reported "lvsctl: line 1: Service already exists
+lvsctl: nothing was changed (rolled back)" cat overlap.err
+"$REAL" -Sn > overlap.after
+check_same restore.overlap.table-unchanged overlap.before overlap.after
 
 summary
