@@ -230,20 +230,3 @@ pub fn undo(client: &mut IpvsClient, before: &Table) -> Result<(), EngineError> 
     }
     Ok(())
 }
-
-/// Runs ipvsadm commands in order (`-R`): all or nothing, like
-/// [`execute`], with the state before read first.
-pub fn run_script(client: &mut IpvsClient, ops: &[Op]) -> Result<(), EngineError> {
-    let before = read_live(client, Scope::ipvs())?;
-    let plan = Plan {
-        changes: ops
-            .iter()
-            .map(|op| PlannedChange {
-                kind: super::table::ChangeKind::Edit,
-                change: Change::Ipvs(op.clone()),
-            })
-            .collect(),
-        warnings: Vec::new(),
-    };
-    execute(client, &plan, &before)
-}
