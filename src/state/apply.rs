@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use super::table::{Change, DiffOptions, Plan, PlannedChange, Table, SYSCTLS};
-use crate::ipvs::{IpvsClient, IpvsError, Op};
+use crate::ipvs::{IpvsClient, IpvsError};
 
 /// Which parts besides the service table a run reads and changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
