@@ -755,11 +755,13 @@ fn read_input(file: &str) -> Result<String, NativeError> {
 fn render_plan(plan: &crate::state::Plan, source: &crate::state::Source, output: PlanOutput) -> String {
     use crate::output::rules;
     match output {
-        PlanOutput::Text => plan
-            .changes
-            .iter()
-            .map(|c| rules::change_line(c) + "\n")
-            .collect(),
+        PlanOutput::Text => {
+            let mut out = String::with_capacity(plan.changes.len() * 64);
+            for c in &plan.changes {
+                rules::push_change_line(&mut out, c);
+            }
+            out
+        }
         PlanOutput::Json => {
             let mut doc = Document::new();
             doc.changes = Some(

@@ -136,6 +136,48 @@ pub fn change_text(c: &Change) -> String {
     }
 }
 
+/// Appends one line of a plan (marker, space, change, newline) to `out`.
+/// Plain IPv4 TCP/UDP destination changes, most of a large plan, are
+/// written without intermediate strings.
+pub fn push_change_line(out: &mut String, c: &PlannedChange) {
+    if let Change::Ipvs(op @ (Op::AddDest(k, d) | Op::EditDest(k, d))) = &c.change {
+        if let (
+            ServiceKey::Addr {
+                protocol: protocol @ (crate::ipvs::Protocol::Tcp | crate::ipvs::Protocol::Udp),
+                addr: std::net::IpAddr::V4(va),
+                port: vport,
+            },
+            std::net::IpAddr::V4(da),
+        ) = (k, d.addr)
+        {
+            out.push(marker(c.kind));
+            out.push_str(if matches!(op, Op::AddDest(..)) {
+                " -a "
+            } else {
+                " -e "
+            });
+            out.push_str(if *protocol == crate::ipvs::Protocol::Tcp {
+                "-t "
+            } else {
+                "-u "
+            });
+            super::push_ipv4(out, *va);
+            out.push(':');
+            super::push_num(out, u64::from(*vport));
+            out.push_str(" -r ");
+            super::push_ipv4(out, da);
+            out.push(':');
+            super::push_num(out, u64::from(d.port));
+            fmt::dest_rule_options(out, d);
+            fmt::thresholds_rule(out, d);
+            out.push('\n');
+            return;
+        }
+    }
+    out.push_str(&change_line(c));
+    out.push('\n');
+}
+
 /// One line of a plan: marker, space, change.
 pub fn change_line(c: &PlannedChange) -> String {
     let text = change_text(&c.change);

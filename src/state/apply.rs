@@ -120,9 +120,7 @@ fn write_sysctl(name: &str, value: i64) -> Result<(), EngineError> {
 /// Reads the live state: the service table (whole, consistently) and the
 /// parts in `scope`.
 pub fn read_live(client: &mut IpvsClient, scope: Scope) -> Result<Table, EngineError> {
-    let entries = client.table()?;
-    let mut t = Table::from_entries(&entries);
-    drop(entries);
+    let mut t = Table::from_owned_entries(client.table()?);
     if scope.timeouts {
         t.timeouts = Some(client.timeouts()?);
     }

@@ -251,11 +251,11 @@ pub fn parse(file: &str, text: &str) -> Result<Desired, InputError> {
     for s in &doc.services {
         let span = s.span();
         let line = cx.line(&span);
-        let spec = service(&cx, &span, s.get_ref(), &mut source)?;
-        if let Some(first) = source.services.get(&spec.service.key) {
+        let index = table.services.len();
+        let spec = service(&cx, &span, s.get_ref(), &mut source, index)?;
+        if let Some(first) = source.add_service(spec.service.key, line, index) {
             return Err(cx.err(&span, format!("service defined twice (first on line {first})")));
         }
-        source.services.insert(spec.service.key, line);
         table.services.push(spec);
     }
     Ok(Desired { table, source })
@@ -266,6 +266,7 @@ fn service(
     span: &Range<usize>,
     t: &ServiceToml,
     source: &mut Source,
+    index: usize,
 ) -> Result<ServiceSpec, InputError> {
     let key = match (t.fwmark, &t.protocol, t.address) {
         (Some(mark), None, None) => {
@@ -380,7 +381,7 @@ fn service(
                 format!("real server defined twice (first on line {first})"),
             ));
         }
-        source.dests.insert((key, dest.addr, dest.port), dline);
+        source.add_dest(index, dest.addr, dest.port, dline);
         dests.push(dest);
     }
     Ok(ServiceSpec { service: svc, dests })

@@ -44,8 +44,11 @@ impl InputError {
 pub struct Source {
     /// The file's name as given.
     pub file: String,
-    pub(crate) services: FastMap<ServiceKey, usize>,
-    pub(crate) dests: FastMap<(ServiceKey, IpAddr, u16), usize>,
+    /// Service → (line, index in the table's services).
+    pub(crate) services: FastMap<ServiceKey, (u32, u32)>,
+    /// (service index, address, port) → line. Compact keys: a table of
+    /// 100,000 real servers keeps one entry for each.
+    pub(crate) dests: FastMap<(u32, IpAddr, u16), u32>,
     pub(crate) daemons: FastMap<DaemonStateKey, usize>,
     pub(crate) timeouts: Option<usize>,
     pub(crate) sysctls: FastMap<String, usize>,
@@ -60,16 +63,41 @@ impl Source {
         match change {
             Change::Sysctl { name, .. } => self.sysctls.get(name).copied(),
             Change::Ipvs(op) => match op {
-                Op::AddService(s) | Op::EditService(s) => self.services.get(&s.key).copied(),
-                Op::DelService(k) => self.services.get(k).copied(),
-                Op::AddDest(k, d) | Op::EditDest(k, d) => self.dests.get(&(*k, d.addr, d.port)).copied(),
-                Op::DelDest(k, a, p) => self.dests.get(&(*k, *a, *p)).copied(),
+                Op::AddService(s) | Op::EditService(s) => self.service_line(&s.key),
+                Op::DelService(k) => self.service_line(k),
+                Op::AddDest(k, d) | Op::EditDest(k, d) => self.dest_line(k, d.addr, d.port),
+                Op::DelDest(k, a, p) => self.dest_line(k, *a, *p),
                 Op::SetTimeouts(_) => self.timeouts,
                 Op::StartDaemon(d) => self.daemons.get(&d.state.raw()).copied(),
                 Op::StopDaemon(s) => self.daemons.get(&s.raw()).copied(),
                 Op::Flush | Op::Zero(_) => None,
             },
         }
+    }
+
+    fn service_line(&self, key: &ServiceKey) -> Option<usize> {
+        self.services.get(key).map(|(line, _)| *line as usize)
+    }
+
+    fn dest_line(&self, key: &ServiceKey, addr: IpAddr, port: u16) -> Option<usize> {
+        let (_, index) = self.services.get(key)?;
+        self.dests.get(&(*index, addr, port)).map(|l| *l as usize)
+    }
+
+    /// Records a service's line and index; the line of an earlier one with
+    /// the same key if there is one.
+    pub(crate) fn add_service(&mut self, key: ServiceKey, line: usize, index: usize) -> Option<usize> {
+        self.services
+            .insert(key, (line as u32, index as u32))
+            .map(|(first, _)| first as usize)
+    }
+
+    /// Records a real server's line; the line of an earlier one with the
+    /// same address and port in that service if there is one.
+    pub(crate) fn add_dest(&mut self, index: usize, addr: IpAddr, port: u16, line: usize) -> Option<usize> {
+        self.dests
+            .insert((index as u32, addr, port), line as u32)
+            .map(|first| first as usize)
     }
 
     pub(crate) fn daemon(&mut self, state: DaemonState, line: usize) {
@@ -131,10 +159,6 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
         file: file.to_string(),
         ..Source::default()
     };
-    let mut index: FastMap<ServiceKey, usize> = FastMap::default();
-    // Sized for the file, so large tables are not rehashed line by line.
-    let lines = text.bytes().filter(|b| *b == b'\n').count() + 1;
-    source.dests.reserve(lines);
     for (i, line) in text.split('\n').enumerate() {
         let n = i + 1;
         let cmd = match fast_line(line) {
@@ -147,20 +171,20 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
         };
         match cmd {
             Command::AddService(s) => {
-                if let Some(first) = source.services.insert(s.key, n) {
+                if let Some(first) = source.add_service(s.key, n, table.services.len()) {
                     return Err(err(n, format!("service added twice (first on line {first})")));
                 }
-                index.insert(s.key, table.services.len());
                 table.services.push(ServiceSpec {
                     service: s,
                     dests: Vec::new(),
                 });
             }
             Command::AddDest(k, d) => {
-                let Some(&at) = index.get(&k) else {
+                let Some(&(_, at)) = source.services.get(&k) else {
                     return Err(err(n, "real server of a service not added by an earlier -A line".into()));
                 };
-                if let Some(first) = source.dests.insert((k, d.addr, d.port), n) {
+                let at = at as usize;
+                if let Some(first) = source.add_dest(at, d.addr, d.port, n) {
                     return Err(err(n, format!("real server added twice (first on line {first})")));
                 }
                 if d.l_threshold > d.u_threshold {

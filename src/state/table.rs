@@ -233,6 +233,18 @@ impl Table {
         }
     }
 
+    /// Like [`Table::from_entries`], consuming the entries one service at
+    /// a time, so that a large table is not held twice.
+    pub fn from_owned_entries(entries: Vec<(ServiceEntry, Vec<DestEntry>)>) -> Self {
+        Table {
+            services: entries
+                .into_iter()
+                .map(|(s, d)| ServiceSpec::from_entries(&s, &d))
+                .collect(),
+            ..Table::default()
+        }
+    }
+
     /// The changes that turn `self` (the live table) into `desired`.
     pub fn diff(&self, desired: &Table, opts: DiffOptions) -> Plan {
         let mut plan = Plan::default();

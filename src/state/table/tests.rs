@@ -336,3 +336,27 @@ fn live_services_never_carry_the_hashed_flag() {
     let spec = ServiceSpec::from_entries(&entry, &[]);
     assert_eq!(spec.service.flags.0, ServiceFlags::PERSISTENT);
 }
+
+#[test]
+fn fast_plan_lines_equal_the_general_ones() {
+    let desired = "\
+-A -t 192.0.2.1:80 -s rr
+-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 2 -x 100 -y 10
+-a -t 192.0.2.1:80 -r 198.51.100.2:8080 -i -w 0 --tun-type gue --tun-port 6080 --tun-remcsum
+-A -u 10.0.0.255:65535 -s wlc
+-a -u 10.0.0.255:65535 -r 0.0.0.0:1 -g -w 2147483647
+-a -u 10.0.0.255:65535 -r [2001:db8::1]:53 -i
+-A -f 7 -s sh
+-a -f 7 -r 198.51.100.4:0 -g
+-A -t [2001:db8::5]:443
+-a -t [2001:db8::5]:443 -r [2001:db8::6]:443 -m
+";
+    let live = "-A -u 10.0.0.255:65535 -s wlc\n-a -u 10.0.0.255:65535 -r 0.0.0.0:1 -g -w 3\n";
+    let plan = table(live).diff(&table(desired), DiffOptions::default());
+    assert!(plan.changes.len() >= 9);
+    for c in &plan.changes {
+        let mut fast = String::new();
+        crate::output::rules::push_change_line(&mut fast, c);
+        assert_eq!(fast, change_line(c) + "\n");
+    }
+}
