@@ -831,7 +831,8 @@ fn apply(
 ) -> Result<String, NativeError> {
     use crate::state::{self, lock};
     let text = read_input(file)?;
-    let desired = state::parse(file, &text).map_err(|e| NativeError::Usage(e.to_string()))?;
+    let name = if file == "-" { "<stdin>" } else { file };
+    let desired = state::parse(name, &text).map_err(|e| NativeError::Usage(e.to_string()))?;
     drop(text);
     let mut client = connect(netns)?;
     let _lock = if dry_run {
