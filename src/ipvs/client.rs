@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::codec::{self, request, IpvsMessage};
 use super::model::*;
-use crate::netlink::{GenlSocket, NetlinkError};
+use crate::netlink::{GenlSocket, NetlinkError, Reply};
 
 /// Errors of IPVS operations.
 #[derive(Debug, thiserror::Error)]
@@ -152,12 +152,28 @@ impl IpvsClient {
         Ok(codec::decode_info(&reply)?)
     }
 
-    /// Every service, in the kernel's order.
+    /// Every service, in the kernel's order (decoded as the dump arrives,
+    /// so a large table's messages are never all held at once).
     pub fn services(&mut self) -> Result<Vec<ServiceEntry>, IpvsError> {
-        self.dump(request::dump_services())?
-            .iter()
-            .map(|m| codec::decode_service(m).map_err(IpvsError::from))
-            .collect()
+        let mut out = Vec::new();
+        let mut bad: Option<IpvsError> = None;
+        self.sock
+            .dump_each(self.family, request::dump_services(), &mut |r| {
+                match r {
+                    Reply::Restart => out.clear(),
+                    Reply::Message(m) => match codec::decode_service(&m) {
+                        Ok(s) => out.push(s),
+                        Err(e) => {
+                            bad.get_or_insert(e.into());
+                        }
+                    },
+                }
+                Ok(())
+            })?;
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
     /// One service (`ESRCH` if it does not exist).

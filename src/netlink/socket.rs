@@ -51,6 +51,15 @@ pub struct NlSocket {
     rx: Vec<u8>,
 }
 
+/// What [`NlSocket::request_each`] hands over.
+#[derive(Debug)]
+pub enum Reply<I> {
+    /// One reply message.
+    Message(I),
+    /// The dump starts over: forget the messages handed over so far.
+    Restart,
+}
+
 /// One Generic Netlink socket connected to the kernel.
 #[derive(Debug)]
 pub struct GenlSocket {
@@ -121,6 +130,24 @@ impl GenlSocket {
     {
         let replies = self.inner.request(Self::wrap(family, payload), dump)?;
         Ok(replies.into_iter().map(|m| m.payload).collect())
+    }
+
+    /// A dump of family `family`, each reply handed to `on_reply` as it
+    /// arrives (see [`NlSocket::request_each`]).
+    pub fn dump_each<F>(
+        &mut self,
+        family: u16,
+        payload: F,
+        on_reply: &mut dyn FnMut(Reply<F>) -> Result<(), NetlinkError>,
+    ) -> Result<(), NetlinkError>
+    where
+        F: GenlFamily + Emitable + ParseableParametrized<[u8], GenlHeader> + Debug + Clone,
+    {
+        self.inner
+            .request_each(Self::wrap(family, payload), true, 0, &mut |r| match r {
+                Reply::Message(m) => on_reply(Reply::Message(m.payload)),
+                Reply::Restart => on_reply(Reply::Restart),
+            })
     }
 
     /// Sends many do-requests of family `family` (see [`NlSocket::batch`]).
@@ -257,6 +284,31 @@ impl NlSocket {
     where
         I: NetlinkSerializable + NetlinkDeserializable + Debug + Clone,
     {
+        let mut replies = Vec::new();
+        self.request_each(inner, dump, extra, &mut |event| {
+            match event {
+                Reply::Message(m) => replies.push(m),
+                Reply::Restart => replies.clear(),
+            }
+            Ok(())
+        })?;
+        Ok(replies)
+    }
+
+    /// Like [`NlSocket::request_flags`], handing each reply to `on_reply`
+    /// as it arrives instead of collecting them: a dump of a large table
+    /// is decoded message by message. When a dump is repeated (the kernel
+    /// marked it interrupted), `on_reply` first gets [`Reply::Restart`].
+    pub fn request_each<I>(
+        &mut self,
+        inner: I,
+        dump: bool,
+        extra: u16,
+        on_reply: &mut dyn FnMut(Reply<I>) -> Result<(), NetlinkError>,
+    ) -> Result<(), NetlinkError>
+    where
+        I: NetlinkSerializable + NetlinkDeserializable + Debug + Clone,
+    {
         let mut attempts = 0;
         loop {
             let seq = self.next_seq();
@@ -269,7 +321,9 @@ impl NlSocket {
             let mut buf = Vec::new();
             Self::encode(inner.clone(), seq, flags, &mut buf);
             self.sock.send(&buf, 0)?;
-            let mut replies = Vec::new();
+            if attempts > 0 {
+                on_reply(Reply::Restart)?;
+            }
             let mut interrupted = false;
             let wait = if dump { Await::Done } else { Await::Ack };
             self.receive(seq, wait, &mut |msg| {
@@ -283,11 +337,10 @@ impl NlSocket {
                 header.sequence_number = msg.seq;
                 let reply =
                     I::deserialize(&header, msg.payload).map_err(|e| NetlinkError::Decode(e.to_string()))?;
-                replies.push(reply);
-                Ok(())
+                on_reply(Reply::Message(reply))
             })?;
             if !interrupted {
-                return Ok(replies);
+                return Ok(());
             }
             attempts += 1;
             if attempts >= DUMP_RETRIES {
