@@ -49,13 +49,10 @@ pub struct Source {
     /// (service index, address, port) → line. Compact keys: a table of
     /// 100,000 real servers keeps one entry for each.
     pub(crate) dests: FastMap<(u32, IpAddr, u16), u32>,
-    pub(crate) daemons: FastMap<DaemonStateKey, usize>,
+    pub(crate) daemons: FastMap<DaemonState, usize>,
     pub(crate) timeouts: Option<usize>,
     pub(crate) sysctls: FastMap<String, usize>,
 }
-
-/// A hashable daemon role.
-pub(crate) type DaemonStateKey = u32;
 
 impl Source {
     /// The line a change comes from, if it comes from the file.
@@ -68,8 +65,8 @@ impl Source {
                 Op::AddDest(k, d) | Op::EditDest(k, d) => self.dest_line(k, d.addr, d.port),
                 Op::DelDest(k, a, p) => self.dest_line(k, *a, *p),
                 Op::SetTimeouts(_) => self.timeouts,
-                Op::StartDaemon(d) => self.daemons.get(&d.state.raw()).copied(),
-                Op::StopDaemon(s) => self.daemons.get(&s.raw()).copied(),
+                Op::StartDaemon(d) => self.daemons.get(&d.state).copied(),
+                Op::StopDaemon(s) => self.daemons.get(s).copied(),
                 Op::Flush | Op::Zero(_) => None,
             },
         }
@@ -101,7 +98,7 @@ impl Source {
     }
 
     pub(crate) fn daemon(&mut self, state: DaemonState, line: usize) {
-        self.daemons.insert(state.raw(), line);
+        self.daemons.insert(state, line);
     }
 }
 
