@@ -360,3 +360,54 @@ fn fast_plan_lines_equal_the_general_ones() {
         assert_eq!(fast, change_line(c) + "\n");
     }
 }
+
+#[test]
+fn changes_name_their_lines() {
+    let text = "\
+[timeouts]
+tcp = 60
+
+[sysctl]
+sloppy_tcp = 1
+
+[[daemons]]
+state = \"backup\"
+interface = \"eth0\"
+
+[[services]]
+fwmark = 1
+
+[[services]]
+protocol = \"tcp\"
+address = \"192.0.2.1\"
+port = 80
+
+  [[services.destinations]]
+  address = \"198.51.100.1\"
+";
+    let d = crate::state::config::parse("f", text).unwrap();
+    let plan = Table {
+        timeouts: Some(DEFAULT_TIMEOUTS),
+        daemons: Some(vec![]),
+        sysctls: Some(SYSCTLS.iter().map(|(k, v)| (k.to_string(), *v)).collect()),
+        ..Table::default()
+    }
+    .diff(&d.table, DiffOptions::default());
+    let lines: Vec<(String, Option<usize>)> = plan
+        .changes
+        .iter()
+        .map(|c| (crate::output::rules::change_text(&c.change), d.source.line_of(&c.change)))
+        .collect();
+    let expect = |rule: &str, line: usize| {
+        assert!(
+            lines.iter().any(|(r, l)| r.starts_with(rule) && *l == Some(line)),
+            "{rule} at {line}: {lines:?}"
+        )
+    };
+    expect("-A -f 1", 11);
+    expect("-A -t 192.0.2.1:80", 14);
+    expect("-a -t 192.0.2.1:80 -r 198.51.100.1:80", 19);
+    expect("--set 60", 1);
+    expect("--start-daemon backup", 7);
+    expect("sysctl net.ipv4.vs.sloppy_tcp=1", 5);
+}
