@@ -396,7 +396,12 @@ port = 80
     let lines: Vec<(String, Option<usize>)> = plan
         .changes
         .iter()
-        .map(|c| (crate::output::rules::change_text(&c.change), d.source.line_of(&c.change)))
+        .map(|c| {
+            (
+                crate::output::rules::change_text(&c.change),
+                d.source.line_of(&c.change),
+            )
+        })
         .collect();
     let expect = |rule: &str, line: usize| {
         assert!(
