@@ -15,8 +15,8 @@ use std::io::{BufRead, BufReader};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use lvsctl::cli::ipvsadm::{parse_line, Command};
 use lvsctl::ipvs::{IpvsClient, Op};
+use lvsctl::ipvsadm::{parse_line, Command};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction};
 use clap_complete::Shell;
 
-use super::{ipvsadm, native};
+use super::native;
 
 /// Schedulers the kernel ships (offered by completion for `-s`).
 pub const SCHEDULERS: &[&str] = &[
@@ -109,7 +109,7 @@ fn values_of(long: &str) -> Option<&'static [&'static str]> {
 /// completions and the manual (not for parsing).
 pub fn documented_command() -> clap::Command {
     let mut cmd = native::command().args_conflicts_with_subcommands(true);
-    for o in ipvsadm::options() {
+    for o in crate::ipvsadm::options() {
         // clap has its own -h/--help and -V/--version.
         if matches!(o.long, "help" | "version") {
             continue;

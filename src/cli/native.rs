@@ -753,7 +753,7 @@ fn read_input(file: &str) -> Result<String, NativeError> {
 }
 
 fn render_plan(plan: &crate::state::Plan, source: &crate::state::Source, output: PlanOutput) -> String {
-    use crate::output::rules;
+    use crate::state::rules;
     match output {
         PlanOutput::Text => {
             let mut out = String::with_capacity(plan.changes.len() * 64);
@@ -803,7 +803,7 @@ fn refusal(source: &crate::state::Source, e: &crate::state::EngineError) -> Stri
     };
     let why = match &change.change {
         crate::state::Change::Ipvs(op) => {
-            super::ipvsadm::error_message(super::ipvsadm::func_of_op(op), error)
+            crate::ipvsadm::error_message(crate::ipvsadm::func_of_op(op), error)
         }
         crate::state::Change::Sysctl { .. } => error.to_string(),
     };
@@ -811,7 +811,7 @@ fn refusal(source: &crate::state::Source, e: &crate::state::EngineError) -> Stri
         Some(x) => format!("{why} ({x})"),
         None => why,
     };
-    let rule = crate::output::rules::change_text(&change.change);
+    let rule = crate::state::rules::change_text(&change.change);
     match rollback {
         None => format!("{at}: the kernel refused `{rule}`: {why}; nothing was changed (rolled back)"),
         Some(r) => format!(
@@ -882,7 +882,7 @@ fn save(output: SaveOutput, netns: Option<&str>) -> Result<String, NativeError> 
     let mut entries = client.table()?;
     sort_table(&mut entries);
     Ok(match output {
-        SaveOutput::Rules => crate::output::rules::save(&state::Table::from_entries(&entries)),
+        SaveOutput::Rules => crate::state::rules::save(&state::Table::from_entries(&entries)),
         SaveOutput::Toml => {
             let mut t = state::Table::from_entries(&entries);
             t.timeouts = Some(client.timeouts()?);
@@ -1399,14 +1399,14 @@ mod tests {
         );
         // ipvsadm mode keeps ipvsadm's 32-bit reading of destination
         // counters (5000000001 mod 2^32 = 705032705) but not of services.
-        let f = crate::output::ipvsadm::Format {
+        let f = crate::ipvsadm::format::Format {
             stats: true,
             numeric: true,
             exact: true,
             ..Default::default()
         };
         let mut text = String::new();
-        crate::output::ipvsadm::service_entry(&mut text, &svc, &[dest], &f);
+        crate::ipvsadm::format::service_entry(&mut text, &svc, &[dest], &f);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].contains("5000000001"), "{text}");
         assert!(

@@ -615,7 +615,7 @@ pub fn service(e: &ServiceEntry, dests: &[DestEntry]) -> JsonService {
         ),
         ServiceKey::Fwmark { mark, .. } => (None, None, None, Some(mark)),
     };
-    let sched_flags = super::ipvsadm::sched_flags(s)
+    let sched_flags = crate::ipvsadm::format::sched_flags(s)
         .split(',')
         .filter(|f| !f.is_empty())
         .map(str::to_string)

@@ -1,88 +1,12 @@
-//! Output formatters. They turn the IPVS model into text and never talk to
-//! the kernel.
+//! lvsctl's own output: formatters that turn the IPVS model and the
+//! engine's reports into text or JSON, and never talk to the kernel.
+//! (ipvsadm's exact formats are the compatibility layer's,
+//! [`crate::ipvsadm::format`].)
 //!
-//! * [`ipvsadm`] reproduces ipvsadm 1.31's listings and rules byte for
-//!   byte, including its sort order.
 //! * [`native`] is lvsctl's own text listings.
-//! * [`rules`] writes changes and tables as ipvsadm rules.
-//! * [`names`] does the reverse lookups ipvsadm does without `-n`.
 //! * [`json`] is lvsctl's JSON schema; [`table`] its plain-text and
 //!   bordered tables.
 
-pub mod ipvsadm;
 pub mod json;
-pub mod names;
 pub mod native;
-pub mod rules;
 pub mod table;
-
-/// Appends a decimal number. `core::fmt` costs several times more, and a
-/// large table formats hundreds of thousands of them.
-pub(crate) fn push_num(out: &mut String, v: u64) {
-    let mut v = v;
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
-}
-
-/// Appends a signed decimal number.
-pub(crate) fn push_signed(out: &mut String, v: i64) {
-    if v < 0 {
-        out.push('-');
-    }
-    push_num(out, v.unsigned_abs());
-}
-
-/// Appends an IPv4 address in dotted decimal.
-pub(crate) fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
-    for (i, o) in a.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_num(out, u64::from(o));
-    }
-}
-
-/// Appends `s` left-aligned in a field of `width` characters (`{:<width}`).
-pub(crate) fn push_padded(out: &mut String, s: &str, width: usize) {
-    out.push_str(s);
-    for _ in s.chars().count()..width {
-        out.push(' ');
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn fast_formatting_matches_core_fmt() {
-        for v in [0u64, 1, 9, 10, 99, 100, 4_294_967_295, u64::MAX] {
-            let mut s = String::new();
-            super::push_num(&mut s, v);
-            assert_eq!(s, v.to_string());
-        }
-        for v in [0i64, -1, i64::MIN, i64::MAX, -2_147_483_648] {
-            let mut s = String::new();
-            super::push_signed(&mut s, v);
-            assert_eq!(s, v.to_string());
-        }
-        for a in ["0.0.0.0", "255.255.255.255", "10.0.100.1", "192.0.2.9"] {
-            let mut s = String::new();
-            super::push_ipv4(&mut s, a.parse().unwrap());
-            assert_eq!(s, a);
-        }
-        let mut s = String::new();
-        super::push_padded(&mut s, "ab", 5);
-        super::push_padded(&mut s, "abcdef", 3);
-        assert_eq!(s, format!("{:<5}{:<3}", "ab", "abcdef"));
-    }
-}

@@ -83,7 +83,7 @@ pub fn service_flags(e: &ServiceEntry) -> String {
     if s.flags.has(ServiceFlags::ONEPACKET) {
         f.push("ops".into());
     }
-    let sched = crate::output::ipvsadm::sched_flags(s);
+    let sched = crate::ipvsadm::format::sched_flags(s);
     if !sched.is_empty() {
         f.push(sched);
     }

@@ -221,7 +221,7 @@ pub fn undo(client: &mut IpvsClient, before: &Table) -> Result<(), EngineError> 
     for (op, r) in ops.iter().zip(results) {
         if let Err(error) = r {
             return Err(EngineError::UndoRefused {
-                change: crate::output::rules::op_rule(op),
+                change: crate::ipvsadm::rules::op_rule(op),
                 error,
             });
         }

@@ -319,7 +319,7 @@ fn service(
     }
     let mut flags = 0u32;
     if !t.sched_flags.is_empty() {
-        flags |= crate::cli::ipvsadm::sched_flags(&svc.scheduler, &t.sched_flags.join(","))
+        flags |= crate::ipvsadm::parse_sched_flags(&svc.scheduler, &t.sched_flags.join(","))
             .map_err(|e| cx.err(span, e.message))?;
     }
     let persistent = t.persistent.unwrap_or(false);
@@ -549,7 +549,7 @@ fn service_toml(out: &mut String, s: &ServiceSpec) {
         }
     }
     let _ = writeln!(out, "scheduler = {}", q(&svc.scheduler));
-    let flags = crate::output::ipvsadm::sched_flags(svc);
+    let flags = crate::ipvsadm::format::sched_flags(svc);
     if !flags.is_empty() {
         let list: Vec<String> = flags.split(',').map(q).collect();
         let _ = writeln!(out, "sched_flags = [{}]", list.join(", "));

@@ -16,6 +16,7 @@
 pub mod apply;
 pub mod config;
 pub mod lock;
+pub mod rules;
 pub mod source;
 pub mod table;
 

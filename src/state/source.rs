@@ -13,8 +13,8 @@ use std::net::IpAddr;
 
 use super::table::{Change, ServiceSpec, Table};
 use super::FastMap;
-use crate::cli::ipvsadm::{parse_line, Command};
 use crate::ipvs::{DaemonState, Op, ServiceKey};
+use crate::ipvsadm::{parse_line, Command};
 
 /// A desired-state file that cannot be used: the file, the line (1-based;
 /// 0 when the problem is not on one line) and what is wrong.

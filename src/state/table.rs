@@ -353,7 +353,7 @@ fn edit_service(plan: &mut Plan, have: &ServiceSpec, want: &ServiceSpec, opts: D
             if !moved.is_empty() && !in_relative_order(&kept, &order) {
                 plan.warnings.push(format!(
                     "{}: the kernel's destination order is not the canonical one; re-adding {} destination(s)",
-                    crate::output::rules::service_selector(&key),
+                    crate::ipvsadm::rules::service_selector(&key),
                     moved.len()
                 ));
             }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::output::rules::change_line;
+use crate::state::rules::change_line;
 use crate::state::source::parse;
 
 fn table(text: &str) -> Table {
@@ -262,7 +262,7 @@ persistent = true
         .unwrap()
         .table;
     assert_eq!(t, again);
-    let rules = crate::output::rules::save(&t);
+    let rules = super::super::rules::save(&t);
     let from_rules = table(&rules);
     assert_eq!(from_rules.services, t.services, "{rules}");
 
@@ -356,7 +356,7 @@ fn fast_plan_lines_equal_the_general_ones() {
     assert!(plan.changes.len() >= 9);
     for c in &plan.changes {
         let mut fast = String::new();
-        crate::output::rules::push_change_line(&mut fast, c);
+        super::super::rules::push_change_line(&mut fast, c);
         assert_eq!(fast, change_line(c) + "\n");
     }
 }
@@ -398,7 +398,7 @@ port = 80
         .iter()
         .map(|c| {
             (
-                crate::output::rules::change_text(&c.change),
+                super::super::rules::change_text(&c.change),
                 d.source.line_of(&c.change),
             )
         })

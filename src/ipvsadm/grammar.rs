@@ -48,7 +48,6 @@ use crate::ipvs::{
     AddressFamily, DaemonState, Destination, ForwardMethod, Protocol, Service, ServiceFlags, ServiceKey,
     SyncDaemon, Timeouts, TunnelType,
 };
-use std::ffi::CString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The program name ipvsadm prints in its try-help line.
@@ -1647,92 +1646,13 @@ fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
     if NO_HOST_LOOKUPS.with(|c| c.get()) {
         return None;
     }
-    let c_name = CString::new(name).ok()?;
-    // SAFETY: `addrinfo` is a plain C struct of integers and pointers, for
-    // which all-zero bytes are a valid value (null pointers, zero flags).
-    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
-    hints.ai_family = libc::AF_INET;
-    let mut res: *mut libc::addrinfo = std::ptr::null_mut();
-    // SAFETY: `c_name` is a NUL-terminated string that outlives the call,
-    // the service pointer may be null, `hints` is a valid addrinfo and
-    // `res` a valid out-pointer.
-    let rc = unsafe { libc::getaddrinfo(c_name.as_ptr(), std::ptr::null(), &hints, &mut res) };
-    if rc != 0 || res.is_null() {
-        return None;
-    }
-    let mut found = None;
-    let mut cur = res;
-    while !cur.is_null() {
-        // SAFETY: `cur` is a non-null node of the list getaddrinfo
-        // returned, which stays valid until freeaddrinfo below.
-        let ai = unsafe { &*cur };
-        if ai.ai_family == libc::AF_INET
-            && !ai.ai_addr.is_null()
-            && ai.ai_addrlen as usize >= std::mem::size_of::<libc::sockaddr_in>()
-        {
-            // SAFETY: for AF_INET entries `ai_addr` points to a
-            // `sockaddr_in` of `ai_addrlen` bytes (checked above); the
-            // read is unaligned-safe.
-            let sin = unsafe { std::ptr::read_unaligned(ai.ai_addr as *const libc::sockaddr_in) };
-            found = Some(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
-            break;
-        }
-        cur = ai.ai_next;
-    }
-    // SAFETY: `res` came from a successful getaddrinfo and is freed once;
-    // no reference into it survives this point.
-    unsafe { libc::freeaddrinfo(res) };
-    found
-}
-
-extern "C" {
-    // glibc and musl; the reentrant form of getservbyname, which the
-    // `libc` crate does not declare.
-    fn getservbyname_r(
-        name: *const libc::c_char,
-        proto: *const libc::c_char,
-        result_buf: *mut libc::servent,
-        buf: *mut libc::c_char,
-        buflen: libc::size_t,
-        result: *mut *mut libc::servent,
-    ) -> libc::c_int;
+    crate::host::netdb::host_v4(name)
 }
 
 /// ipvsadm's `service_to_port`: a port name in the services database for
 /// the service's protocol.
 fn service_to_port(name: &str, protocol: Option<Protocol>) -> Option<u16> {
-    let proto = crate::output::names::services_db_protocol(protocol?)?;
-    let c_name = CString::new(name).ok()?;
-    let mut buf: Vec<libc::c_char> = vec![0; 1024];
-    loop {
-        // SAFETY: `servent` is a plain C struct of pointers and an int;
-        // all-zero bytes are a valid value.
-        let mut entry: libc::servent = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::servent = std::ptr::null_mut();
-        // SAFETY: both strings are NUL-terminated and outlive the call;
-        // `entry`, `buf` (with its true length) and `result` are valid
-        // for writes; the strings the entry points to live in `buf`,
-        // which is not used after `s_port` is read.
-        let rc = unsafe {
-            getservbyname_r(
-                c_name.as_ptr(),
-                proto.as_ptr(),
-                &mut entry,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        if rc == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        // s_port holds the port in network byte order in its low 16 bits.
-        return Some(u16::from_be(entry.s_port as u16));
-    }
+    crate::host::netdb::service_port(name, protocol?)
 }
 
 #[cfg(test)]

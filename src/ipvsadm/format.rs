@@ -17,7 +17,8 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::names;
+use super::num;
+use crate::host::netdb as names;
 use crate::ipvs::{
     AddressFamily, DestEntry, ForwardMethod, Info, Protocol, Service, ServiceEntry, ServiceFlags, ServiceKey,
     TunnelType,
@@ -239,7 +240,7 @@ pub fn addrport_with(
         push_ntop(&mut s, addr);
         s.push_str(close);
         s.push(':');
-        super::push_num(&mut s, u64::from(port));
+        num::push_num(&mut s, u64::from(port));
         s
     } else {
         let host = host_name(addr).unwrap_or_else(|| ntop(addr));
@@ -262,13 +263,13 @@ pub fn ntop(addr: &IpAddr) -> String {
 /// Appends [`ntop`]'s text.
 fn push_ntop(out: &mut String, addr: &IpAddr) {
     match addr {
-        IpAddr::V4(a) => super::push_ipv4(out, *a),
+        IpAddr::V4(a) => num::push_ipv4(out, *a),
         IpAddr::V6(a) => {
             let seg = a.segments();
             if seg[..6] == [0; 6] && seg[6] != 0 {
                 let [.., a, b, c, d] = a.octets();
                 out.push_str("::");
-                super::push_ipv4(out, std::net::Ipv4Addr::new(a, b, c, d));
+                num::push_ipv4(out, std::net::Ipv4Addr::new(a, b, c, d));
             } else {
                 let _ = write!(out, "{a}");
             }
@@ -551,20 +552,20 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
             // without core::fmt (the bulk of a large listing).
             let mut num = String::with_capacity(12);
             out.push_str("  -> ");
-            super::push_padded(out, &dname, 28);
+            num::push_padded(out, &dname, 28);
             out.push(' ');
-            super::push_padded(out, fwd_name(e.fwd), 7);
+            num::push_padded(out, fwd_name(e.fwd), 7);
             out.push(' ');
-            super::push_signed(&mut num, i64::from(e.weight as i32));
-            super::push_padded(out, &num, 6);
-            out.push(' ');
-            num.clear();
-            super::push_num(&mut num, u64::from(d.active_conns));
-            super::push_padded(out, &num, 10);
+            num::push_signed(&mut num, i64::from(e.weight as i32));
+            num::push_padded(out, &num, 6);
             out.push(' ');
             num.clear();
-            super::push_num(&mut num, u64::from(d.inact_conns));
-            super::push_padded(out, &num, 10);
+            num::push_num(&mut num, u64::from(d.active_conns));
+            num::push_padded(out, &num, 10);
+            out.push(' ');
+            num.clear();
+            num::push_num(&mut num, u64::from(d.inact_conns));
+            num::push_padded(out, &num, 10);
             out.push('\n');
         }
     }
@@ -600,7 +601,7 @@ pub fn dest_rule_options(out: &mut String, e: &crate::ipvs::Destination) {
     out.push(' ');
     out.push_str(fwd_switch(e.fwd));
     out.push_str(" -w ");
-    super::push_signed(out, i64::from(e.weight as i32));
+    num::push_signed(out, i64::from(e.weight as i32));
     if e.fwd == ForwardMethod::Tunnel {
         match e.tun_type {
             TunnelType::Ipip => {

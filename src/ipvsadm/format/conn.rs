@@ -24,9 +24,9 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::addrport_with;
+use crate::host::netdb as names;
 use crate::ipvs::conn::Connection;
 use crate::ipvs::Protocol;
-use crate::output::names;
 
 /// The reverse lookups a listing without `-n` makes.
 pub trait Resolver {
