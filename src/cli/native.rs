@@ -779,7 +779,7 @@ fn render_plan(plan: &crate::state::Plan, source: &crate::state::Source, output:
                     })
                     .collect(),
             );
-            doc.warnings = Some(plan.warnings.clone());
+            doc.warnings = Some(plan.warnings.iter().map(ToString::to_string).collect());
             doc.render()
         }
     }
@@ -835,36 +835,28 @@ fn apply(
     let desired = state::parse(name, &text).map_err(|e| NativeError::Usage(e.to_string()))?;
     drop(text);
     let mut client = connect(netns)?;
-    let _lock = if dry_run {
+    let _lock = if dry_run || diff_only {
         None
     } else {
         Some(lock::lock_table(lock::DEFAULT_WAIT).map_err(|e| NativeError::Runtime(e.to_string()))?)
     };
-    let scope = state::Scope::of(&desired.table);
-    let before = state::read_live(&mut client, scope).map_err(engine_error)?;
-    let plan = before.diff(
-        &desired.table,
-        state::DiffOptions {
-            prune,
-            exact_order: false,
-        },
-    );
-    for w in &plan.warnings {
+    let opts = state::ReconcileOptions {
+        prune,
+        dry_run: dry_run || diff_only,
+        ..state::ReconcileOptions::default()
+    };
+    let mut kernel = state::Kernel::new(&mut client);
+    let report = state::reconcile(&mut kernel, &desired.table, &opts).map_err(|e| match e {
+        e @ state::EngineError::Refused(_) => NativeError::Runtime(refusal(&desired.source, &e)),
+        other => engine_error(other),
+    })?;
+    for w in report.warnings() {
         eprintln!("lvsctl: warning: {w}");
     }
-    let text = render_plan(&plan, &desired.source, output);
-    if diff_only {
-        return if plan.is_empty() {
-            Ok(text)
-        } else {
-            Err(NativeError::Problems(text))
-        };
+    let text = render_plan(&report.plan, &desired.source, output);
+    if diff_only && !report.plan.is_empty() {
+        return Err(NativeError::Problems(text));
     }
-    if dry_run || plan.is_empty() {
-        return Ok(text);
-    }
-    state::execute(&mut client, &plan, &before)
-        .map_err(|e| NativeError::Runtime(refusal(&desired.source, &e)))?;
     Ok(text)
 }
 
@@ -887,7 +879,8 @@ fn save(output: SaveOutput, netns: Option<&str>) -> Result<String, NativeError> 
             let mut t = state::Table::from_entries(&entries);
             t.timeouts = Some(client.timeouts()?);
             t.daemons = Some(client.daemons()?);
-            t.sysctls = Some(state::apply::read_sysctls().map_err(engine_error)?);
+            t.sysctls =
+                Some(state::apply::read_sysctls(&mut state::Kernel::new(&mut client)).map_err(engine_error)?);
             state::config::render(&t)
         }
         SaveOutput::Json => {
@@ -897,7 +890,8 @@ fn save(output: SaveOutput, netns: Option<&str>) -> Result<String, NativeError> 
             let mut ds = client.daemons()?;
             ds.sort_by_key(|d| d.state.raw());
             doc.daemons = Some(ds.iter().map(json::JsonDaemon::from).collect());
-            doc.sysctl = Some(state::apply::read_sysctls().map_err(engine_error)?);
+            doc.sysctl =
+                Some(state::apply::read_sysctls(&mut state::Kernel::new(&mut client)).map_err(engine_error)?);
             doc.render()
         }
     })

@@ -91,3 +91,21 @@ pub fn interfaces() -> Result<Vec<String>, SysctlError> {
     v.sort();
     Ok(v)
 }
+
+/// Where `net.ipv4.vs.<name>` lives.
+pub fn ipvs_path(name: &str) -> PathBuf {
+    PathBuf::from("/proc/sys/net/ipv4/vs").join(name)
+}
+
+/// Reads an integer `net.ipv4.vs.*` sysctl.
+pub fn read_ipvs(name: &str) -> io::Result<i64> {
+    let text = fs::read_to_string(ipvs_path(name))?;
+    text.trim()
+        .parse::<i64>()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Writes an integer `net.ipv4.vs.*` sysctl.
+pub fn write_ipvs(name: &str, value: i64) -> io::Result<()> {
+    fs::write(ipvs_path(name), format!("{value}\n"))
+}

@@ -1,20 +1,29 @@
-//! Pushing a plan to the kernel, all or nothing.
+//! The engine: making a kernel's state equal a desired [`Table`], all or
+//! nothing, as one library call ([`reconcile`]) that prints nothing and
+//! returns a typed [`ApplyReport`]. `lvsctl apply` and `diff`, `-R` (through
+//! [`push_all_or_nothing`]) and the daemon all run this code, against any
+//! [`Backend`]: the real kernel, or the fake one in unit tests.
 //!
 //! The kernel processes every message of a batch and carries on after a
-//! refused one, so atomicity is ours to provide: the live table is read
-//! (consistently, see [`IpvsClient::table`]) before anything is sent; the
-//! changes go out in as few sends as the kernel accepts, and no further
-//! batch is sent once one had a refusal; then, if anything was refused,
-//! the table is read again and diffed back to the state read first, with
-//! the exact destination order of every service, and that undo is pushed
-//! the same way. Sysctls are written before the IPVS changes and
+//! refused one, so atomicity is ours to provide: the live state is read
+//! (consistently, see [`crate::ipvs::IpvsClient::table`]) before anything
+//! is sent; the changes go out in as few sends as the kernel accepts, and
+//! no further batch is sent once one had a refusal; then, if anything was
+//! refused, the table is read again and diffed back to the state read
+//! first, with the exact destination order of every service, and that undo
+//! is pushed the same way. Sysctls are written before the IPVS changes and
 //! restored after an undo.
+//!
+//! Taking the table lock is the caller's business (see [`super::lock`]):
+//! the daemon holds it for one engine call at a time, tests need none.
 
 use std::collections::BTreeMap;
 use std::io;
 
-use super::table::{Change, DiffOptions, Plan, PlannedChange, Table, SYSCTLS};
-use crate::ipvs::{IpvsClient, IpvsError};
+use super::backend::Backend;
+use super::table::{Change, DiffOptions, Plan, PlanWarning, PlannedChange, Table, SYSCTLS};
+use super::FastSet;
+use crate::ipvs::{IpvsError, Op, ServiceKey};
 
 /// Which parts besides the service table a run reads and changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,6 +56,63 @@ impl Scope {
     }
 }
 
+/// Which live services a run may touch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Services {
+    /// All of them: with [`ReconcileOptions::prune`], services the desired
+    /// table lacks are deleted.
+    #[default]
+    All,
+    /// Only these (and the desired table's own): a service in the set that
+    /// the desired table lacks is deleted, services outside it are left
+    /// alone whatever `prune` says. This is how a daemon owns the services
+    /// its file lists (old and new file together on a reload) beside
+    /// services other tools made.
+    Only(FastSet<ServiceKey>),
+}
+
+/// How [`reconcile`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileOptions {
+    /// Delete what the desired table does not have (services in
+    /// [`Services`], sync daemons).
+    pub prune: bool,
+    /// Compute the plan but send nothing.
+    pub dry_run: bool,
+    /// Which live services may change.
+    pub services: Services,
+    /// Which other parts are read and changed; `None`: those the desired
+    /// table describes ([`Scope::of`]).
+    pub scope: Option<Scope>,
+}
+
+impl Default for ReconcileOptions {
+    fn default() -> Self {
+        ReconcileOptions {
+            prune: true,
+            dry_run: false,
+            services: Services::All,
+            scope: None,
+        }
+    }
+}
+
+/// What [`reconcile`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// The changes, in the order they were (or would be) made.
+    pub plan: Plan,
+    /// Whether they were sent (not for a dry run or an empty plan).
+    pub applied: bool,
+}
+
+impl ApplyReport {
+    /// What the operator should hear about the plan.
+    pub fn warnings(&self) -> &[PlanWarning] {
+        &self.plan.warnings
+    }
+}
+
 /// Errors of reading or changing the live state.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -65,11 +131,21 @@ pub enum EngineError {
     /// [`Refusal::rollback`] says otherwise.
     #[error("the kernel refused a change: {}", .0.error)]
     Refused(Box<Refusal>),
+    /// Sending failed part-way (the socket, not a refusal): what was
+    /// applied is unknown, so it was undone against a fresh read, unless
+    /// `rollback` says otherwise.
+    #[error("{error}")]
+    Interrupted {
+        /// Why sending failed.
+        error: IpvsError,
+        /// `None` when the state was restored; otherwise why it was not.
+        rollback: Option<Box<EngineError>>,
+    },
     /// The undo after a refusal was itself refused.
-    #[error("undoing {change} was refused: {error}")]
+    #[error("undoing {} was refused: {error}", crate::ipvsadm::rules::op_rule(.change))]
     UndoRefused {
-        /// The undo change, as a rule.
-        change: String,
+        /// The undo change.
+        change: Box<Op>,
         /// The kernel's answer.
         error: IpvsError,
     },
@@ -78,7 +154,8 @@ pub enum EngineError {
 /// A change the kernel refused, and what became of the undo.
 #[derive(Debug)]
 pub struct Refusal {
-    /// Index of the refused change in the plan.
+    /// Index of the refused change in the plan (or the list of changes
+    /// given to [`push_all_or_nothing`]).
     pub index: usize,
     /// The refused change.
     pub change: PlannedChange,
@@ -88,63 +165,89 @@ pub struct Refusal {
     pub rollback: Option<EngineError>,
 }
 
-fn sysctl_path(name: &str) -> String {
-    format!("/proc/sys/net/ipv4/vs/{name}")
+/// Reads the managed `net.ipv4.vs.*` sysctls.
+pub fn read_sysctls(backend: &mut impl Backend) -> Result<BTreeMap<String, i64>, EngineError> {
+    backend
+        .read_sysctls(&mut SYSCTLS.iter().map(|(name, _)| *name))
+        .map_err(|(name, source)| EngineError::Sysctl { name, source })
 }
 
-/// Reads the managed `net.ipv4.vs.*` sysctls.
-pub fn read_sysctls() -> Result<BTreeMap<String, i64>, EngineError> {
-    let mut out = BTreeMap::new();
-    for (name, _) in SYSCTLS {
-        let err = |source| EngineError::Sysctl {
+fn write_sysctl(backend: &mut impl Backend, name: &str, value: i64) -> Result<(), EngineError> {
+    backend
+        .write_sysctl(name, value)
+        .map_err(|source| EngineError::Sysctl {
             name: name.to_string(),
             source,
-        };
-        let text = std::fs::read_to_string(sysctl_path(name)).map_err(err)?;
-        let v = text
-            .trim()
-            .parse::<i64>()
-            .map_err(|e| err(io::Error::new(io::ErrorKind::InvalidData, e)))?;
-        out.insert(name.to_string(), v);
-    }
-    Ok(out)
-}
-
-fn write_sysctl(name: &str, value: i64) -> Result<(), EngineError> {
-    std::fs::write(sysctl_path(name), format!("{value}\n")).map_err(|source| EngineError::Sysctl {
-        name: name.to_string(),
-        source,
-    })
+        })
 }
 
 /// Reads the live state: the service table (whole, consistently) and the
 /// parts in `scope`.
-pub fn read_live(client: &mut IpvsClient, scope: Scope) -> Result<Table, EngineError> {
-    let mut t = Table::from_owned_entries(client.table()?);
+pub fn read_live(backend: &mut impl Backend, scope: Scope) -> Result<Table, EngineError> {
+    let mut t = Table::from_owned_entries(backend.table()?);
     if scope.timeouts {
-        t.timeouts = Some(client.timeouts()?);
+        t.timeouts = Some(backend.timeouts()?);
     }
     if scope.daemons {
-        t.daemons = Some(client.daemons()?);
+        t.daemons = Some(backend.daemons()?);
     }
     if scope.sysctls {
-        t.sysctls = Some(read_sysctls()?);
+        t.sysctls = Some(read_sysctls(backend)?);
     }
     Ok(t)
+}
+
+/// Makes the backend's state equal `desired`: reads the live state, plans
+/// the minimal changes ([`Table::diff`]) and, unless this is a dry run,
+/// carries them out all or nothing ([`execute`]).
+pub fn reconcile(
+    backend: &mut impl Backend,
+    desired: &Table,
+    opts: &ReconcileOptions,
+) -> Result<ApplyReport, EngineError> {
+    let scope = opts.scope.unwrap_or_else(|| Scope::of(desired));
+    let before = read_live(backend, scope)?;
+    let plan = plan(&before, desired, opts);
+    if opts.dry_run || plan.is_empty() {
+        return Ok(ApplyReport { plan, applied: false });
+    }
+    execute(backend, &plan, &before)?;
+    Ok(ApplyReport { plan, applied: true })
+}
+
+/// The plan [`reconcile`] would carry out on a live state read before.
+pub fn plan(before: &Table, desired: &Table, opts: &ReconcileOptions) -> Plan {
+    let diff = DiffOptions {
+        prune: opts.prune,
+        exact_order: false,
+    };
+    match &opts.services {
+        Services::All => before.diff(desired, diff),
+        Services::Only(keys) => {
+            // Diff against the owned part of the live table only, with
+            // pruning: what is owned and no longer desired goes, what
+            // others made stays out of sight.
+            let desired_keys: FastSet<ServiceKey> = desired.services.iter().map(|s| s.service.key).collect();
+            let mut view = before.clone();
+            view.services
+                .retain(|s| keys.contains(&s.service.key) || desired_keys.contains(&s.service.key));
+            view.diff(desired, DiffOptions { prune: true, ..diff })
+        }
+    }
 }
 
 /// Carries out `plan`, which was computed from `before` (the live state
 /// read under the same lock). All or nothing: on a kernel refusal the
 /// state is brought back to `before` and [`EngineError::Refused`] names
 /// the refused change.
-pub fn execute(client: &mut IpvsClient, plan: &Plan, before: &Table) -> Result<(), EngineError> {
+pub fn execute(backend: &mut impl Backend, plan: &Plan, before: &Table) -> Result<(), EngineError> {
     // Sysctls first; a failure there leaves IPVS untouched.
     let mut written: Vec<(String, i64)> = Vec::new();
     for c in &plan.changes {
         if let Change::Sysctl { name, value } = &c.change {
             let old = before.sysctls.as_ref().and_then(|m| m.get(name)).copied();
-            if let Err(e) = write_sysctl(name, *value) {
-                restore_sysctls(&written);
+            if let Err(e) = write_sysctl(backend, name, *value) {
+                restore_sysctls(backend, &written);
                 return Err(e);
             }
             if let Some(old) = old {
@@ -159,18 +262,79 @@ pub fn execute(client: &mut IpvsClient, plan: &Plan, before: &Table) -> Result<(
         .filter(|(_, c)| matches!(c.change, Change::Ipvs(_)))
         .map(|(i, _)| i)
         .collect();
-    let ops = plan.changes.iter().filter_map(|c| match &c.change {
+    let mut ops = plan.changes.iter().filter_map(|c| match &c.change {
         Change::Ipvs(op) => Some(op),
         Change::Sysctl { .. } => None,
     });
-    let results = match client.apply_until_refused(ops) {
+    let outcome = push_and_undo(backend, &mut ops, before);
+    if outcome.is_err() {
+        restore_sysctls(backend, &written);
+    }
+    outcome.map_err(|e| match e {
+        Pushed::Refused { at, error, rollback } => EngineError::Refused(Box::new(Refusal {
+            index: index_of[at],
+            change: plan.changes[index_of[at]].clone(),
+            error,
+            rollback,
+        })),
+        Pushed::Failed { error, rollback } => EngineError::Interrupted {
+            error,
+            rollback: rollback.map(Box::new),
+        },
+    })
+}
+
+/// Sends a list of changes all or nothing: on a refusal, everything is
+/// brought back to `before` (read under the same lock). For `-R`, whose
+/// input is a sequence of changes rather than a desired table.
+pub fn push_all_or_nothing(
+    backend: &mut impl Backend,
+    ops: &[Op],
+    before: &Table,
+) -> Result<(), EngineError> {
+    push_and_undo(backend, &mut ops.iter(), before).map_err(|e| match e {
+        Pushed::Refused { at, error, rollback } => EngineError::Refused(Box::new(Refusal {
+            index: at,
+            change: PlannedChange {
+                kind: super::ChangeKind::Edit,
+                change: Change::Ipvs(ops[at].clone()),
+            },
+            error,
+            rollback,
+        })),
+        Pushed::Failed { error, rollback } => EngineError::Interrupted {
+            error,
+            rollback: rollback.map(Box::new),
+        },
+    })
+}
+
+enum Pushed {
+    /// Change number `at` was refused.
+    Refused {
+        at: usize,
+        error: IpvsError,
+        rollback: Option<EngineError>,
+    },
+    /// The socket failed.
+    Failed {
+        error: IpvsError,
+        rollback: Option<EngineError>,
+    },
+}
+
+fn push_and_undo(
+    backend: &mut impl Backend,
+    ops: &mut dyn Iterator<Item = &Op>,
+    before: &Table,
+) -> Result<(), Pushed> {
+    let results = match backend.push(ops, true) {
         Ok(r) => r,
         Err(e) => {
             // The socket failed mid-way: what was applied is unknown, so
             // undo against a fresh read.
-            let rollback = undo(client, before).err();
-            restore_sysctls(&written);
-            return Err(rollback.unwrap_or(e.into()));
+            let rollback = undo(backend, before).err();
+            return Err(Pushed::Failed { error: e, rollback });
         }
     };
     let refused = results
@@ -179,34 +343,27 @@ pub fn execute(client: &mut IpvsClient, plan: &Plan, before: &Table) -> Result<(
         .find_map(|(i, r)| r.err().map(|e| (i, e)));
     match refused {
         None => Ok(()),
-        Some((i, error)) => {
-            let rollback = undo(client, before).err();
-            restore_sysctls(&written);
-            let index = index_of[i];
-            Err(EngineError::Refused(Box::new(Refusal {
-                index,
-                change: plan.changes[index].clone(),
-                error,
-                rollback,
-            })))
+        Some((at, error)) => {
+            let rollback = undo(backend, before).err();
+            Err(Pushed::Refused { at, error, rollback })
         }
     }
 }
 
-fn restore_sysctls(written: &[(String, i64)]) {
+fn restore_sysctls(backend: &mut impl Backend, written: &[(String, i64)]) {
     for (name, old) in written.iter().rev() {
-        let _ = write_sysctl(name, *old);
+        let _ = write_sysctl(backend, name, *old);
     }
 }
 
 /// Brings the IPVS state back to `before`: reads it again and pushes the
 /// difference, exact destination order included.
-pub fn undo(client: &mut IpvsClient, before: &Table) -> Result<(), EngineError> {
+pub fn undo(backend: &mut impl Backend, before: &Table) -> Result<(), EngineError> {
     let scope = Scope {
         sysctls: false,
         ..Scope::of(before)
     };
-    let now = read_live(client, scope)?;
+    let now = read_live(backend, scope)?;
     let mut target = before.clone();
     target.sysctls = None;
     let back = now.diff(
@@ -217,14 +374,17 @@ pub fn undo(client: &mut IpvsClient, before: &Table) -> Result<(), EngineError> 
         },
     );
     let ops = back.ops();
-    let results = client.apply(&ops)?;
+    let results = backend.push(&mut ops.iter(), false)?;
     for (op, r) in ops.iter().zip(results) {
         if let Err(error) = r {
             return Err(EngineError::UndoRefused {
-                change: crate::ipvsadm::rules::op_rule(op),
+                change: Box::new(op.clone()),
                 error,
             });
         }
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

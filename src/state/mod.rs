@@ -6,23 +6,34 @@
 //! * [`source`] — desired-state files: format detection, the ipvsadm
 //!   rules format, line numbers for messages.
 //! * [`config`] — lvsctl's TOML format (read and written).
-//! * [`apply`] — reading the live state consistently, pushing a plan in
-//!   batches, and undoing it exactly when the kernel refuses a change.
+//! * [`apply`] — the engine: [`reconcile`] reads the live state
+//!   consistently, plans, pushes the plan in batches and undoes it exactly
+//!   when the kernel refuses a change; a typed [`ApplyReport`] comes back.
+//! * [`backend`] — what the engine needs of a kernel ([`Backend`]), over
+//!   the real one ([`Kernel`]) or [`fake::FakeKernel`].
+//! * [`rules`] — plans and tables written as ipvsadm rules.
 //! * [`lock`] — one writer per namespace's table at a time.
 //!
 //! The rules format is ipvsadm's own grammar, so [`source`] reads it with
-//! the ipvsadm front end's line parser rather than a second copy of it.
+//! the compatibility layer's line parser ([`crate::ipvsadm::parse_line`])
+//! rather than a second copy of it.
 
 pub mod apply;
+pub mod backend;
 pub mod config;
+pub mod fake;
 pub mod lock;
 pub mod rules;
 pub mod source;
 pub mod table;
 
-pub use apply::{execute, read_live, EngineError, Scope};
+pub use apply::{
+    execute, push_all_or_nothing, read_live, reconcile, ApplyReport, EngineError, ReconcileOptions, Refusal,
+    Scope, Services,
+};
+pub use backend::{Backend, Kernel};
 pub use source::{parse, Desired, FileFormat, InputError, Source};
-pub use table::{Change, ChangeKind, DiffOptions, Plan, PlannedChange, ServiceSpec, Table};
+pub use table::{Change, ChangeKind, DiffOptions, Plan, PlanWarning, PlannedChange, ServiceSpec, Table};
 
 /// A fast, non-cryptographic hasher for the maps of large tables (the
 /// multiply-rotate scheme of rustc's FxHash). Keys come from the

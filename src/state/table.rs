@@ -141,9 +141,34 @@ pub struct PlannedChange {
 pub struct Plan {
     /// The changes, in the order they must be made.
     pub changes: Vec<PlannedChange>,
-    /// Things worth telling the operator (a non-canonical `mh` order that
-    /// is being rebuilt).
-    pub warnings: Vec<String>,
+    /// Things worth telling the operator.
+    pub warnings: Vec<PlanWarning>,
+}
+
+/// Something a plan does that the operator should hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanWarning {
+    /// The kernel's destination order of an `mh` service was not the
+    /// canonical one, so the plan deletes and re-adds part of it (which
+    /// moves connections between real servers once).
+    NonCanonicalOrder {
+        /// The service.
+        service: ServiceKey,
+        /// How many destinations are re-added.
+        readded: usize,
+    },
+}
+
+impl std::fmt::Display for PlanWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanWarning::NonCanonicalOrder { service, readded } => write!(
+                f,
+                "{}: the kernel's destination order is not the canonical one; re-adding {readded} destination(s)",
+                crate::ipvsadm::rules::service_selector(service),
+            ),
+        }
+    }
 }
 
 impl Plan {
@@ -351,11 +376,10 @@ fn edit_service(plan: &mut Plan, have: &ServiceSpec, want: &ServiceSpec, opts: D
             }
             let moved = &kept[..kept.len() - k];
             if !moved.is_empty() && !in_relative_order(&kept, &order) {
-                plan.warnings.push(format!(
-                    "{}: the kernel's destination order is not the canonical one; re-adding {} destination(s)",
-                    crate::ipvsadm::rules::service_selector(&key),
-                    moved.len()
-                ));
+                plan.warnings.push(PlanWarning::NonCanonicalOrder {
+                    service: key,
+                    readded: moved.len(),
+                });
             }
             for d in &kept[kept.len() - k..] {
                 edit_dest(plan, key, d, wanted[&dest_id(d)]);

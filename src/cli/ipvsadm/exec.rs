@@ -239,7 +239,7 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
     let Ok(_lock) = writer_lock(out) else {
         return;
     };
-    let before = match state::read_live(client, state::Scope::ipvs()) {
+    let before = match state::read_live(&mut state::Kernel::new(client), state::Scope::ipvs()) {
         Ok(t) => t,
         Err(state::EngineError::Ipvs(e)) => return out.fail(&error_message(Func::Get, &e), 255),
         Err(e) => return out.fail(&format!("lvsctl: {e}"), 255),
@@ -252,18 +252,24 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
         }
         if i > start {
             let ops: Vec<Op> = cmds[start..i].iter().filter_map(|(_, c)| op_of(c)).collect();
-            let refused = match client.apply_until_refused(&ops) {
-                Ok(results) => results.into_iter().enumerate().find_map(|(j, r)| {
-                    let (line, c) = &cmds[start + j];
-                    r.err().map(|e| (*line, error_message(func_of(c), &e)))
-                }),
-                Err(e) => Some((cmds[start].0, error_message(Func::Other, &e))),
+            let failed = match state::push_all_or_nothing(&mut state::Kernel::new(client), &ops, &before) {
+                Ok(()) => None,
+                Err(state::EngineError::Refused(r)) => {
+                    let (line, c) = &cmds[start + r.index];
+                    Some((*line, error_message(func_of(c), &r.error), r.rollback))
+                }
+                Err(state::EngineError::Interrupted { error, rollback }) => Some((
+                    cmds[start].0,
+                    error_message(Func::Other, &error),
+                    rollback.map(|b| *b),
+                )),
+                Err(e) => Some((cmds[start].0, e.to_string(), Some(e))),
             };
-            if let Some((line, message)) = refused {
+            if let Some((line, message, rollback)) = failed {
                 out.fail(&format!("lvsctl: line {line}: {message}"), 255);
-                match state::apply::undo(client, &before) {
-                    Ok(()) => out.stderr.push_str("lvsctl: nothing was changed (rolled back)\n"),
-                    Err(e) => out.fail(
+                match rollback {
+                    None => out.stderr.push_str("lvsctl: nothing was changed (rolled back)\n"),
+                    Some(e) => out.fail(
                         &format!("lvsctl: ROLLBACK FAILED, the table is partly changed: {e}"),
                         255,
                     ),
