@@ -26,12 +26,12 @@
 //!
 //! `main.rs` only hands the arguments to [`cli::run`].
 
-pub mod arp;
-pub mod cli;
-pub mod host;
-pub mod ipvs;
-pub mod ipvsadm;
 pub mod netlink;
-pub mod output;
+pub mod ipvs;
+pub mod host;
+pub mod arp;
 pub mod rs;
+pub mod ipvsadm;
 pub mod state;
+pub mod output;
+pub mod cli;

@@ -22,34 +22,24 @@ use crate::netlink::NetlinkError;
 /// Errors of ARP operations.
 #[derive(Debug, thiserror::Error)]
 pub enum ArpError {
-    /// Bad input (exit 2).
+    /// Bad input.
     #[error("{0}")]
     Invalid(String),
-    /// No such interface (exit 2).
+    /// No such interface.
     #[error("no such interface: {0}")]
     NoInterface(String),
-    /// The interface is down (exit 1).
+    /// The interface is down.
     #[error("interface {0} is down")]
     InterfaceDown(String),
-    /// No CAP_NET_RAW (exit 1).
+    /// No CAP_NET_RAW.
     #[error("permission denied: raw ARP needs CAP_NET_RAW (run as root)")]
     Permission,
-    /// A socket failed (exit 1).
+    /// A socket failed.
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
-    /// rtnetlink failed (exit 1).
+    /// rtnetlink failed.
     #[error("reading interfaces: {0}")]
     Netlink(#[from] NetlinkError),
-}
-
-impl ArpError {
-    /// Exit code: 2 for bad input, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ArpError::Invalid(_) | ArpError::NoInterface(_) => 2,
-            _ => 1,
-        }
-    }
 }
 
 fn io_err(what: &str) -> impl FnOnce(std::io::Error) -> ArpError + '_ {

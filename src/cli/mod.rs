@@ -6,6 +6,7 @@
 //! argument), then parse them completely before anything touches the
 //! kernel, so usage errors are reported even where IPVS is missing.
 
+mod console;
 pub mod generate;
 pub mod ipvsadm;
 pub mod native;
@@ -13,8 +14,9 @@ pub mod native;
 use std::ffi::OsString;
 use std::path::Path;
 
-/// What a run produced: text for stdout and stderr, and an exit code.
-pub use ipvsadm::Outcome;
+pub use console::Console;
+pub use ipvsadm::IpvsadmExit;
+pub use native::NativeExit;
 
 /// Whether arguments (without argv[0]) belong to the ipvsadm grammar
 /// when the program is called `lvsctl`: anything starting with `-`
@@ -31,8 +33,10 @@ pub fn invoked_as_ipvsadm(argv0: &OsString) -> bool {
     Path::new(argv0).file_name().is_some_and(|n| n == "ipvsadm")
 }
 
-/// Runs the whole program on its arguments (argv[0] included).
-pub fn run(argv: Vec<OsString>) -> Outcome {
+/// Runs the whole program on its arguments (argv[0] included), writing
+/// to `con`; returns the exit status (ipvsadm's codes in ipvsadm mode,
+/// [`NativeExit`] otherwise).
+pub fn run(argv: Vec<OsString>, con: &mut Console) -> u8 {
     let argv0 = argv.first().cloned().unwrap_or_default();
     let mut rest: Vec<String> = argv
         .iter()
@@ -43,19 +47,16 @@ pub fn run(argv: Vec<OsString>) -> Outcome {
     let netns = match take_netns(&mut rest) {
         Ok(n) => n,
         Err(message) => {
-            return Outcome {
-                stdout: String::new(),
-                stderr: format!("lvsctl: {message}\n"),
-                code: 2,
-            };
+            con.eprintln(&format!("lvsctl: {message}"));
+            return NativeExit::Usage as u8;
         }
     };
     if invoked_as_ipvsadm(&argv0) || is_ipvsadm_grammar(&rest) {
-        run_ipvsadm(&argv0.to_string_lossy(), &rest, netns.as_deref())
+        run_ipvsadm(&argv0.to_string_lossy(), &rest, netns.as_deref(), con) as u8
     } else {
         let mut native_argv = vec![argv0];
         native_argv.extend(rest.into_iter().map(OsString::from));
-        native::run(native_argv, netns)
+        native::run(native_argv, netns, con) as u8
     }
 }
 
@@ -84,46 +85,87 @@ fn take_netns(args: &mut Vec<String>) -> Result<Option<String>, String> {
 
 /// Runs the ipvsadm grammar; `program` is argv[0], which ipvsadm repeats
 /// in its "Try ... -h" hint.
-pub fn run_ipvsadm(program: &str, args: &[String], netns: Option<&str>) -> Outcome {
-    let mut out = Outcome::default();
+pub fn run_ipvsadm(program: &str, args: &[String], netns: Option<&str>, con: &mut Console) -> IpvsadmExit {
     let cmd = match ipvsadm::parse(args) {
         Ok(c) => c,
         Err(e) => {
             let e = e.for_program(program);
-            out.stderr = format!("{}\n", e.message);
-            out.code = e.exit;
-            return out;
+            con.eprintln(&e.message);
+            return IpvsadmExit::from(e.kind);
         }
     };
     match cmd {
         ipvsadm::Command::Help => {
-            out.stdout = native::ipvsadm_usage();
-            return out;
+            con.print(&native::ipvsadm_usage());
+            return IpvsadmExit::Ok;
         }
         ipvsadm::Command::Version => {
-            out.stdout = format!(
+            con.print(&format!(
                 "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1) [lvsctl {}]\n",
                 env!("CARGO_PKG_VERSION")
-            );
-            return out;
+            ));
+            return IpvsadmExit::Ok;
         }
         _ => {}
     }
     if let Some(ns) = netns {
         if let Err(e) = crate::host::netns::enter(ns) {
-            out.stderr = format!("lvsctl: {e}\n");
-            out.code = 2;
-            return out;
+            con.eprintln(&format!("lvsctl: {e}"));
+            return IpvsadmExit::Fail;
         }
     }
     let mut client = match ipvsadm::connect() {
         Ok(c) => c,
-        Err(e) => {
-            out.stderr = format!("{}\n", e.message);
-            out.code = e.exit;
-            return out;
+        Err(message) => {
+            con.eprintln(&message);
+            return IpvsadmExit::Fail;
         }
     };
-    ipvsadm::run(&mut client, program, &cmd, &mut out);
-    out
+    ipvsadm::run(&mut client, program, &cmd, con)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_args(args: &[&str]) -> (String, String, u8) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = {
+            let mut con = Console::new(&mut out, &mut err);
+            run(args.iter().map(OsString::from).collect(), &mut con)
+        };
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+            code,
+        )
+    }
+
+    #[test]
+    fn output_goes_to_the_writers_handed_in() {
+        let (out, err, code) = run_args(&["lvsctl", "-A", "-t", "192.0.2.1:80", "-s"]);
+        assert_eq!((out.as_str(), code), ("", 255), "{err}");
+        assert!(err.starts_with("-s: missing argument"), "{err}");
+
+        let (out, err, code) = run_args(&["ipvsadm", "-A", "-t", "192.0.2.1:0"]);
+        assert_eq!(
+            (out.as_str(), err.as_str(), code),
+            ("", "Zero port specified for non-persistent service\n", 2)
+        );
+
+        let (out, _, code) = run_args(&["lvsctl", "-h"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("lvsctl"), "{out}");
+
+        let (_, err, code) = run_args(&["lvsctl", "--netns"]);
+        assert_eq!(
+            (err.as_str(), code),
+            ("lvsctl: --netns needs a namespace name or path\n", 2)
+        );
+
+        let (_, err, code) = run_args(&["lvsctl", "list", "nosuch:1"]);
+        assert_eq!(code, NativeExit::Usage as u8, "{err}");
+        assert!(err.starts_with("lvsctl: invalid service"), "{err}");
+    }
 }

@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use super::Outcome;
+use super::Console;
 use crate::ipvs::{AddressFamily, DestEntry, IpvsClient, IpvsError, Protocol, ServiceEntry, ServiceKey};
 use crate::output::json::{self, Document};
 use crate::output::native as native_fmt;
@@ -441,67 +441,84 @@ pub enum NativeError {
     Problems(String),
 }
 
-impl NativeError {
-    /// The exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            NativeError::Usage(_) => 2,
-            NativeError::NotFound(_) => 4,
-            NativeError::Rs(e) => e.exit_code(),
-            NativeError::Arp(e) => e.exit_code(),
-            NativeError::NoneAnswered(_) => 4,
-            NativeError::Problems(_) => 3,
+/// lvsctl's exit codes for its own subcommands, decided here and nowhere
+/// else (lvsctl(8) documents them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum NativeExit {
+    /// Done, healthy, or nothing to change.
+    Ok = 0,
+    /// A runtime failure.
+    Runtime = 1,
+    /// Usage or invalid input.
+    Usage = 2,
+    /// A check found a problem, or changes are pending.
+    Pending = 3,
+    /// Nothing answered or was found.
+    NotFound = 4,
+}
+
+impl From<&NativeError> for NativeExit {
+    fn from(e: &NativeError) -> Self {
+        use crate::arp::ArpError;
+        use crate::rs::RsError;
+        match e {
+            NativeError::Usage(_)
+            | NativeError::Rs(RsError::Invalid(_) | RsError::Conflict(_))
+            | NativeError::Arp(ArpError::Invalid(_) | ArpError::NoInterface(_)) => NativeExit::Usage,
             NativeError::Netns(crate::host::netns::NetnsError::Open { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
-                2
+                NativeExit::Usage
             }
-            _ => 1,
+            NativeError::NotFound(_) | NativeError::NoneAnswered(_) => NativeExit::NotFound,
+            NativeError::Problems(_) => NativeExit::Pending,
+            _ => NativeExit::Runtime,
         }
     }
 }
 
 /// Runs the native grammar. `netns` is a `--netns` given before the
 /// arguments (clap also accepts it after the subcommand).
-pub fn run(argv: Vec<OsString>, netns: Option<String>) -> Outcome {
-    let mut out = Outcome::default();
+pub fn run(argv: Vec<OsString>, netns: Option<String>, con: &mut Console) -> NativeExit {
     if argv.len() <= 1 && netns.is_none() {
-        out.stdout = command().render_long_help().to_string();
-        return out;
+        con.print(&command().render_long_help().to_string());
+        return NativeExit::Ok;
     }
     let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => {
             let text = e.render().to_string();
             if e.use_stderr() {
-                out.stderr = text;
-                out.code = 2;
-            } else {
-                out.stdout = text;
+                let _ = con.err.write_all(text.as_bytes());
+                return NativeExit::Usage;
             }
-            return out;
+            con.print(&text);
+            return NativeExit::Ok;
         }
     };
     let Some(cmd) = cli.command else {
-        out.stdout = command().render_long_help().to_string();
-        return out;
+        con.print(&command().render_long_help().to_string());
+        return NativeExit::Ok;
     };
-    match execute(&cmd, cli.netns.or(netns)) {
-        Ok(text) => out.stdout = text,
-        Err(NativeError::Problems(text)) => {
-            out.stdout = text;
-            out.code = 3;
+    match execute(&cmd, cli.netns.or(netns), con) {
+        Ok(text) => {
+            con.print(&text);
+            NativeExit::Ok
         }
-        Err(NativeError::NoneAnswered(text)) => {
-            out.stdout = text;
-            out.code = 4;
+        // Results that are not failures: the output is still printed.
+        Err(e @ (NativeError::Problems(_) | NativeError::NoneAnswered(_))) => {
+            if let NativeError::Problems(text) | NativeError::NoneAnswered(text) = &e {
+                con.print(text);
+            }
+            NativeExit::from(&e)
         }
         Err(e) => {
-            out.stderr = format!("lvsctl: {}\n", describe(&e));
-            out.code = e.exit_code();
+            let _ = con.flush();
+            con.eprintln(&format!("lvsctl: {}", describe(&e)));
+            NativeExit::from(&e)
         }
     }
-    out
 }
 
 fn describe(e: &NativeError) -> String {
@@ -599,13 +616,13 @@ fn services_output(
     t: &[(ServiceEntry, Vec<DestEntry>)],
     output: Output,
     table: impl FnOnce(&[(ServiceEntry, Vec<DestEntry>)]) -> Table,
+    con: &mut Console,
 ) -> Result<String, NativeError> {
     Ok(match output {
-        Output::Json if !std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+        Output::Json if !con.out_is_terminal => {
             // Streamed: a large table never exists as JSON in memory. A
             // closed pipe ends the output quietly, as in main.
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match json::write_services(&mut out, t).and_then(|()| std::io::Write::flush(&mut out)) {
+            match json::write_services(&mut *con.out, t) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     return Err(NativeError::Runtime(format!("writing the listing: {e}")))
                 }
@@ -614,16 +631,16 @@ fn services_output(
         }
         Output::Json => {
             doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
-            doc.render()
+            doc.render_as(true)
         }
         Output::Text => table(t).render_text(),
         Output::Table => table(t).render_table(),
     })
 }
 
-fn render(doc: Document, table: Table, output: Output) -> String {
+fn render(doc: Document, table: Table, output: Output, pretty: bool) -> String {
     match output {
-        Output::Json => doc.render(),
+        Output::Json => doc.render_as(pretty),
         Output::Text => table.render_text(),
         Output::Table => table.render_table(),
     }
@@ -636,7 +653,8 @@ fn connect(netns: Option<&str>) -> Result<IpvsClient, NativeError> {
     Ok(IpvsClient::connect()?)
 }
 
-fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
+fn execute(cmd: &Cmd, netns: Option<String>, con: &mut Console) -> Result<String, NativeError> {
+    let pretty = con.out_is_terminal;
     match cmd {
         Cmd::Apply {
             file,
@@ -651,13 +669,22 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
                 out.output,
                 false,
                 netns.as_deref(),
+                con,
             )
         }
         Cmd::Diff { file, prune, out } => {
-            return apply(file, true, !prune.no_prune, out.output, true, netns.as_deref())
+            return apply(
+                file,
+                true,
+                !prune.no_prune,
+                out.output,
+                true,
+                netns.as_deref(),
+                con,
+            )
         }
-        Cmd::Save { output } => return save(*output, netns.as_deref()),
-        Cmd::Rs { cmd } => return rs(cmd, netns.as_deref()),
+        Cmd::Save { output } => return save(*output, netns.as_deref(), pretty),
+        Cmd::Rs { cmd } => return rs(cmd, netns.as_deref(), pretty),
         Cmd::Vip { cmd } => return vip(cmd, netns.as_deref()),
         Cmd::Arp { cmd } => return arp(cmd, netns.as_deref()),
         _ => {}
@@ -674,14 +701,14 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
     Ok(match cmd {
         Cmd::List { out, .. } => {
             let t = read_table(&mut client, only.as_ref())?;
-            services_output(doc, &t, out.output, native_fmt::list_table)?
+            services_output(doc, &t, out.output, native_fmt::list_table, con)?
         }
         Cmd::Stats { out, .. } | Cmd::Rate { out, .. } => {
             let rate = matches!(cmd, Cmd::Rate { .. });
             let t = read_table(&mut client, only.as_ref())?;
-            services_output(doc, &t, out.output, |t| native_fmt::counters_table(t, rate))?
+            services_output(doc, &t, out.output, |t| native_fmt::counters_table(t, rate), con)?
         }
-        Cmd::Conns { out } => conns(&mut doc, out.output)?,
+        Cmd::Conns { out } => conns(&mut doc, out.output, pretty)?,
         Cmd::Rs { .. }
         | Cmd::Vip { .. }
         | Cmd::Arp { .. }
@@ -697,7 +724,7 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
             let mut table = Table::new(&[">TCP", ">TCP_FIN", ">UDP"]);
             table.row(vec![t.tcp.to_string(), t.tcp_fin.to_string(), t.udp.to_string()]);
             doc.timeouts = Some(json::JsonTimeouts::from(&t));
-            render(doc, table, out.output)
+            render(doc, table, out.output, pretty)
         }
         Cmd::Daemons { out } => {
             let mut ds = client.daemons()?;
@@ -725,7 +752,7 @@ fn execute(cmd: &Cmd, netns: Option<String>) -> Result<String, NativeError> {
                 ]);
             }
             doc.daemons = Some(jd);
-            render(doc, table, out.output)
+            render(doc, table, out.output, pretty)
         }
     })
 }
@@ -752,7 +779,12 @@ fn read_input(file: &str) -> Result<String, NativeError> {
     }
 }
 
-fn render_plan(plan: &crate::state::Plan, source: &crate::state::Source, output: PlanOutput) -> String {
+fn render_plan(
+    plan: &crate::state::Plan,
+    source: &crate::state::Source,
+    output: PlanOutput,
+    pretty: bool,
+) -> String {
     use crate::state::rules;
     match output {
         PlanOutput::Text => {
@@ -780,7 +812,7 @@ fn render_plan(plan: &crate::state::Plan, source: &crate::state::Source, output:
                     .collect(),
             );
             doc.warnings = Some(plan.warnings.iter().map(ToString::to_string).collect());
-            doc.render()
+            doc.render_as(pretty)
         }
     }
 }
@@ -828,6 +860,7 @@ fn apply(
     output: PlanOutput,
     diff_only: bool,
     netns: Option<&str>,
+    con: &mut Console,
 ) -> Result<String, NativeError> {
     use crate::state::{self, lock};
     let text = read_input(file)?;
@@ -846,14 +879,17 @@ fn apply(
         ..state::ReconcileOptions::default()
     };
     let mut kernel = state::Kernel::new(&mut client);
-    let report = state::reconcile(&mut kernel, &desired.table, &opts).map_err(|e| match e {
-        e @ state::EngineError::Refused(_) => NativeError::Runtime(refusal(&desired.source, &e)),
-        other => engine_error(other),
-    })?;
-    for w in report.warnings() {
-        eprintln!("lvsctl: warning: {w}");
-    }
-    let text = render_plan(&report.plan, &desired.source, output);
+    let mut warn = |plan: &state::Plan| {
+        for w in &plan.warnings {
+            con.eprintln(&format!("lvsctl: warning: {w}"));
+        }
+    };
+    let report =
+        state::reconcile_with(&mut kernel, &desired.table, &opts, &mut warn).map_err(|e| match e {
+            e @ state::EngineError::Refused(_) => NativeError::Runtime(refusal(&desired.source, &e)),
+            other => engine_error(other),
+        })?;
+    let text = render_plan(&report.plan, &desired.source, output, con.out_is_terminal);
     if diff_only && !report.plan.is_empty() {
         return Err(NativeError::Problems(text));
     }
@@ -868,7 +904,7 @@ fn engine_error(e: crate::state::EngineError) -> NativeError {
 }
 
 /// `save`.
-fn save(output: SaveOutput, netns: Option<&str>) -> Result<String, NativeError> {
+fn save(output: SaveOutput, netns: Option<&str>, pretty: bool) -> Result<String, NativeError> {
     use crate::state;
     let mut client = connect(netns)?;
     let mut entries = client.table()?;
@@ -892,7 +928,7 @@ fn save(output: SaveOutput, netns: Option<&str>) -> Result<String, NativeError> 
             doc.daemons = Some(ds.iter().map(json::JsonDaemon::from).collect());
             doc.sysctl =
                 Some(state::apply::read_sysctls(&mut state::Kernel::new(&mut client)).map_err(engine_error)?);
-            doc.render()
+            doc.render_as(pretty)
         }
     })
 }
@@ -1164,7 +1200,7 @@ fn render_plain(t: &Table, output: Output) -> String {
     }
 }
 
-fn rs(cmd: &RsCmd, netns: Option<&str>) -> Result<String, NativeError> {
+fn rs(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<String, NativeError> {
     use crate::rs;
     let vips = |v: &[String]| v.iter().map(|s| rs::parse_vip(s)).collect::<Result<Vec<_>, _>>();
     match cmd {
@@ -1210,7 +1246,7 @@ fn rs(cmd: &RsCmd, netns: Option<&str>) -> Result<String, NativeError> {
                 Output::Json => {
                     let mut doc = Document::new();
                     doc.vips = Some(st.clone());
-                    doc.render()
+                    doc.render_as(pretty)
                 }
                 _ => {
                     let mut t = String::new();
@@ -1244,7 +1280,7 @@ fn rs(cmd: &RsCmd, netns: Option<&str>) -> Result<String, NativeError> {
 
 /// `conns`: the connection table of the current namespace, in the
 /// kernel's order.
-fn conns(doc: &mut Document, output: Output) -> Result<String, NativeError> {
+fn conns(doc: &mut Document, output: Output, pretty: bool) -> Result<String, NativeError> {
     let conns = crate::ipvs::conn::read_connections().map_err(|e| NativeError::Runtime(e.to_string()))?;
     let mut table = Table::new(&[
         "PROTO",
@@ -1269,7 +1305,7 @@ fn conns(doc: &mut Document, output: Output) -> Result<String, NativeError> {
         ]);
     }
     doc.connections = Some(conns.iter().map(json::JsonConnection::from).collect());
-    Ok(render(std::mem::take(doc), table, output))
+    Ok(render(std::mem::take(doc), table, output, pretty))
 }
 
 /// lvsctl's summary of the ipvsadm grammar, printed by `-h` in ipvsadm
@@ -1448,7 +1484,10 @@ mod tests {
             "tcp:[::1]",
         ] {
             assert!(parse_service(bad).is_err(), "{bad}");
-            assert_eq!(parse_service(bad).unwrap_err().exit_code(), 2);
+            assert_eq!(
+                NativeExit::from(&parse_service(bad).unwrap_err()),
+                NativeExit::Usage
+            );
         }
     }
 }

@@ -99,14 +99,24 @@ pub struct ListOptions {
 }
 
 /// A rejected command line: ipvsadm's message (without trailing newline)
-/// and exit code (2 for its `fail()`, 255 for popt errors and "try -h").
+/// and which of ipvsadm's two ways of failing it is (the front end maps
+/// them to ipvsadm's exit codes).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ParseError {
     /// The text ipvsadm prints on stderr.
     pub message: String,
-    /// ipvsadm's exit code for it.
-    pub exit: i32,
+    /// How ipvsadm fails with it.
+    pub kind: ParseErrorKind,
+}
+
+/// How ipvsadm rejects a command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// ipvsadm's `fail()`: a bad value or combination (exit 2).
+    Fail,
+    /// A popt error or the "Try ... -h" line (exit 255).
+    Popt,
 }
 
 impl ParseError {

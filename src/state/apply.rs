@@ -205,9 +205,22 @@ pub fn reconcile(
     desired: &Table,
     opts: &ReconcileOptions,
 ) -> Result<ApplyReport, EngineError> {
+    reconcile_with(backend, desired, opts, &mut |_| {})
+}
+
+/// [`reconcile`], calling `planned` with the plan before anything is sent
+/// (so a front end can show its warnings first, and a daemon log it, even
+/// when the kernel then refuses a change).
+pub fn reconcile_with(
+    backend: &mut impl Backend,
+    desired: &Table,
+    opts: &ReconcileOptions,
+    planned: &mut dyn FnMut(&Plan),
+) -> Result<ApplyReport, EngineError> {
     let scope = opts.scope.unwrap_or_else(|| Scope::of(desired));
     let before = read_live(backend, scope)?;
     let plan = plan(&before, desired, opts);
+    planned(&plan);
     if opts.dry_run || plan.is_empty() {
         return Ok(ApplyReport { plan, applied: false });
     }

@@ -28,8 +28,8 @@ pub mod source;
 pub mod table;
 
 pub use apply::{
-    execute, push_all_or_nothing, read_live, reconcile, ApplyReport, EngineError, ReconcileOptions, Refusal,
-    Scope, Services,
+    execute, push_all_or_nothing, read_live, reconcile, reconcile_with, ApplyReport, EngineError,
+    ReconcileOptions, Refusal, Scope, Services,
 };
 pub use backend::{Backend, Kernel};
 pub use source::{parse, Desired, FileFormat, InputError, Source};

@@ -3,30 +3,60 @@
 
 use std::io::Read;
 
+use crate::cli::Console;
 use crate::ipvs::{DestEntry, IpvsClient, IpvsError, Op, ServiceEntry, ServiceKey};
 use crate::ipvsadm::format as fmt;
-use crate::ipvsadm::{error_message, parse_line, Command, Func, ListOptions, ParseError};
+use crate::ipvsadm::{error_message, parse_line, Command, Func, ListOptions, ParseErrorKind};
 use crate::state::{self, lock};
 
-/// The outcome of an ipvsadm-mode run: text for stdout, text for stderr,
-/// and the exit code. Output already written is never taken back, so a
-/// failure in the middle of a listing still shows what came before, as
-/// ipvsadm does.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// Exit code.
-    pub code: i32,
+/// ipvsadm's exit codes, decided here and nowhere else for ipvsadm mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum IpvsadmExit {
+    /// Done.
+    Ok = 0,
+    /// A listing could not be read (`-L --timeout`, `-L --daemon`, `-c`,
+    /// a failed service read).
+    ListFailed = 1,
+    /// ipvsadm's `fail()`: a bad value, no IPVS, a namespace that cannot
+    /// be entered.
+    Fail = 2,
+    /// A popt error, "try -h", or a change the kernel refused (ipvsadm's
+    /// `exit(-1)`).
+    Abort = 255,
 }
 
-impl Outcome {
-    fn fail(&mut self, message: &str, code: i32) {
-        self.stderr.push_str(message);
-        self.stderr.push('\n');
+impl From<ParseErrorKind> for IpvsadmExit {
+    fn from(kind: ParseErrorKind) -> Self {
+        match kind {
+            ParseErrorKind::Fail => IpvsadmExit::Fail,
+            ParseErrorKind::Popt => IpvsadmExit::Abort,
+        }
+    }
+}
+
+/// A run in progress: where it writes, and the exit code so far. Output
+/// already written is never taken back, so a failure in the middle of a
+/// listing still shows what came before, as ipvsadm does.
+struct Out<'c, 'a> {
+    con: &'c mut Console<'a>,
+    code: IpvsadmExit,
+}
+
+impl Out<'_, '_> {
+    fn print(&mut self, text: &str) {
+        self.con.print(text);
+    }
+
+    fn fail(&mut self, message: &str, code: IpvsadmExit) {
+        let _ = self.con.flush();
+        self.con.eprintln(message);
         self.code = code;
+    }
+
+    fn note(&mut self, message: &str) {
+        let _ = self.con.flush();
+        self.con.eprintln(message);
     }
 }
 
@@ -64,24 +94,32 @@ fn op_of(cmd: &Command) -> Option<Op> {
 }
 
 /// Opens the client as ipvsadm's `ipvs_init` would, failing with its
-/// message and exit code 2.
-pub fn connect() -> Result<IpvsClient, ParseError> {
+/// message (exit [`IpvsadmExit::Fail`]).
+pub fn connect() -> Result<IpvsClient, String> {
     let init = || -> Result<IpvsClient, IpvsError> {
         let mut c = IpvsClient::connect()?;
         c.info()?;
         Ok(c)
     };
-    init().map_err(|e| ParseError {
-        message: format!(
+    init().map_err(|e| {
+        format!(
             "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
             error_message(Func::Init, &e)
-        ),
-        exit: 2,
+        )
     })
 }
 
 /// Runs one parsed command (not `Help`/`Version`, which need no kernel).
-pub fn run(client: &mut IpvsClient, program: &str, cmd: &Command, out: &mut Outcome) {
+pub fn run(client: &mut IpvsClient, program: &str, cmd: &Command, con: &mut Console) -> IpvsadmExit {
+    let mut out = Out {
+        con,
+        code: IpvsadmExit::Ok,
+    };
+    run_one(client, program, cmd, &mut out);
+    out.code
+}
+
+fn run_one(client: &mut IpvsClient, program: &str, cmd: &Command, out: &mut Out) {
     match cmd {
         Command::List(opts) => list(client, opts, out),
         Command::Save { numeric } => {
@@ -100,21 +138,21 @@ pub fn run(client: &mut IpvsClient, program: &str, cmd: &Command, out: &mut Outc
                     return;
                 };
                 if let Err(e) = client.execute(&op) {
-                    out.fail(&error_message(func_of(other), &e), 255);
+                    out.fail(&error_message(func_of(other), &e), IpvsadmExit::Abort);
                 }
             }
         }
     }
 }
 
-fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Outcome) {
+fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Out) {
     if o.timeout {
         match client.timeouts() {
-            Ok(t) => out.stdout.push_str(&format!(
+            Ok(t) => out.print(&format!(
                 "Timeout (tcp tcpfin udp): {} {} {}\n",
                 t.tcp as i32, t.tcp_fin as i32, t.udp as i32
             )),
-            Err(_) => out.code = 1,
+            Err(_) => out.code = IpvsadmExit::ListFailed,
         }
         return;
     }
@@ -125,10 +163,10 @@ fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Outcome) {
                 let mut ds = ds;
                 ds.sort_by_key(|d| d.state.raw());
                 for d in ds {
-                    out.stdout.push_str(&fmt::daemon_line(&d));
+                    out.print(&fmt::daemon_line(&d));
                 }
             }
-            Err(_) => out.code = 1,
+            Err(_) => out.code = IpvsadmExit::ListFailed,
         }
         return;
     }
@@ -136,13 +174,13 @@ fn list(client: &mut IpvsClient, o: &ListOptions, out: &mut Outcome) {
         // ipvsadm reads /proc/net/ip_vs_conn (there is no netlink dump);
         // both of its failures exit 1.
         match crate::ipvs::conn::read_connections() {
-            Ok(conns) => out.stdout.push_str(&fmt::conn::conn_listing(
+            Ok(conns) => out.print(&fmt::conn::conn_listing(
                 &conns,
                 o.numeric,
                 o.persistent_conn,
                 &fmt::conn::SystemResolver,
             )),
-            Err(e) => out.fail(&e.to_string(), 1),
+            Err(e) => out.fail(&e.to_string(), IpvsadmExit::ListFailed),
         }
         return;
     }
@@ -170,28 +208,30 @@ fn sorted(mut dests: Vec<DestEntry>, f: &fmt::Format) -> Vec<DestEntry> {
     dests
 }
 
-fn list_one(client: &mut IpvsClient, key: &ServiceKey, f: &fmt::Format, out: &mut Outcome) {
+fn list_one(client: &mut IpvsClient, key: &ServiceKey, f: &fmt::Format, out: &mut Out) {
     let (entry, dests) = match client.service_table(key) {
         Ok(t) => t,
-        Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
+        Err(e) => return out.fail(&error_message(Func::Get, &e), IpvsadmExit::ListFailed),
     };
     let dests = sorted(dests, f);
-    out.stdout.push_str(&fmt::title(f));
-    fmt::service_entry(&mut out.stdout, &entry, &dests, f);
+    let mut text = fmt::title(f);
+    fmt::service_entry(&mut text, &entry, &dests, f);
+    out.print(&text);
 }
 
 /// Lists every service. The table is read whole first (consistent under
-/// concurrent change, see [`IpvsClient::table`]), then printed.
-fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header: bool) {
+/// concurrent change, see [`IpvsClient::table`]), then printed service by
+/// service.
+fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Out, header: bool) {
     if header {
         match client.info() {
-            Ok(info) => out.stdout.push_str(&fmt::header(&info)),
-            Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
+            Ok(info) => out.print(&fmt::header(&info)),
+            Err(e) => return out.fail(&error_message(Func::Get, &e), IpvsadmExit::ListFailed),
         }
     }
     let table = match client.table() {
         Ok(t) => t,
-        Err(e) => return out.fail(&error_message(Func::Get, &e), 1),
+        Err(e) => return out.fail(&error_message(Func::Get, &e), IpvsadmExit::ListFailed),
     };
     let (mut services, dests): (Vec<ServiceEntry>, Vec<Vec<DestEntry>>) = table.into_iter().unzip();
     let mut by_key: std::collections::HashMap<ServiceKey, Vec<DestEntry>> =
@@ -199,11 +239,16 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header:
     if !f.nosort {
         fmt::sort_services(&mut services);
     }
-    out.stdout.push_str(&fmt::title(f));
+    let mut text = fmt::title(f);
     for s in &services {
         let d = sorted(by_key.remove(&s.service.key).unwrap_or_default(), f);
-        fmt::service_entry(&mut out.stdout, s, &d, f);
+        fmt::service_entry(&mut text, s, &d, f);
+        if text.len() >= 32 * 1024 {
+            out.print(&text);
+            text.clear();
+        }
     }
+    out.print(&text);
 }
 
 /// `-R`: every line is parsed before anything is sent; a bad line is
@@ -213,10 +258,13 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Outcome, header:
 /// writer lock. A line the kernel refuses is reported the same way, no
 /// further batch is sent, and everything already applied is undone: the
 /// table is left as it was before the run (exit 255).
-fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
+fn restore(client: &mut IpvsClient, program: &str, out: &mut Out) {
     let mut input = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
-        return out.fail(&format!("lvsctl: reading standard input: {e}"), 1);
+        return out.fail(
+            &format!("lvsctl: reading standard input: {e}"),
+            IpvsadmExit::ListFailed,
+        );
     }
     let text = String::from_utf8_lossy(&input);
     let mut cmds: Vec<(usize, Command)> = Vec::new();
@@ -226,13 +274,13 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
             Ok(None) => {}
             Err(e) => {
                 let e = e.for_program(program);
-                return out.fail(&format!("lvsctl: line {}: {}", i + 1, e.message), e.exit);
+                return out.fail(&format!("lvsctl: line {}: {}", i + 1, e.message), e.kind.into());
             }
         }
     }
     if !cmds.iter().any(|(_, c)| op_of(c).is_some()) {
         for (_, c) in &cmds {
-            run(client, program, c, out);
+            run_one(client, program, c, out);
         }
         return;
     }
@@ -241,8 +289,10 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
     };
     let before = match state::read_live(&mut state::Kernel::new(client), state::Scope::ipvs()) {
         Ok(t) => t,
-        Err(state::EngineError::Ipvs(e)) => return out.fail(&error_message(Func::Get, &e), 255),
-        Err(e) => return out.fail(&format!("lvsctl: {e}"), 255),
+        Err(state::EngineError::Ipvs(e)) => {
+            return out.fail(&error_message(Func::Get, &e), IpvsadmExit::Abort)
+        }
+        Err(e) => return out.fail(&format!("lvsctl: {e}"), IpvsadmExit::Abort),
     };
     let mut i = 0;
     while i < cmds.len() {
@@ -266,12 +316,12 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
                 Err(e) => Some((cmds[start].0, e.to_string(), Some(e))),
             };
             if let Some((line, message, rollback)) = failed {
-                out.fail(&format!("lvsctl: line {line}: {message}"), 255);
+                out.fail(&format!("lvsctl: line {line}: {message}"), IpvsadmExit::Abort);
                 match rollback {
-                    None => out.stderr.push_str("lvsctl: nothing was changed (rolled back)\n"),
+                    None => out.note("lvsctl: nothing was changed (rolled back)"),
                     Some(e) => out.fail(
                         &format!("lvsctl: ROLLBACK FAILED, the table is partly changed: {e}"),
-                        255,
+                        IpvsadmExit::Abort,
                     ),
                 }
                 return;
@@ -279,8 +329,8 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
         } else {
             let (_, c) = &cmds[i];
             let code = out.code;
-            run(client, program, c, out);
-            if out.code == 0 {
+            run_one(client, program, c, out);
+            if out.code == IpvsadmExit::Ok {
                 out.code = code;
             }
             i += 1;
@@ -292,11 +342,11 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
 /// created (no /run, no privilege) does not stop the change: the kernel
 /// decides about privilege, with ipvsadm's messages. Another writer
 /// holding it for the whole wait does.
-fn writer_lock(out: &mut Outcome) -> Result<Option<lock::TableLock>, ()> {
+fn writer_lock(out: &mut Out) -> Result<Option<lock::TableLock>, ()> {
     match lock::lock_table(lock::DEFAULT_WAIT) {
         Ok(l) => Ok(Some(l)),
         Err(e @ lock::LockError::Busy { .. }) => {
-            out.fail(&format!("lvsctl: {e}"), 255);
+            out.fail(&format!("lvsctl: {e}"), IpvsadmExit::Abort);
             Err(())
         }
         Err(lock::LockError::Io { .. }) => Ok(None),

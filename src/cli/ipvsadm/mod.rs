@@ -5,4 +5,4 @@
 mod exec;
 
 pub use crate::ipvsadm::{parse, parse_line, Command, ListOptions, ParseError};
-pub use exec::{connect, run, Outcome};
+pub use exec::{connect, run, IpvsadmExit};
