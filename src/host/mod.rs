@@ -3,6 +3,7 @@
 //! `sysctl`).
 
 pub mod fou;
+pub mod net;
 pub mod netns;
 pub mod rtnl;
 pub mod sysctl;
