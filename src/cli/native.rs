@@ -914,6 +914,39 @@ fn form(f: GarpFormArg) -> crate::arp::GarpForm {
     }
 }
 
+/// Sends `count` announcements of `ip` on `iface`, `interval` apart,
+/// sleeping here between frames (the library never sleeps), with
+/// "GARP k/N" progress on stderr when it is a terminal.
+fn announce(
+    iface: &crate::arp::Iface,
+    ip: IpAddr,
+    f: GarpFormArg,
+    count: u32,
+    interval: std::time::Duration,
+) -> Result<(), NativeError> {
+    use std::io::IsTerminal;
+    let announcer = crate::arp::Announcer::open(iface, ip, form(f))?;
+    let schedule = crate::arp::Schedule::new(count, interval);
+    let progress = count > 0 && std::io::stderr().is_terminal();
+    let label = if ip.is_ipv4() { "GARP" } else { "NA" };
+    let start = std::time::Instant::now();
+    let mut sent = Ok(());
+    for (k, due) in schedule.times().enumerate() {
+        std::thread::sleep(due.saturating_sub(start.elapsed()));
+        sent = announcer.send_one();
+        if sent.is_err() {
+            break;
+        }
+        if progress {
+            eprint!("\r{label} {}/{}", k + 1, schedule.total());
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    Ok(sent?)
+}
+
 fn parse_cidr(s: &str) -> Result<(IpAddr, u8), NativeError> {
     let bad = || {
         NativeError::Usage(format!(
@@ -963,16 +996,10 @@ fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
                 Err(e) if e.errno() == Some(libc::EPERM) => return Err(ArpError::Permission.into()),
                 Err(e) => return Err(ArpError::from(e).into()),
             };
+            announce(&iface, ip, *garp_form, *garp_count, interval)?;
             let what = match ip {
-                IpAddr::V4(v4) => {
-                    crate::arp::announce(&iface, v4, *garp_count, interval, form(*garp_form))?;
-                    "gratuitous ARP(s)"
-                }
-                IpAddr::V6(v6) => {
-                    crate::arp::ndp::announce(iface.link.index, iface.mac, v6, *garp_count, interval)
-                        .map_err(io_arp("sending neighbour advertisements"))?;
-                    "unsolicited neighbour advertisement(s)"
-                }
+                IpAddr::V4(_) => "gratuitous ARP(s)",
+                IpAddr::V6(_) => "unsolicited neighbour advertisement(s)",
             };
             let verb = if added { "added to" } else { "already on" };
             Ok(format!("{ip}/{prefix} {verb} {dev}; {garp_count} {what} sent\n"))
@@ -1000,16 +1027,11 @@ fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
 fn interface_for(rtnl: &mut crate::host::rtnl::Rtnl, ip: IpAddr) -> Result<String, NativeError> {
     let links = rtnl.links().map_err(crate::arp::ArpError::from)?;
     let addrs = rtnl.addresses().map_err(crate::arp::ArpError::from)?;
-    let holds = |a: &crate::host::rtnl::Address| match (a.addr, ip) {
-        (IpAddr::V4(v), IpAddr::V4(t)) if a.prefix < 32 => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(a.prefix)).unwrap_or(0);
-            u32::from(v) & mask == u32::from(t) & mask
-        }
-        (IpAddr::V6(v), IpAddr::V6(t)) if a.prefix < 128 && (v.segments()[0] & 0xffc0) != 0xfe80 => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(a.prefix)).unwrap_or(0);
-            u128::from(v) & mask == u128::from(t) & mask
-        }
-        _ => false,
+    use crate::host::net::{is_link_local_v6, prefix_contains};
+    let holds = |a: &crate::host::rtnl::Address| match a.addr {
+        IpAddr::V4(_) if a.prefix >= 32 => false,
+        IpAddr::V6(v) if a.prefix >= 128 || is_link_local_v6(v) => false,
+        _ => prefix_contains(ip, a.addr, a.prefix),
     };
     addrs
         .iter()
@@ -1048,13 +1070,12 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
             match ip {
                 IpAddr::V4(v4) => {
                     iface.check_subnet(v4)?;
-                    crate::arp::announce(&iface, v4, *count, interval, form(*f))?;
+                    announce(&iface, ip, *f, *count, interval)?;
                     Ok(format!("{count} gratuitous ARP(s) for {ip} sent on {dev}\n"))
                 }
                 IpAddr::V6(v6) => {
                     iface.check_subnet6(v6)?;
-                    crate::arp::ndp::announce(iface.link.index, iface.mac, v6, *count, interval)
-                        .map_err(io_arp("sending neighbour advertisements"))?;
+                    announce(&iface, ip, *f, *count, interval)?;
                     Ok(format!(
                         "{count} unsolicited neighbour advertisement(s) for {ip} sent on {dev}\n"
                     ))
