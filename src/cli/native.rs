@@ -838,7 +838,16 @@ fn apply(
     let _lock = if dry_run {
         None
     } else {
-        Some(lock::lock_table(lock::DEFAULT_WAIT).map_err(|e| NativeError::Runtime(e.to_string()))?)
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let mut note = |o: Option<&lock::LockOwner>| {
+            if tty {
+                eprintln!("lvsctl: {}", lock::waiting_text(o));
+            }
+        };
+        Some(
+            lock::lock_table_with(lock::DEFAULT_WAIT, &mut note)
+                .map_err(|e| NativeError::Runtime(e.to_string()))?,
+        )
     };
     let scope = state::Scope::of(&desired.table);
     let before = state::read_live(&mut client, scope).map_err(engine_error)?;

@@ -374,9 +374,16 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Outcome) {
 /// Takes the table's writer lock for a change. A lock that cannot be
 /// created (no /run, no privilege) does not stop the change: the kernel
 /// decides about privilege, with ipvsadm's messages. Another writer
-/// holding it for the whole wait does.
+/// holding it for the whole wait does. While waiting, a terminal is told
+/// who holds it.
 fn writer_lock(out: &mut Outcome) -> Result<Option<lock::TableLock>, ()> {
-    match lock::lock_table(lock::DEFAULT_WAIT) {
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut note = |o: Option<&lock::LockOwner>| {
+        if tty {
+            eprintln!("lvsctl: {}", lock::waiting_text(o));
+        }
+    };
+    match lock::lock_table_with(lock::DEFAULT_WAIT, &mut note) {
         Ok(l) => Ok(Some(l)),
         Err(e @ lock::LockError::Busy { .. }) => {
             out.fail(&format!("lvsctl: {e}"), 255);
