@@ -5,6 +5,7 @@
 //! switching to unicast after the first reply (that would hide every other
 //! answerer, which is exactly what an LVS-DR "ARP problem" looks like).
 
+pub mod announce;
 pub mod ndp;
 pub mod packet;
 pub mod socket;
@@ -13,9 +14,11 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
+pub use announce::{Announcer, Frame, Schedule};
 use packet::{ArpPacket, Mac, OP_REPLY};
 use socket::ArpSocket;
 
+use crate::host::net::{is_link_local_v6, prefix_contains};
 use crate::host::rtnl::{Address, Link, Rtnl};
 use crate::netlink::NetlinkError;
 
@@ -65,15 +68,6 @@ pub struct Iface {
     pub addrs6: Vec<(std::net::Ipv6Addr, u8)>,
 }
 
-fn in_prefix(ip: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
-    let mask = if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(prefix.min(32)))
-    };
-    u32::from(ip) & mask == u32::from(net) & mask
-}
-
 impl Iface {
     /// Looks up `name` and checks it is up and has a MAC.
     pub fn lookup(rtnl: &mut Rtnl, name: &str) -> Result<Iface, ArpError> {
@@ -118,18 +112,9 @@ impl Iface {
     /// Fails unless the IPv6 `ip` is in one of the interface's prefixes
     /// (link-local ones excluded) or is one of its addresses.
     pub fn check_subnet6(&self, ip: std::net::Ipv6Addr) -> Result<(), ArpError> {
-        let inside = |net: std::net::Ipv6Addr, p: u8| {
-            let mask = if p == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(p.min(128)))
-            };
-            u128::from(ip) & mask == u128::from(net) & mask
-        };
-        let ok = self
-            .addrs6
-            .iter()
-            .any(|(a, p)| *a == ip || ((a.segments()[0] & 0xffc0) != 0xfe80 && *p < 128 && inside(*a, *p)));
+        let ok = self.addrs6.iter().any(|(a, p)| {
+            *a == ip || (!is_link_local_v6(*a) && *p < 128 && prefix_contains(ip.into(), (*a).into(), *p))
+        });
         if ok {
             return Ok(());
         }
@@ -149,7 +134,7 @@ impl Iface {
     pub fn source_for(&self, ip: Ipv4Addr) -> Option<Ipv4Addr> {
         self.addrs
             .iter()
-            .find(|(a, p)| *p < 32 && in_prefix(ip, *a, *p))
+            .find(|(a, p)| *p < 32 && prefix_contains(ip.into(), (*a).into(), *p))
             .map(|(a, _)| *a)
     }
 
@@ -180,26 +165,6 @@ pub enum GarpForm {
     Request,
     /// Opcode 2 (piranha's send_arp, `arping -A`).
     Reply,
-}
-
-/// Sends `count` gratuitous ARPs for `ip` on `iface`, `interval` apart
-/// (the call returns after the last one).
-pub fn announce(
-    iface: &Iface,
-    ip: Ipv4Addr,
-    count: u32,
-    interval: Duration,
-    form: GarpForm,
-) -> Result<(), ArpError> {
-    let sock = ArpSocket::open(iface.link.index).map_err(io_err("opening a raw ARP socket"))?;
-    let p = ArpPacket::gratuitous(ip, iface.mac, form == GarpForm::Reply);
-    for i in 0..count {
-        if i > 0 {
-            std::thread::sleep(interval);
-        }
-        sock.send(&p, Mac::BROADCAST).map_err(io_err("sending ARP"))?;
-    }
-    Ok(())
 }
 
 /// One host that answered a probe.
@@ -292,13 +257,5 @@ mod tests {
         for bad in ["", "x", "-1s", "5h", "1e9"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn prefixes() {
-        let net = Ipv4Addr::new(192, 0, 2, 1);
-        assert!(in_prefix(Ipv4Addr::new(192, 0, 2, 200), net, 24));
-        assert!(!in_prefix(Ipv4Addr::new(192, 0, 3, 1), net, 24));
-        assert!(in_prefix(Ipv4Addr::new(10, 0, 0, 1), net, 0));
     }
 }

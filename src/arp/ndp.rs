@@ -24,6 +24,9 @@ const OPT_TLLA: u8 = 2;
 const FLAG_SOLICITED: u32 = 0x4000_0000;
 const FLAG_OVERRIDE: u32 = 0x2000_0000;
 
+/// The all-nodes multicast group, where unsolicited NAs go.
+pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
 /// An unsolicited NA: target `ip`, override set, target link-layer
 /// address `mac`.
 pub fn encode_na(ip: Ipv6Addr, mac: Mac) -> Vec<u8> {
@@ -102,7 +105,8 @@ pub fn solicited_node(ip: Ipv6Addr) -> Ipv6Addr {
     )
 }
 
-fn open(ifindex: u32) -> io::Result<Socket> {
+/// A raw ICMPv6 socket on interface `ifindex` with hop limit 255.
+pub(super) fn open(ifindex: u32) -> io::Result<Socket> {
     let s = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?;
     s.set_multicast_hops_v6(255)?;
     s.set_unicast_hops_v6(255)?;
@@ -112,22 +116,9 @@ fn open(ifindex: u32) -> io::Result<Socket> {
     Ok(s)
 }
 
-fn to(addr: Ipv6Addr, ifindex: u32) -> SockAddr {
+/// The scoped destination `addr` on interface `ifindex`.
+pub(super) fn to(addr: Ipv6Addr, ifindex: u32) -> SockAddr {
     SockAddr::from(SocketAddrV6::new(addr, 0, 0, ifindex))
-}
-
-/// Sends `count` unsolicited NAs for `ip` to all-nodes, `interval` apart.
-pub fn announce(ifindex: u32, mac: Mac, ip: Ipv6Addr, count: u32, interval: Duration) -> io::Result<()> {
-    let s = open(ifindex)?;
-    let msg = encode_na(ip, mac);
-    let all_nodes = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
-    for i in 0..count {
-        if i > 0 {
-            std::thread::sleep(interval);
-        }
-        s.send_to(&msg, &to(all_nodes, ifindex))?;
-    }
-    Ok(())
 }
 
 /// Multicasts solicitations for `ip` every `interval` for `timeout` and

@@ -685,8 +685,8 @@ fn execute(cmd: &Cmd, netns: Option<String>, con: &mut Console) -> Result<String
         }
         Cmd::Save { output } => return save(*output, netns.as_deref(), pretty),
         Cmd::Rs { cmd } => return rs(cmd, netns.as_deref(), pretty),
-        Cmd::Vip { cmd } => return vip(cmd, netns.as_deref()),
-        Cmd::Arp { cmd } => return arp(cmd, netns.as_deref()),
+        Cmd::Vip { cmd } => return vip(cmd, netns.as_deref(), con),
+        Cmd::Arp { cmd } => return arp(cmd, netns.as_deref(), con),
         _ => {}
     }
     // Check the arguments before touching the kernel.
@@ -871,7 +871,12 @@ fn apply(
     let _lock = if dry_run || diff_only {
         None
     } else {
-        Some(lock::lock_table(lock::DEFAULT_WAIT).map_err(|e| NativeError::Runtime(e.to_string()))?)
+        let mut note =
+            |o: Option<&lock::LockOwner>| con.progress(&format!("lvsctl: {}", lock::waiting_text(o)));
+        Some(
+            lock::lock_table_with(lock::DEFAULT_WAIT, &mut note)
+                .map_err(|e| NativeError::Runtime(e.to_string()))?,
+        )
     };
     let opts = state::ReconcileOptions {
         prune,
@@ -944,6 +949,40 @@ fn form(f: GarpFormArg) -> crate::arp::GarpForm {
     }
 }
 
+/// Sends `count` announcements of `ip` on `iface`, `interval` apart,
+/// sleeping here between frames (the library never sleeps), with
+/// "GARP k/N" progress on stderr when it is a terminal.
+fn announce(
+    iface: &crate::arp::Iface,
+    ip: IpAddr,
+    f: GarpFormArg,
+    count: u32,
+    interval: std::time::Duration,
+    con: &mut Console,
+) -> Result<(), NativeError> {
+    let announcer = crate::arp::Announcer::open(iface, ip, form(f))?;
+    let schedule = crate::arp::Schedule::new(count, interval);
+    let progress = count > 0 && con.err_is_terminal;
+    let label = if ip.is_ipv4() { "GARP" } else { "NA" };
+    let start = std::time::Instant::now();
+    let mut sent = Ok(());
+    for (k, due) in schedule.times().enumerate() {
+        std::thread::sleep(due.saturating_sub(start.elapsed()));
+        sent = announcer.send_one();
+        if sent.is_err() {
+            break;
+        }
+        if progress {
+            let _ = write!(con.err, "\r{label} {}/{}", k + 1, schedule.total());
+            let _ = con.err.flush();
+        }
+    }
+    if progress {
+        con.eprintln("");
+    }
+    Ok(sent?)
+}
+
 fn parse_cidr(s: &str) -> Result<(IpAddr, u8), NativeError> {
     let bad = || {
         NativeError::Usage(format!(
@@ -959,7 +998,7 @@ fn parse_cidr(s: &str) -> Result<(IpAddr, u8), NativeError> {
     Ok((ip, p))
 }
 
-fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
+fn vip(cmd: &VipCmd, netns: Option<&str>, con: &mut Console) -> Result<String, NativeError> {
     use crate::arp::{ArpError, Iface};
     use crate::host::rtnl::Rtnl;
     let enter = |netns: Option<&str>| -> Result<Rtnl, NativeError> {
@@ -993,16 +1032,10 @@ fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
                 Err(e) if e.errno() == Some(libc::EPERM) => return Err(ArpError::Permission.into()),
                 Err(e) => return Err(ArpError::from(e).into()),
             };
+            announce(&iface, ip, *garp_form, *garp_count, interval, con)?;
             let what = match ip {
-                IpAddr::V4(v4) => {
-                    crate::arp::announce(&iface, v4, *garp_count, interval, form(*garp_form))?;
-                    "gratuitous ARP(s)"
-                }
-                IpAddr::V6(v6) => {
-                    crate::arp::ndp::announce(iface.link.index, iface.mac, v6, *garp_count, interval)
-                        .map_err(io_arp("sending neighbour advertisements"))?;
-                    "unsolicited neighbour advertisement(s)"
-                }
+                IpAddr::V4(_) => "gratuitous ARP(s)",
+                IpAddr::V6(_) => "unsolicited neighbour advertisement(s)",
             };
             let verb = if added { "added to" } else { "already on" };
             Ok(format!("{ip}/{prefix} {verb} {dev}; {garp_count} {what} sent\n"))
@@ -1030,16 +1063,11 @@ fn vip(cmd: &VipCmd, netns: Option<&str>) -> Result<String, NativeError> {
 fn interface_for(rtnl: &mut crate::host::rtnl::Rtnl, ip: IpAddr) -> Result<String, NativeError> {
     let links = rtnl.links().map_err(crate::arp::ArpError::from)?;
     let addrs = rtnl.addresses().map_err(crate::arp::ArpError::from)?;
-    let holds = |a: &crate::host::rtnl::Address| match (a.addr, ip) {
-        (IpAddr::V4(v), IpAddr::V4(t)) if a.prefix < 32 => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(a.prefix)).unwrap_or(0);
-            u32::from(v) & mask == u32::from(t) & mask
-        }
-        (IpAddr::V6(v), IpAddr::V6(t)) if a.prefix < 128 && (v.segments()[0] & 0xffc0) != 0xfe80 => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(a.prefix)).unwrap_or(0);
-            u128::from(v) & mask == u128::from(t) & mask
-        }
-        _ => false,
+    use crate::host::net::{is_link_local_v6, prefix_contains};
+    let holds = |a: &crate::host::rtnl::Address| match a.addr {
+        IpAddr::V4(_) if a.prefix >= 32 => false,
+        IpAddr::V6(v) if a.prefix >= 128 || is_link_local_v6(v) => false,
+        _ => prefix_contains(ip, a.addr, a.prefix),
     };
     addrs
         .iter()
@@ -1053,7 +1081,7 @@ fn interface_for(rtnl: &mut crate::host::rtnl::Rtnl, ip: IpAddr) -> Result<Strin
         .ok_or_else(|| NativeError::Usage(format!("no interface has a subnet holding {ip}: give --dev")))
 }
 
-fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
+fn arp(cmd: &ArpCmd, netns: Option<&str>, con: &mut Console) -> Result<String, NativeError> {
     use crate::arp::{ArpError, Iface};
     use crate::host::rtnl::Rtnl;
     let address = |s: &str| {
@@ -1078,13 +1106,12 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>) -> Result<String, NativeError> {
             match ip {
                 IpAddr::V4(v4) => {
                     iface.check_subnet(v4)?;
-                    crate::arp::announce(&iface, v4, *count, interval, form(*f))?;
+                    announce(&iface, ip, *f, *count, interval, con)?;
                     Ok(format!("{count} gratuitous ARP(s) for {ip} sent on {dev}\n"))
                 }
                 IpAddr::V6(v6) => {
                     iface.check_subnet6(v6)?;
-                    crate::arp::ndp::announce(iface.link.index, iface.mac, v6, *count, interval)
-                        .map_err(io_arp("sending neighbour advertisements"))?;
+                    announce(&iface, ip, *f, *count, interval, con)?;
                     Ok(format!(
                         "{count} unsolicited neighbour advertisement(s) for {ip} sent on {dev}\n"
                     ))

@@ -3,6 +3,7 @@
 //! `sysctl`).
 
 pub mod fou;
+pub mod net;
 pub mod netdb;
 pub mod netns;
 pub mod rtnl;

@@ -36,7 +36,7 @@ mod extack;
 mod socket;
 
 pub use extack::parse_error_payload;
-pub use socket::{EncodedChunk, GenlSocket, NlSocket, Reply, MAX_BATCH_MESSAGES, MAX_SEND_BYTES};
+pub use socket::{EncodedChunk, EventWait, GenlSocket, NlSocket, Reply, MAX_BATCH_MESSAGES, MAX_SEND_BYTES};
 
 use std::io;
 

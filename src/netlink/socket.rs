@@ -2,9 +2,19 @@
 //! [`NlSocket`] for any netlink protocol and message type (rtnetlink uses
 //! it directly), and [`GenlSocket`] on top of it for Generic Netlink
 //! families.
+//!
+//! An [`NlSocket`] can also listen: [`NlSocket::join_group`] subscribes it
+//! to a multicast group and [`NlSocket::recv_events`] waits, with a
+//! timeout, for what the kernel broadcasts there. Its descriptor is
+//! exposed ([`AsRawFd`], [`AsFd`]) so that a long-running thread can put it
+//! into its own `poll` set beside sockets of other kinds. A socket used for
+//! events should be used for nothing else: requests skip every message
+//! that is not a reply to them, so events arriving during a request are
+//! lost.
 
 use std::fmt::Debug;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::time::Duration;
 
 use netlink_packet_core::{
     Emitable, NetlinkBuffer, NetlinkDeserializable, NetlinkHeader, NetlinkMessage, NetlinkPayload,
@@ -49,6 +59,19 @@ pub struct NlSocket {
     sock: Socket,
     seq: u32,
     rx: Vec<u8>,
+}
+
+/// What one [`NlSocket::recv_events`] brought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventWait {
+    /// One datagram arrived holding this many messages (each handed over).
+    Received(usize),
+    /// Nothing arrived within the timeout (or a signal cut the wait short).
+    TimedOut,
+    /// The kernel dropped events because the receive buffer was full
+    /// (`ENOBUFS`): whatever state the events describe must be read
+    /// again with a dump. The socket keeps working.
+    Lost,
 }
 
 /// What [`NlSocket::request_each`] hands over.
@@ -242,6 +265,72 @@ impl NlSocket {
         if rc != 0 {
             let _ = self.sock.set_rx_buf_sz(bytes);
         }
+    }
+
+    /// Joins the multicast group `group`: a group number such as
+    /// `RTNLGRP_LINK`, not the bit mask of the old `nl_groups` field (that
+    /// only reaches groups 1 to 32).
+    pub fn join_group(&mut self, group: u32) -> Result<(), NetlinkError> {
+        self.sock.add_membership(group)?;
+        Ok(())
+    }
+
+    /// Waits up to `timeout` (`None`: for ever; zero: not at all) for one
+    /// datagram of multicast events and hands each of its data messages to
+    /// `on_event` as (message type, payload). Control messages (`NOOP`,
+    /// `ERROR`, `DONE`) are skipped; a message whose length field is broken
+    /// ends the datagram (the rest of it cannot be framed).
+    pub fn recv_events(
+        &mut self,
+        timeout: Option<Duration>,
+        on_event: &mut dyn FnMut(u16, &[u8]),
+    ) -> Result<EventWait, NetlinkError> {
+        let ms = match timeout {
+            None => -1,
+            // Rounded up, so that a short timeout does not become a busy loop.
+            Some(d) => libc::c_int::try_from(d.as_micros().div_ceil(1000)).unwrap_or(libc::c_int::MAX),
+        };
+        let mut pfd = libc::pollfd {
+            fd: self.sock.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, count 1; the descriptor is ours and open.
+        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if rc < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                return Ok(EventWait::TimedOut);
+            }
+            return Err(e.into());
+        }
+        if rc == 0 {
+            return Ok(EventWait::TimedOut);
+        }
+        self.rx.clear();
+        let n = match self.sock.recv(&mut self.rx, libc::MSG_DONTWAIT | libc::MSG_TRUNC) {
+            Ok(n) => n,
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => return Ok(EventWait::Lost),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                ) =>
+            {
+                return Ok(EventWait::TimedOut)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let n = n.min(self.rx.len());
+        let mut count = 0;
+        for msg in Messages::new(&self.rx[..n]) {
+            let Ok(msg) = msg else { break };
+            count += 1;
+            if !matches!(msg.kind, NLMSG_NOOP | NLMSG_ERROR | NLMSG_DONE | NLMSG_OVERRUN) {
+                on_event(msg.kind, msg.payload);
+            }
+        }
+        Ok(EventWait::Received(count))
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -554,6 +643,18 @@ impl NlSocket {
                 return Ok(());
             }
         }
+    }
+}
+
+impl AsRawFd for NlSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.sock.as_raw_fd()
+    }
+}
+
+impl AsFd for NlSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
     }
 }
 

@@ -636,7 +636,7 @@ pub fn status() -> Result<Vec<VipStatus>, RsError> {
         }
         let skip = match a.addr {
             IpAddr::V4(v) => v.is_loopback(),
-            IpAddr::V6(v) => v.is_loopback() || (v.segments()[0] & 0xffc0) == 0xfe80,
+            IpAddr::V6(v) => v.is_loopback() || crate::host::net::is_link_local_v6(v),
         };
         if !skip {
             found.push((a.addr, a, l));

@@ -341,9 +341,13 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Out) {
 /// Takes the table's writer lock for a change. A lock that cannot be
 /// created (no /run, no privilege) does not stop the change: the kernel
 /// decides about privilege, with ipvsadm's messages. Another writer
-/// holding it for the whole wait does.
+/// holding it for the whole wait does. While waiting, a terminal is told
+/// who holds it.
 fn writer_lock(out: &mut Out) -> Result<Option<lock::TableLock>, ()> {
-    match lock::lock_table(lock::DEFAULT_WAIT) {
+    let con = &mut *out.con;
+    let mut note = |o: Option<&lock::LockOwner>| con.progress(&format!("lvsctl: {}", lock::waiting_text(o)));
+    let locked = lock::lock_table_with(lock::DEFAULT_WAIT, &mut note);
+    match locked {
         Ok(l) => Ok(Some(l)),
         Err(e @ lock::LockError::Busy { .. }) => {
             out.fail(&format!("lvsctl: {e}"), IpvsadmExit::Abort);
