@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use super::table::{Change, DiffOptions, Plan, PlannedChange, Table, SYSCTLS};
+use crate::host::sysctl::{self, SysctlError};
 use crate::ipvs::{IpvsClient, IpvsError};
 
 /// Which parts besides the service table a run reads and changes.
@@ -88,33 +89,61 @@ pub struct Refusal {
     pub rollback: Option<EngineError>,
 }
 
-fn sysctl_path(name: &str) -> String {
-    format!("/proc/sys/net/ipv4/vs/{name}")
+fn sysctl_error(name: &str, e: SysctlError) -> EngineError {
+    EngineError::Sysctl {
+        name: name.to_string(),
+        source: e.source,
+    }
 }
 
-/// Reads the managed `net.ipv4.vs.*` sysctls.
+/// Reads the `net.ipv4.vs.*` sysctls a saved file carries: the four that
+/// every TOML file manages ([`SYSCTLS`]) and every other one whose value
+/// is not the kernel's default (see [`crate::host::sysctl::VS_SYSCTLS`]).
+/// `sync_qlen_max` has no fixed default and is saved only when a file
+/// names it, which a save cannot know: it is left out.
 pub fn read_sysctls() -> Result<BTreeMap<String, i64>, EngineError> {
+    Ok(worth_saving(read_all_sysctls()?))
+}
+
+/// The part of a full read of the sysctls that [`read_sysctls`] returns.
+pub(crate) fn worth_saving(mut all: BTreeMap<String, i64>) -> BTreeMap<String, i64> {
+    all.retain(|name, value| {
+        SYSCTLS.iter().any(|(n, _)| n == name)
+            || sysctl::vs_sysctl(name)
+                .and_then(|s| s.default.map(|d| !s.agrees(d, *value)))
+                .unwrap_or(false)
+    });
+    all
+}
+
+/// Reads every `net.ipv4.vs.*` sysctl lvsctl knows: the four of
+/// [`SYSCTLS`] must be there; the others are skipped where this kernel
+/// has no such file.
+fn read_all_sysctls() -> Result<BTreeMap<String, i64>, EngineError> {
     let mut out = BTreeMap::new();
     for (name, _) in SYSCTLS {
-        let err = |source| EngineError::Sysctl {
-            name: name.to_string(),
-            source,
-        };
-        let text = std::fs::read_to_string(sysctl_path(name)).map_err(err)?;
-        let v = text
-            .trim()
-            .parse::<i64>()
-            .map_err(|e| err(io::Error::new(io::ErrorKind::InvalidData, e)))?;
-        out.insert(name.to_string(), v);
+        out.insert(
+            name.to_string(),
+            sysctl::get_vs(name).map_err(|e| sysctl_error(name, e))?,
+        );
+    }
+    for s in &sysctl::VS_SYSCTLS {
+        if out.contains_key(s.name) {
+            continue;
+        }
+        match sysctl::get_vs(s.name) {
+            Ok(v) => {
+                out.insert(s.name.to_string(), v);
+            }
+            Err(e) if e.source.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(sysctl_error(s.name, e)),
+        }
     }
     Ok(out)
 }
 
 fn write_sysctl(name: &str, value: i64) -> Result<(), EngineError> {
-    std::fs::write(sysctl_path(name), format!("{value}\n")).map_err(|source| EngineError::Sysctl {
-        name: name.to_string(),
-        source,
-    })
+    sysctl::set_vs(name, value).map_err(|e| sysctl_error(name, e))
 }
 
 /// Reads the live state: the service table (whole, consistently) and the
@@ -128,7 +157,7 @@ pub fn read_live(client: &mut IpvsClient, scope: Scope) -> Result<Table, EngineE
         t.daemons = Some(client.daemons()?);
     }
     if scope.sysctls {
-        t.sysctls = Some(read_sysctls()?);
+        t.sysctls = Some(read_all_sysctls()?);
     }
     Ok(t)
 }
