@@ -1,4 +1,4 @@
-//! Host configuration: network namespaces, IPv4 conf sysctls, and
+//! Host configuration: network namespaces, IPv4 conf and IPVS sysctls, and
 //! addresses and links over rtnetlink (no shelling out to `ip` or
 //! `sysctl`).
 

@@ -23,6 +23,7 @@ use std::io;
 use super::backend::Backend;
 use super::table::{Change, DiffOptions, Plan, PlanWarning, PlannedChange, Table, SYSCTLS};
 use super::FastSet;
+use crate::host::sysctl;
 use crate::ipvs::{IpvsError, Op, ServiceKey};
 
 /// Which parts besides the service table a run reads and changes.
@@ -165,11 +166,54 @@ pub struct Refusal {
     pub rollback: Option<EngineError>,
 }
 
-/// Reads the managed `net.ipv4.vs.*` sysctls.
+/// Reads the `net.ipv4.vs.*` sysctls a saved file carries: the four that
+/// every TOML file manages ([`SYSCTLS`]) and every other one whose value
+/// is not the kernel's default (see [`crate::host::sysctl::VS_SYSCTLS`]).
+/// `sync_qlen_max` has no fixed default and is saved only when a file
+/// names it, which a save cannot know: it is left out.
 pub fn read_sysctls(backend: &mut impl Backend) -> Result<BTreeMap<String, i64>, EngineError> {
-    backend
-        .read_sysctls(&mut SYSCTLS.iter().map(|(name, _)| *name))
-        .map_err(|(name, source)| EngineError::Sysctl { name, source })
+    Ok(worth_saving(read_all_sysctls(backend)?))
+}
+
+/// The part of a full read of the sysctls that [`read_sysctls`] returns.
+pub(crate) fn worth_saving(mut all: BTreeMap<String, i64>) -> BTreeMap<String, i64> {
+    all.retain(|name, value| {
+        SYSCTLS.iter().any(|(n, _)| n == name)
+            || sysctl::vs_sysctl(name)
+                .and_then(|s| s.default.map(|d| !s.agrees(d, *value)))
+                .unwrap_or(false)
+    });
+    all
+}
+
+/// Reads every `net.ipv4.vs.*` sysctl lvsctl knows: the four of
+/// [`SYSCTLS`] must be there; the others are skipped where this kernel
+/// has no such file.
+fn read_all_sysctls(backend: &mut impl Backend) -> Result<BTreeMap<String, i64>, EngineError> {
+    let err = |name: &str, source| EngineError::Sysctl {
+        name: name.to_string(),
+        source,
+    };
+    let mut out = BTreeMap::new();
+    for (name, _) in SYSCTLS {
+        out.insert(
+            name.to_string(),
+            backend.read_sysctl(name).map_err(|e| err(name, e))?,
+        );
+    }
+    for s in &sysctl::VS_SYSCTLS {
+        if out.contains_key(s.name) {
+            continue;
+        }
+        match backend.read_sysctl(s.name) {
+            Ok(v) => {
+                out.insert(s.name.to_string(), v);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(err(s.name, e)),
+        }
+    }
+    Ok(out)
 }
 
 fn write_sysctl(backend: &mut impl Backend, name: &str, value: i64) -> Result<(), EngineError> {
@@ -192,7 +236,7 @@ pub fn read_live(backend: &mut impl Backend, scope: Scope) -> Result<Table, Engi
         t.daemons = Some(backend.daemons()?);
     }
     if scope.sysctls {
-        t.sysctls = Some(read_sysctls(backend)?);
+        t.sysctls = Some(read_all_sysctls(backend)?);
     }
     Ok(t)
 }

@@ -90,9 +90,9 @@ impl Backend for Kernel<'_> {
         }
     }
     fn read_sysctl(&mut self, name: &str) -> io::Result<i64> {
-        crate::host::sysctl::read_ipvs(name)
+        crate::host::sysctl::get_vs(name).map_err(|e| e.source)
     }
     fn write_sysctl(&mut self, name: &str, value: i64) -> io::Result<()> {
-        crate::host::sysctl::write_ipvs(name, value)
+        crate::host::sysctl::set_vs(name, value).map_err(|e| e.source)
     }
 }

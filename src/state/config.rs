@@ -6,7 +6,7 @@
 //! tcp_fin = 120
 //! udp = 300
 //!
-//! [sysctl]                   # net.ipv4.vs.*, default 0 each
+//! [sysctl]                   # net.ipv4.vs.*, see "Sysctls" below
 //! expire_nodest_conn = 1
 //!
 //! [[daemons]]                # none unless listed
@@ -28,34 +28,61 @@
 //! ```
 //!
 //! Key names follow lvsctl's JSON schema. The file is the whole desired
-//! state: what it leaves out takes its default. Unknown keys are errors,
-//! so a file written for a later lvsctl (with health checks, say) is
-//! refused rather than half-applied.
+//! state: what it leaves out takes its default, with one exception in
+//! `[sysctl]` (below). Unknown keys are errors, so a file written for a
+//! later lvsctl (with health checks, say) is refused rather than
+//! half-applied.
+//!
+//! # Two stages
+//!
+//! The text is first parsed into one TOML document that keeps the byte
+//! span of every key and value ([`DeTable`]); then each top-level section
+//! is handed to its own reader: `timeouts`, `sysctl`, `daemons` and
+//! `services` here, and whatever an [`Extension`] passed to [`parse_with`]
+//! claims (the daemon's `[daemon]` and `[[vrrp]]`, say). One serde struct
+//! for the whole file cannot grow that way: serde refuses unknown fields
+//! only on a struct that names every field, and `flatten` (the way to let
+//! other code add fields) turns that refusal off. Split in sections, each
+//! reader still decodes with `deny_unknown_fields`, so its messages are
+//! serde's own ("unknown field `x`, expected one of ..."), and the spans
+//! are the document's, so every message names `FILE:LINE`.
+//!
+//! An extension can also claim keys inside each `[[services]]` and each
+//! `[[services.destinations]]` table (a `check` table, say): the service
+//! reader takes those keys out before decoding and hands each, with its
+//! span, to the extension once the service (and real server) it belongs to
+//! is built. A key nobody claims is refused as before.
+//!
+//! # Sysctls
+//!
+//! `[sysctl]` takes every setting of [`crate::host::sysctl::VS_SYSCTLS`],
+//! each checked against its range. The four of [`SYSCTLS`] (`sloppy_tcp`,
+//! `expire_nodest_conn`, `expire_quiescent_template`, `conntrack`) are
+//! always managed, as they were before the others were known: left out,
+//! they are set back to their defaults. Every other setting is managed
+//! only where the file names it. An operator who tunes `amemthresh` or
+//! `sync_qlen_max` in `/etc/sysctl.d` and applies a file about services
+//! does not expect those to be reset behind their back; to give one back
+//! its default, write the default.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
 
+use ::toml::de::{DeTable, DeValue, ValueDeserializer};
 use ::toml::Spanned;
 use serde::Deserialize;
 
 use super::source::{Desired, InputError, Source};
 use super::table::{ServiceSpec, Table, DEFAULT_TIMEOUTS, SYSCTLS};
+use crate::host::sysctl::{vs_sysctl, VS_SYSCTLS};
 use crate::ipvs::{
     tun_flags, AddressFamily, DaemonState, Destination, ForwardMethod, Protocol, Service, ServiceFlags,
     ServiceKey, SyncDaemon, TunnelType,
 };
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileToml {
-    timeouts: Option<Spanned<TimeoutsToml>>,
-    sysctl: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
-    #[serde(default)]
-    daemons: Vec<Spanned<DaemonToml>>,
-    #[serde(default)]
-    services: Vec<Spanned<ServiceToml>>,
-}
+/// A TOML value with its span in the document.
+pub type Value<'a> = Spanned<DeValue<'a>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,13 +150,16 @@ const NAME_MAX: usize = 15;
 /// Longest persistence timeout ipvsadm accepts, in seconds.
 const MAX_TIMEOUT: u32 = 2_147_483;
 
-struct Ctx<'a> {
+/// The document being read: its name and text, for line numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct Doc<'a> {
     file: &'a str,
     text: &'a str,
 }
 
-impl Ctx<'_> {
-    fn line(&self, span: &Range<usize>) -> usize {
+impl Doc<'_> {
+    /// The 1-based line a span starts on.
+    pub fn line(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
         self.text.as_bytes()[..end]
             .iter()
@@ -138,38 +168,172 @@ impl Ctx<'_> {
             + 1
     }
 
-    fn err(&self, span: &Range<usize>, message: impl Into<String>) -> InputError {
+    /// An error on the line `span` starts on.
+    pub fn err(&self, span: &Range<usize>, message: impl Into<String>) -> InputError {
         InputError {
             file: self.file.to_string(),
             line: self.line(span),
             message: message.into(),
         }
     }
+
+    /// Decodes a value with serde (a struct with `deny_unknown_fields`,
+    /// say); serde's message names the line of the key or value at fault.
+    pub fn decode<'de, T: Deserialize<'de>>(&self, value: Value<'de>) -> Result<T, InputError> {
+        T::deserialize(ValueDeserializer::from(value)).map_err(|e| self.toml_error(&e))
+    }
+
+    fn toml_error(&self, e: &::toml::de::Error) -> InputError {
+        InputError {
+            file: self.file.to_string(),
+            line: e.span().map(|s| self.line(&s)).unwrap_or(0),
+            message: e.message().trim_end().to_string(),
+        }
+    }
 }
+
+/// A reader for parts of the file this module does not know: whole
+/// top-level sections, and keys inside services and real servers. It
+/// keeps what it reads itself; [`parse_with`] only hands it the values,
+/// each with its span (see [`Doc::line`], [`Doc::decode`]).
+///
+/// The built-in sections and keys come first: an extension that names one
+/// of them is never handed it. When two extensions name the same section
+/// or key, the first in the list gets it. Keys in services are handed over
+/// after the service and its real servers are built, in file order;
+/// sections after every built-in section, in the document's key order.
+pub trait Extension {
+    /// The top-level sections it reads (`daemon`, `vrrp`).
+    fn sections(&self) -> &[&str] {
+        &[]
+    }
+    /// The keys it reads inside each `[[services]]` table.
+    fn service_keys(&self) -> &[&str] {
+        &[]
+    }
+    /// The keys it reads inside each `[[services.destinations]]` table.
+    fn destination_keys(&self) -> &[&str] {
+        &[]
+    }
+    /// Reads top-level section `name` (one of [`Extension::sections`]).
+    fn section(&mut self, doc: &Doc<'_>, name: &str, value: Value<'_>) -> Result<(), InputError>;
+    /// Reads `key` (one of [`Extension::service_keys`]) of the service
+    /// `service`.
+    fn service_key(
+        &mut self,
+        doc: &Doc<'_>,
+        service: &ServiceKey,
+        key: &str,
+        value: Value<'_>,
+    ) -> Result<(), InputError> {
+        let _ = service;
+        Err(doc.err(&value.span(), format!("no reader for services.{key}")))
+    }
+    /// Reads `key` (one of [`Extension::destination_keys`]) of the real
+    /// server `dest` of `service`.
+    fn destination_key(
+        &mut self,
+        doc: &Doc<'_>,
+        service: &ServiceKey,
+        dest: &Destination,
+        key: &str,
+        value: Value<'_>,
+    ) -> Result<(), InputError> {
+        let _ = (service, dest);
+        Err(doc.err(
+            &value.span(),
+            format!("no reader for services.destinations.{key}"),
+        ))
+    }
+}
+
+/// What the readers build.
+struct Builder<'x, 'e> {
+    table: Table,
+    source: Source,
+    extensions: &'x mut [&'e mut dyn Extension],
+}
+
+type Reader = for<'a> fn(&Doc<'a>, Option<Value<'a>>, &mut Builder<'_, '_>) -> Result<(), InputError>;
+
+/// The sections this module reads, in the order they are read (an absent
+/// one is read as `None`, which gives its default).
+const SECTIONS: [(&str, Reader); 4] = [
+    ("timeouts", timeouts),
+    ("sysctl", sysctl),
+    ("daemons", daemons),
+    ("services", services),
+];
 
 /// Parses and validates a TOML desired-state file.
 pub fn parse(file: &str, text: &str) -> Result<Desired, InputError> {
-    let cx = Ctx { file, text };
-    let doc: FileToml = ::toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| cx.line(&s)).unwrap_or(0);
-        InputError {
-            file: file.to_string(),
-            line,
-            message: e.message().trim_end().to_string(),
-        }
-    })?;
-    let mut source = Source {
-        file: file.to_string(),
-        ..Source::default()
-    };
-    let mut table = Table::default();
+    parse_with(file, text, &mut [])
+}
 
-    // Timeouts.
+/// Parses and validates a TOML desired-state file whose other sections and
+/// keys `extensions` read.
+pub fn parse_with(
+    file: &str,
+    text: &str,
+    extensions: &mut [&mut dyn Extension],
+) -> Result<Desired, InputError> {
+    let doc = Doc { file, text };
+    // Stage 1: the document.
+    let mut top: DeTable<'_> = DeTable::parse(text).map_err(|e| doc.toml_error(&e))?.into_inner();
+    // Every top-level key belongs to someone.
+    for key in top.keys() {
+        let name = key.get_ref().as_ref();
+        let known = SECTIONS.iter().any(|(n, _)| *n == name)
+            || extensions.iter().any(|x| x.sections().contains(&name));
+        if !known {
+            let mut all: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
+            for x in extensions.iter() {
+                all.extend(x.sections().iter().copied());
+            }
+            return Err(doc.err(&key.span(), unknown_field(name, &all)));
+        }
+    }
+    // Stage 2: section by section.
+    let mut b = Builder {
+        table: Table::default(),
+        source: Source {
+            file: file.to_string(),
+            ..Source::default()
+        },
+        extensions,
+    };
+    for (name, read) in SECTIONS {
+        read(&doc, top.remove(name), &mut b)?;
+    }
+    for (key, value) in top {
+        let name = key.get_ref().as_ref();
+        if let Some(x) = b.extensions.iter_mut().find(|x| x.sections().contains(&name)) {
+            x.section(&doc, name, value)?;
+        }
+    }
+    Ok(Desired {
+        table: b.table,
+        source: b.source,
+    })
+}
+
+/// serde's words for a key a struct does not have.
+fn unknown_field(name: &str, expected: &[&str]) -> String {
+    let list: Vec<String> = expected.iter().map(|n| format!("`{n}`")).collect();
+    match list.len() {
+        0 => format!("unknown field `{name}`, there are no fields"),
+        1 => format!("unknown field `{name}`, expected {}", list[0]),
+        2 => format!("unknown field `{name}`, expected {} or {}", list[0], list[1]),
+        _ => format!("unknown field `{name}`, expected one of {}", list.join(", ")),
+    }
+}
+
+fn timeouts(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) -> Result<(), InputError> {
     let mut timeouts = DEFAULT_TIMEOUTS;
-    if let Some(t) = &doc.timeouts {
-        let span = t.span();
-        source.timeouts = Some(cx.line(&span));
-        let t = t.get_ref();
+    if let Some(value) = value {
+        let span = value.span();
+        let t: TimeoutsToml = doc.decode(value)?;
+        b.source.timeouts = Some(doc.line(&span));
         for (name, v, slot) in [
             ("tcp", t.tcp, &mut timeouts.tcp),
             ("tcp_fin", t.tcp_fin, &mut timeouts.tcp_fin),
@@ -177,7 +341,7 @@ pub fn parse(file: &str, text: &str) -> Result<Desired, InputError> {
         ] {
             if let Some(v) = v {
                 if v == 0 || v > i32::MAX as u32 {
-                    return Err(cx.err(
+                    return Err(doc.err(
                         &span,
                         format!("timeouts.{name} must be 1 to {} seconds", i32::MAX),
                     ));
@@ -186,55 +350,65 @@ pub fn parse(file: &str, text: &str) -> Result<Desired, InputError> {
             }
         }
     }
-    table.timeouts = Some(timeouts);
+    b.table.timeouts = Some(timeouts);
+    Ok(())
+}
 
-    // Sysctls.
+fn sysctl(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) -> Result<(), InputError> {
     let mut sysctls: BTreeMap<String, i64> = SYSCTLS.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-    if let Some(s) = &doc.sysctl {
-        for (name, value) in s.get_ref() {
+    if let Some(value) = value {
+        let named: BTreeMap<String, Spanned<i64>> = doc.decode(value)?;
+        for (name, value) in named {
             let span = value.span();
-            if !sysctls.contains_key(name) {
-                let known: Vec<&str> = SYSCTLS.iter().map(|(k, _)| *k).collect();
-                return Err(cx.err(
+            let Some(known) = vs_sysctl(&name) else {
+                let mut known: Vec<&str> = VS_SYSCTLS.iter().map(|s| s.name).collect();
+                known.sort_unstable();
+                return Err(doc.err(
                     &span,
                     format!("unknown sysctl {name:?} (known: {})", known.join(", ")),
                 ));
-            }
-            let v = *value.get_ref();
-            if !(0..=1).contains(&v) {
-                return Err(cx.err(&span, format!("sysctl.{name} must be 0 or 1")));
-            }
-            source.sysctls.insert(name.clone(), cx.line(&span));
-            sysctls.insert(name.clone(), v);
+            };
+            let v = value.into_inner();
+            known
+                .check(v)
+                .map_err(|why| doc.err(&span, format!("sysctl.{name} {why}")))?;
+            b.source.sysctls.insert(name.clone(), doc.line(&span));
+            sysctls.insert(name, v);
         }
     }
-    table.sysctls = Some(sysctls);
+    b.table.sysctls = Some(sysctls);
+    Ok(())
+}
 
-    // Daemons.
+fn daemons(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) -> Result<(), InputError> {
+    let list: Vec<Spanned<DaemonToml>> = match value {
+        Some(v) => doc.decode(v)?,
+        None => Vec::new(),
+    };
     let mut daemons: Vec<SyncDaemon> = Vec::new();
-    for d in &doc.daemons {
+    for d in &list {
         let span = d.span();
         let t = d.get_ref();
         let state = match t.state.as_str() {
             "master" => DaemonState::Master,
             "backup" => DaemonState::Backup,
             other => {
-                return Err(cx.err(
+                return Err(doc.err(
                     &span,
                     format!("daemon state {other:?}: expected \"master\" or \"backup\""),
                 ))
             }
         };
         if daemons.iter().any(|x| x.state == state) {
-            return Err(cx.err(
+            return Err(doc.err(
                 &span,
                 format!("a second {} daemon (the kernel runs one of each)", t.state),
             ));
         }
         if t.interface.is_empty() || t.interface.len() > 15 || t.interface.contains(['/', ' ']) {
-            return Err(cx.err(&span, format!("invalid interface name {:?}", t.interface)));
+            return Err(doc.err(&span, format!("invalid interface name {:?}", t.interface)));
         }
-        source.daemon(state, cx.line(&span));
+        b.source.daemon(state, doc.line(&span));
         daemons.push(SyncDaemon {
             state,
             mcast_ifn: t.interface.clone(),
@@ -245,24 +419,112 @@ pub fn parse(file: &str, text: &str) -> Result<Desired, InputError> {
             mcast_ttl: t.ttl,
         });
     }
-    table.daemons = Some(daemons);
+    b.table.daemons = Some(daemons);
+    Ok(())
+}
 
-    // Services.
-    for s in &doc.services {
-        let span = s.span();
-        let line = cx.line(&span);
-        let index = table.services.len();
-        let spec = service(&cx, &span, s.get_ref(), &mut source, index)?;
-        if let Some(first) = source.add_service(spec.service.key, line, index) {
-            return Err(cx.err(&span, format!("service defined twice (first on line {first})")));
+/// A key an extension claimed inside a service (`dest` `None`) or one of
+/// its real servers.
+struct Claimed<'a> {
+    service: usize,
+    dest: Option<usize>,
+    key: String,
+    value: Value<'a>,
+}
+
+/// Takes the keys in `wanted` out of a table, if `value` is one.
+fn claim<'a>(
+    value: &mut Value<'a>,
+    wanted: &[&str],
+    service: usize,
+    dest: Option<usize>,
+    out: &mut Vec<Claimed<'a>>,
+) {
+    let DeValue::Table(t) = value.get_mut() else {
+        return;
+    };
+    for key in wanted {
+        if let Some((k, v)) = t.remove_entry(*key) {
+            out.push(Claimed {
+                service,
+                dest,
+                key: k.into_inner().into_owned(),
+                value: v,
+            });
         }
-        table.services.push(spec);
     }
-    Ok(Desired { table, source })
+}
+
+fn services(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) -> Result<(), InputError> {
+    let Some(mut value) = value else {
+        return Ok(());
+    };
+    // Keys the extensions read come out before serde sees the tables.
+    let service_keys: Vec<&str> = b
+        .extensions
+        .iter()
+        .flat_map(|x| x.service_keys().iter().copied())
+        .collect();
+    let dest_keys: Vec<&str> = b
+        .extensions
+        .iter()
+        .flat_map(|x| x.destination_keys().iter().copied())
+        .collect();
+    let mut claimed: Vec<Claimed<'_>> = Vec::new();
+    if !service_keys.is_empty() || !dest_keys.is_empty() {
+        if let DeValue::Array(list) = value.get_mut() {
+            for (i, s) in list.iter_mut().enumerate() {
+                claim(s, &service_keys, i, None, &mut claimed);
+                if let DeValue::Table(t) = s.get_mut() {
+                    if let Some(ds) = t.get_mut("destinations") {
+                        if let DeValue::Array(ds) = ds.get_mut() {
+                            for (j, d) in ds.iter_mut().enumerate() {
+                                claim(d, &dest_keys, i, Some(j), &mut claimed);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let list: Vec<Spanned<ServiceToml>> = doc.decode(value)?;
+    let first = b.table.services.len();
+    for s in &list {
+        let span = s.span();
+        let line = doc.line(&span);
+        let index = b.table.services.len();
+        let spec = service(doc, &span, s.get_ref(), &mut b.source, index)?;
+        if let Some(first) = b.source.add_service(spec.service.key, line, index) {
+            return Err(doc.err(&span, format!("service defined twice (first on line {first})")));
+        }
+        b.table.services.push(spec);
+    }
+    for c in claimed {
+        let spec = &b.table.services[first + c.service];
+        let key = c.key.as_str();
+        match c.dest {
+            None => {
+                if let Some(x) = b.extensions.iter_mut().find(|x| x.service_keys().contains(&key)) {
+                    x.service_key(doc, &spec.service.key, key, c.value)?;
+                }
+            }
+            Some(j) => {
+                let Some(dest) = spec.dests.get(j) else { continue };
+                if let Some(x) = b
+                    .extensions
+                    .iter_mut()
+                    .find(|x| x.destination_keys().contains(&key))
+                {
+                    x.destination_key(doc, &spec.service.key, dest, key, c.value)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn service(
-    cx: &Ctx<'_>,
+    cx: &Doc<'_>,
     span: &Range<usize>,
     t: &ServiceToml,
     source: &mut Source,
@@ -388,7 +650,7 @@ fn service(
 }
 
 fn destination(
-    cx: &Ctx<'_>,
+    cx: &Doc<'_>,
     span: &Range<usize>,
     t: &DestToml,
     key: &ServiceKey,
@@ -612,3 +874,6 @@ fn service_toml(out: &mut String, s: &ServiceSpec) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

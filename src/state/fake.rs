@@ -66,7 +66,13 @@ impl Default for FakeKernel {
             trash: Vec::new(),
             timeouts: super::table::DEFAULT_TIMEOUTS,
             daemons: Vec::new(),
-            sysctls: SYSCTLS.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+            // Every known net.ipv4.vs setting at the kernel's default
+            // (`sync_qlen_max`, whose default depends on memory, as 0).
+            sysctls: crate::host::sysctl::VS_SYSCTLS
+                .iter()
+                .map(|s| (s.name.to_string(), s.default.unwrap_or(0)))
+                .chain(SYSCTLS.iter().map(|(n, v)| (n.to_string(), *v)))
+                .collect(),
             refuse: Vec::new(),
             refuse_sysctl: Vec::new(),
             batch: 1024,

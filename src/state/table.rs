@@ -27,8 +27,10 @@ use crate::ipvs::{
     Timeouts,
 };
 
-/// The `net.ipv4.vs.*` sysctls a director's configuration manages, with
-/// the kernel's defaults.
+/// The `net.ipv4.vs.*` sysctls every TOML file manages, with the kernel's
+/// defaults: a file that leaves one of these out sets it to its default.
+/// The other settings of [`crate::host::sysctl::VS_SYSCTLS`] are managed
+/// only where a file names them (see [`super::config`]).
 pub const SYSCTLS: [(&str, i64); 4] = [
     ("sloppy_tcp", 0),
     ("expire_nodest_conn", 0),
@@ -299,7 +301,11 @@ impl Table {
         }
         if let (Some(want), Some(have)) = (&desired.sysctls, &self.sysctls) {
             for (name, value) in want {
-                if have.get(name) != Some(value) {
+                let agrees = |h: &i64| match crate::host::sysctl::vs_sysctl(name) {
+                    Some(s) => s.agrees(*value, *h),
+                    None => h == value,
+                };
+                if !have.get(name).is_some_and(agrees) {
                     plan.changes.push(PlannedChange {
                         kind: ChangeKind::Edit,
                         change: Change::Sysctl {

@@ -209,6 +209,71 @@ check_output apply.toml.defaults-timeouts "Timeout (tcp tcpfin udp): 900 120 300
 check_output apply.toml.defaults-daemons "" ipvsadm -L --daemon
 check_output apply.toml.defaults-sysctls "0 0" bash -c "echo \$(cat /proc/sys/net/ipv4/vs/expire_nodest_conn /proc/sys/net/ipv4/vs/sloppy_tcp)"
 
+# --- Every net.ipv4.vs setting lvsctl knows, in a namespace of its own:
+# each exists in this kernel with the default lvsctl expects (so `save` of
+# an untouched namespace writes only the four managed ones), a value out of
+# range is FILE:LINE before anything changes, tuned values are applied and
+# read back without a diff and saved, and a file that leaves them out keeps
+# them (only the four managed ones go back to their defaults).
+ip netns add vs
+vsctl() { ip netns exec vs bash -c "cd /proc/sys/net/ipv4/vs && echo \$(cat $*)"; }
+sysctl_section() { ip netns exec vs "$L" save --output toml | sed -n '/^\[sysctl\]/,/^$/p' | sed '/^$/d'; }
+printf '[sysctl]\nno_such = 1\n' > known.toml
+known=$("$L" diff known.toml 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p' | tr -d ',')
+missing=""
+for n in $known; do [ -f "/proc/sys/net/ipv4/vs/$n" ] || missing="$missing $n"; done
+check_output apply.sysctl.all-known-exist "26 known, missing:" echo "$(echo $known | wc -w) known, missing:$missing"
+check_output apply.sysctl.fresh-defaults "[sysctl]
+conntrack = 0
+expire_nodest_conn = 0
+expire_quiescent_template = 0
+sloppy_tcp = 0" sysctl_section
+printf '[sysctl]\nsloppy_sctp = 1\nconn_reuse_mode = 4\n' > range.toml
+capture range ip netns exec vs "$L" apply range.toml
+check_output apply.sysctl.out-of-range.status 2 cat range.rc
+check_output apply.sysctl.out-of-range.message "lvsctl: range.toml:3: sysctl.conn_reuse_mode must be 0 to 3" cat range.err
+check_output apply.sysctl.out-of-range.nothing-changed "0 1" vsctl sloppy_sctp conn_reuse_mode
+cat > tuned.toml <<'T'
+[sysctl]
+conn_reuse_mode = 0
+sloppy_sctp = 1
+backup_only = 1
+drop_entry = 1
+amemthresh = 2048
+sync_ports = 4
+sync_qlen_max = 5000
+sync_refresh_period = 30
+sync_retries = 2
+run_estimation = 0
+pmtu_disc = 0
+T
+capture tuned ip netns exec vs "$L" apply tuned.toml
+check_output apply.sysctl.tuned.status 0 cat tuned.rc
+check_output apply.sysctl.tuned.plan-lines 11 bash -c "grep -c '^~ sysctl net.ipv4.vs.' tuned.out"
+check_output apply.sysctl.tuned.values "0 1 1 1 2048 4 5000 30 2 0 0" \
+    vsctl conn_reuse_mode sloppy_sctp backup_only drop_entry amemthresh sync_ports sync_qlen_max sync_refresh_period sync_retries run_estimation pmtu_disc
+check_output apply.sysctl.tuned.again "" ip netns exec vs "$L" diff tuned.toml
+check_output apply.sysctl.tuned.saved "[sysctl]
+amemthresh = 2048
+backup_only = 1
+conn_reuse_mode = 0
+conntrack = 0
+drop_entry = 1
+expire_nodest_conn = 0
+expire_quiescent_template = 0
+pmtu_disc = 0
+run_estimation = 0
+sloppy_sctp = 1
+sloppy_tcp = 0
+sync_ports = 4
+sync_refresh_period = 30
+sync_retries = 2" sysctl_section
+printf '[sysctl]\nsloppy_tcp = 1\n' > four.toml
+capture four ip netns exec vs "$L" apply four.toml
+check_output apply.sysctl.left-out.plan "~ sysctl net.ipv4.vs.sloppy_tcp=1" cat four.out
+check_output apply.sysctl.left-out.kept "0 1 5000 1" vsctl conn_reuse_mode sloppy_sctp sync_qlen_max sloppy_tcp
+ip netns del vs
+
 # --- Kernel refusals in the middle of a batch, rolled back exactly.
 # A table with history: 300 services, an mh service whose live order is
 # not canonical, thresholds, tunnels, timeouts, a daemon, sysctls.

@@ -1,0 +1,482 @@
+//! The TOML reader: its messages (serde's and its own, each with
+//! `FILE:LINE`), every sysctl's range, and extensions.
+
+use super::*;
+
+/// Bad files and the message each gave before the reader was split in
+/// two stages; they must not change.
+const GOLDEN: &[(&str, &str)] = &[
+    (
+        r#"[foo]
+x = 1
+"#,
+        r#"x.toml:1: unknown field `foo`, expected one of `timeouts`, `sysctl`, `daemons`, `services`"#,
+    ),
+    (
+        r#"[timeouts]
+tcp = 60
+bogus = 1
+"#,
+        r#"x.toml:3: unknown field `bogus`, expected one of `tcp`, `tcp_fin`, `udp`"#,
+    ),
+    (
+        r#"[timeouts]
+tcp = 0
+"#,
+        r#"x.toml:1: timeouts.tcp must be 1 to 2147483647 seconds"#,
+    ),
+    (
+        r#"[timeouts]
+tcp = "x"
+"#,
+        r#"x.toml:2: invalid type: string "x", expected u32"#,
+    ),
+    (
+        r#"timeouts = 5
+"#,
+        r#"x.toml:1: invalid type: integer `5`, expected struct TimeoutsToml"#,
+    ),
+    (
+        r#"[sysctl]
+sloppy_tcp = 2
+"#,
+        r#"x.toml:2: sysctl.sloppy_tcp must be 0 or 1"#,
+    ),
+    (
+        r#"[sysctl]
+sloppy_tcp = "1"
+"#,
+        r#"x.toml:2: invalid type: string "1", expected i64"#,
+    ),
+    (
+        r#"[sysctl]
+sloppy_tcp = true
+"#,
+        r#"x.toml:2: invalid type: boolean `true`, expected i64"#,
+    ),
+    (
+        r#"[sysctl.sub]
+x = 1
+"#,
+        r#"x.toml:1: invalid type: map, expected i64"#,
+    ),
+    (
+        r#"sysctl = 1
+"#,
+        r#"x.toml:1: invalid type: integer `1`, expected a map"#,
+    ),
+    (
+        r#"[[daemons]]
+state = "master"
+interface = "eth0"
+extra = 1
+"#,
+        r#"x.toml:4: unknown field `extra`, expected one of `state`, `interface`, `syncid`, `maxlen`, `group`, `port`, `ttl`"#,
+    ),
+    (
+        r#"[[daemons]]
+state = "master"
+"#,
+        r#"x.toml:1: missing field `interface`"#,
+    ),
+    (
+        r#"[[daemons]]
+state = "mister"
+interface = "eth0"
+"#,
+        r#"x.toml:1: daemon state "mister": expected "master" or "backup""#,
+    ),
+    (
+        r#"[[daemons]]
+state = "master"
+interface = "eth0"
+syncid = 300
+"#,
+        r#"x.toml:4: invalid value: integer `300`, expected u8"#,
+    ),
+    (
+        r#"[daemons]
+state = "master"
+"#,
+        r#"x.toml:1: invalid type: map, expected a sequence"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+bogus = 2
+"#,
+        r#"x.toml:3: unknown field `bogus`, expected one of `family`, `protocol`, `address`, `port`, `fwmark`, `scheduler`, `sched_flags`, `persistent`, `timeout`, `netmask`, `one_packet`, `pe`, `destinations`"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+port = "x"
+"#,
+        r#"x.toml:3: invalid type: string "x", expected u16"#,
+    ),
+    (
+        r#"[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 70000
+"#,
+        r#"x.toml:4: invalid value: integer `70000`, expected u16"#,
+    ),
+    (
+        r#"[[services]]
+protocol = "tcp"
+address = "192.0.2.300"
+port = 80
+"#,
+        r#"x.toml:3: invalid IP address syntax"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+[[services.destinations]]
+address = "192.0.2.1"
+bogus = 1
+"#,
+        r#"x.toml:5: unknown field `bogus`, expected one of `address`, `port`, `forward`, `weight`, `u_threshold`, `l_threshold`, `tunnel`"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+[[services.destinations]]
+port = 1
+"#,
+        r#"x.toml:3: missing field `address`"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+[[services.destinations]]
+address = "192.0.2.1"
+tunnel = { type = "gue", bogus = 1 }
+"#,
+        r#"x.toml:5: unknown field `bogus`, expected one of `type`, `port`, `csum`"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+[[services.destinations]]
+address = "192.0.2.1"
+forward = "tunnel"
+tunnel = { type = "gue" }
+"#,
+        r#"x.toml:3: a gue tunnel needs a port (1-65535)"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+netmask = 5
+"#,
+        r#"x.toml:1: timeout and netmask need persistent = true"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+persistent = true
+netmask = 5
+"#,
+        r#"x.toml:1: an IPv4 netmask is a string such as "255.255.255.0""#,
+    ),
+    (
+        r#"services = 3
+"#,
+        r#"x.toml:1: invalid type: integer `3`, expected a sequence"#,
+    ),
+    (
+        r#"[services]
+fwmark = 1
+"#,
+        r#"x.toml:1: invalid type: map, expected a sequence"#,
+    ),
+    (
+        r#"x = = 1
+"#,
+        r#"x.toml:1: extra `=`, expected nothing"#,
+    ),
+    (
+        r#"[[services]]
+fwmark = 1
+sched_flags = "x"
+"#,
+        r#"x.toml:3: invalid type: string "x", expected a sequence"#,
+    ),
+    (
+        r#"[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+check = { type = "tcp" }
+"#,
+        r#"x.toml:5: unknown field `check`, expected one of `family`, `protocol`, `address`, `port`, `fwmark`, `scheduler`, `sched_flags`, `persistent`, `timeout`, `netmask`, `one_packet`, `pe`, `destinations`"#,
+    ),
+];
+
+#[test]
+fn messages_are_as_before() {
+    for (text, want) in GOLDEN {
+        let got = match parse("x.toml", text) {
+            Ok(_) => "OK".to_string(),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(&got, want, "{text}");
+    }
+}
+
+fn error(text: &str) -> InputError {
+    parse("f.toml", text).unwrap_err()
+}
+
+#[test]
+fn unknown_sections_and_keys_name_their_lines() {
+    for (text, line, needle) in [
+        ("# a comment\n\n[health]\nx = 1\n", 3, "unknown field `health`"),
+        ("[timeouts]\ntcp = 60\n\nudp_fin = 1\n", 4, "unknown field `udp_fin`"),
+        ("[sysctl]\nsloppy_tcp = 1\nsloppy = 1\n", 3, "unknown sysctl \"sloppy\" (known: am_droprate, amemthresh,"),
+        ("[[daemons]]\nstate = \"backup\"\ninterface = \"eth0\"\nmcast = 1\n", 4, "unknown field `mcast`"),
+        ("[[services]]\nfwmark = 1\n\n[[services]]\nfwmark = 2\ncheck = 1\n", 6, "unknown field `check`"),
+        (
+            "[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"192.0.2.1\"\ncheck = 1\n",
+            5,
+            "unknown field `check`",
+        ),
+        (
+            "[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"192.0.2.1\"\nforward = \"tunnel\"\ntunnel = { type = \"gre\", ttl = 3 }\n",
+            6,
+            "unknown field `ttl`",
+        ),
+    ] {
+        let e = error(text);
+        assert_eq!(e.line, line, "{text}: {e}");
+        assert!(e.message.contains(needle), "{text}: {e}");
+        assert!(e.to_string().starts_with(&format!("f.toml:{line}: ")), "{e}");
+    }
+}
+
+#[test]
+fn every_sysctl_takes_its_range_and_no_more() {
+    for s in &VS_SYSCTLS {
+        let file = |v: i64| format!("# tuning\n[sysctl]\n{} = {v}\n", s.name);
+        for ok in [s.min, s.max] {
+            let d = parse("f.toml", &file(ok)).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+            assert_eq!(d.table.sysctls.as_ref().unwrap()[s.name], ok);
+            assert_eq!(d.source.sysctls[s.name], 3);
+        }
+        for bad in [s.min.checked_sub(1), s.max.checked_add(1)].into_iter().flatten() {
+            let e = error(&file(bad));
+            assert_eq!(e.line, 3, "{}={bad}: {e}", s.name);
+            assert!(
+                e.message.starts_with(&format!("sysctl.{} must be ", s.name)),
+                "{e}"
+            );
+        }
+    }
+    assert_eq!(
+        error("[sysctl]\nconn_reuse_mode = 4\n").to_string(),
+        "f.toml:2: sysctl.conn_reuse_mode must be 0 to 3"
+    );
+    assert_eq!(
+        error("[sysctl]\nsync_ports = 6\n").to_string(),
+        "f.toml:2: sysctl.sync_ports must be a power of two from 1 to 64"
+    );
+}
+
+#[test]
+fn only_the_four_sysctls_default_when_left_out() {
+    let d = parse("f.toml", "[sysctl]\nconn_reuse_mode = 0\n").unwrap();
+    let want: BTreeMap<String, i64> = SYSCTLS
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .chain([("conn_reuse_mode".to_string(), 0)])
+        .collect();
+    assert_eq!(d.table.sysctls, Some(want));
+    let none = parse("f.toml", "").unwrap();
+    assert_eq!(none.table.sysctls.unwrap().len(), SYSCTLS.len());
+    for (name, default) in SYSCTLS {
+        assert_eq!(vs_sysctl(name).and_then(|s| s.default), Some(default), "{name}");
+    }
+    // What is saved reads back the same.
+    let again = parse("g.toml", &render(&d.table)).unwrap();
+    assert_eq!(again.table, d.table);
+}
+
+/// An extension in the style of the daemon's: a `[[vrrp]]` section and a
+/// `check` table in services and real servers.
+#[derive(Default)]
+struct Recorder {
+    seen: Vec<String>,
+}
+
+impl Extension for Recorder {
+    fn sections(&self) -> &[&str] {
+        &["vrrp", "daemon"]
+    }
+    fn service_keys(&self) -> &[&str] {
+        &["check"]
+    }
+    fn destination_keys(&self) -> &[&str] {
+        &["check"]
+    }
+    fn section(&mut self, doc: &Doc<'_>, name: &str, value: Value<'_>) -> Result<(), InputError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Vrrp {
+            vrid: u8,
+        }
+        if name == "vrrp" {
+            let list: Vec<Spanned<Vrrp>> = doc.decode(value)?;
+            for v in list {
+                self.seen
+                    .push(format!("vrrp {} line {}", v.get_ref().vrid, doc.line(&v.span())));
+            }
+        } else {
+            self.seen.push(format!("{name} line {}", doc.line(&value.span())));
+        }
+        Ok(())
+    }
+    fn service_key(
+        &mut self,
+        doc: &Doc<'_>,
+        service: &ServiceKey,
+        key: &str,
+        value: Value<'_>,
+    ) -> Result<(), InputError> {
+        let t: BTreeMap<String, Spanned<String>> = doc.decode(value)?;
+        let kind = &t["type"];
+        if kind.get_ref() == "bogus" {
+            return Err(doc.err(&kind.span(), "check type \"bogus\""));
+        }
+        self.seen.push(format!(
+            "{service:?} {key} {} line {}",
+            kind.get_ref(),
+            doc.line(&kind.span())
+        ));
+        Ok(())
+    }
+    fn destination_key(
+        &mut self,
+        doc: &Doc<'_>,
+        _service: &ServiceKey,
+        dest: &Destination,
+        key: &str,
+        value: Value<'_>,
+    ) -> Result<(), InputError> {
+        self.seen
+            .push(format!("{} {key} line {}", dest.addr, doc.line(&value.span())));
+        Ok(())
+    }
+}
+
+const WITH_EXTENSIONS: &str = "\
+[daemon]
+socket = \"/run/lvsctl.sock\"
+
+[[vrrp]]
+vrid = 7
+
+[[services]]
+fwmark = 1
+check = { type = \"tcp\" }
+
+  [[services.destinations]]
+  address = \"192.0.2.1\"
+
+  [[services.destinations]]
+  address = \"192.0.2.2\"
+  check = { type = \"http\" }
+
+[[vrrp]]
+vrid = 8
+";
+
+#[test]
+fn extensions_get_their_sections_and_keys_with_lines() {
+    let mut r = Recorder::default();
+    let d = parse_with("f.toml", WITH_EXTENSIONS, &mut [&mut r]).unwrap();
+    assert_eq!(d.table.services.len(), 1);
+    assert_eq!(d.table.services[0].dests.len(), 2);
+    assert_eq!(
+        r.seen,
+        [
+            // Keys in services as each service is built, then the
+            // extensions' sections in the document's (sorted) order.
+            "Fwmark { af: Inet, mark: 1 } check tcp line 9",
+            "192.0.2.2 check line 16",
+            "daemon line 1",
+            "vrrp 7 line 4",
+            "vrrp 8 line 18",
+        ]
+    );
+    // Without the extension the same file is refused where it starts.
+    assert_eq!(
+        error(WITH_EXTENSIONS).to_string(),
+        "f.toml:1: unknown field `daemon`, expected one of `timeouts`, `sysctl`, `daemons`, `services`"
+    );
+    // An extension's own errors and serde's inside its section keep lines.
+    let mut r = Recorder::default();
+    let e = parse_with("f.toml", "[[vrrp]]\nvrid = 7\nprio = 1\n", &mut [&mut r]).unwrap_err();
+    assert_eq!(e.to_string(), "f.toml:3: unknown field `prio`, expected `vrid`");
+    let text = "[[services]]\nfwmark = 1\ncheck = { type = \"bogus\" }\n";
+    let e = parse_with("f.toml", text, &mut [&mut r]).unwrap_err();
+    assert_eq!(e.to_string(), "f.toml:3: check type \"bogus\"");
+    // Keys it does not claim are still refused, and the list of sections
+    // names its own.
+    let e = parse_with("f.toml", "[[services]]\nfwmark = 1\nprobe = 1\n", &mut [&mut r]).unwrap_err();
+    assert!(
+        e.to_string().starts_with("f.toml:3: unknown field `probe`"),
+        "{e}"
+    );
+    let e = parse_with("f.toml", "[vip]\n", &mut [&mut r]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "f.toml:1: unknown field `vip`, expected one of `timeouts`, `sysctl`, `daemons`, `services`, `vrrp`, `daemon`"
+    );
+}
+
+#[test]
+fn live_sysctls_diff_and_save_by_their_rules() {
+    use crate::state::table::DiffOptions;
+    // Everything at its default (sync_qlen_max has none) ...
+    let mut live: BTreeMap<String, i64> = VS_SYSCTLS
+        .iter()
+        .map(|s| (s.name.to_string(), s.default.unwrap_or(31_000)))
+        .collect();
+    // ... is saved as the four alone.
+    let saved = crate::state::apply::worth_saving(live.clone());
+    assert_eq!(saved, SYSCTLS.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+    // A tuned one is saved too; an automatic defence mode that the kernel
+    // switched on (2) is still mode 1, the default being 0.
+    live.insert("conn_reuse_mode".into(), 0);
+    live.insert("drop_entry".into(), 2);
+    let saved = crate::state::apply::worth_saving(live.clone());
+    assert_eq!(saved.len(), SYSCTLS.len() + 2);
+    assert_eq!(saved["conn_reuse_mode"], 0);
+
+    let live = Table {
+        sysctls: Some(live),
+        ..Table::default()
+    };
+    let desired = parse("f.toml", "[sysctl]\ndrop_entry = 1\nconn_reuse_mode = 0\n")
+        .unwrap()
+        .table;
+    assert!(live.diff(&desired, DiffOptions::default()).is_empty());
+    let desired = parse("f.toml", "[sysctl]\ndrop_entry = 3\nsloppy_tcp = 1\n")
+        .unwrap()
+        .table;
+    let plan = live.diff(&desired, DiffOptions::default());
+    let rules: Vec<String> = plan
+        .changes
+        .iter()
+        .map(|c| crate::state::rules::change_text(&c.change))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "sysctl net.ipv4.vs.drop_entry=3",
+            "sysctl net.ipv4.vs.sloppy_tcp=1"
+        ]
+    );
+}
