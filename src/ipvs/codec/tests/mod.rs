@@ -27,6 +27,7 @@
 mod config;
 mod daemon;
 mod dest;
+mod malformed;
 mod service;
 mod stats;
 
