@@ -4,7 +4,7 @@ use super::{emit, hex, parse};
 use crate::ipvs::codec::{cmd, decode_info, decode_timeouts, reply, request};
 use crate::ipvs::model::*;
 
-/// `ipvsadm --set 900 120 300`, taken from ipvsadm. The kernel answers
+/// `ipvsadm --set 900 120 300`, captured from ipvsadm. The kernel answers
 /// `GET_CONFIG` with the same three attributes (these values are its
 /// defaults), so the fixture is also its reply.
 pub(super) const SET_900_120_300: &str = "

@@ -1,17 +1,15 @@
 //! Sync daemons: ipvsadm's start and stop requests, the kernel's
 //! `NEW_DAEMON` replies.
 //!
-//! No ipvsadm capture exists for these yet: the requests are laid out by
-//! hand from libipvs's `ipvs_start_daemon` and `ipvs_stop_daemon` (regenerate
-//! with `strace -f -e trace=sendmsg -xx ipvsadm --start-daemon ...` in the
-//! VM), the replies from the kernel's `ip_vs_genl_fill_daemon`.
+//! The requests are captured from ipvsadm, the replies laid out by hand
+//! from the kernel's `ip_vs_genl_fill_daemon` (see `mod.rs`).
 
 use super::{attr, emit, hex, parse};
 use crate::ipvs::codec::{cmd, decode_daemon, reply, request};
 use crate::ipvs::model::*;
 
-/// `ipvsadm --start-daemon master --mcast-interface eth0 --syncid 5`:
-/// what is not given is not sent.
+/// `ipvsadm --start-daemon master --mcast-interface eth0 --syncid 5`,
+/// captured: what is not given is not sent.
 const START_MASTER: &str = "
     20000380                                    # DAEMON, NLA_F_NESTED
     08000100 01000000                           # STATE master
@@ -38,7 +36,7 @@ fn start_daemon_minimal_both_ways() {
 
 /// `ipvsadm --start-daemon backup --mcast-interface eth1 --syncid 9
 /// --sync-maxlen 1400 --mcast-group 239.1.2.3 --mcast-port 8849
-/// --mcast-ttl 2`: libipvs puts the group last.
+/// --mcast-ttl 2`, captured: libipvs puts the group last.
 const START_BACKUP_FULL: &str = "
     40000380                                    # DAEMON, NLA_F_NESTED
     08000100 02000000                           # STATE backup
@@ -66,8 +64,34 @@ fn start_daemon_with_every_option_both_ways() {
     assert_eq!(decode_daemon(&parse(cmd::NEW_DAEMON, &golden)).unwrap(), Some(d));
 }
 
-/// `ipvsadm --stop-daemon backup`: the state, an empty interface and
-/// sync id 0.
+/// `ipvsadm --start-daemon backup --mcast-interface eth1 --mcast-group
+/// ff02::81`, captured: an IPv6 group has its own attribute.
+const START_BACKUP6: &str = "
+    34000380                                    # DAEMON, NLA_F_NESTED
+    08000100 02000000                           # STATE backup
+    09000200 65746831 00000000                  # MCAST_IFN \"eth1\"
+    08000300 00000000                           # SYNC_ID 0
+    14000600 ff020000 00000000 00000000 00000081 # MCAST_GROUP6 ff02::81
+";
+
+#[test]
+fn start_daemon_on_an_ipv6_group_both_ways() {
+    let golden = hex(START_BACKUP6);
+    let d = SyncDaemon {
+        state: DaemonState::Backup,
+        mcast_ifn: "eth1".into(),
+        syncid: 0,
+        sync_maxlen: None,
+        mcast_group: Some("ff02::81".parse().unwrap()),
+        mcast_port: None,
+        mcast_ttl: None,
+    };
+    assert_eq!(emit(&request::new_daemon(&d)), golden);
+    assert_eq!(decode_daemon(&parse(cmd::NEW_DAEMON, &golden)).unwrap(), Some(d));
+}
+
+/// `ipvsadm --stop-daemon backup`, captured: the state, an empty
+/// interface and sync id 0.
 const STOP_BACKUP: &str = "
     1c000380                                    # DAEMON, NLA_F_NESTED
     08000100 02000000                           # STATE backup

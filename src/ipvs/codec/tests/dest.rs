@@ -14,8 +14,8 @@ fn tcp_10_1_2_3_80() -> ServiceKey {
 }
 
 /// The DEST nest of `ipvsadm -a -t 10.1.2.3:80 -r 10.0.0.1 -m -w 3 -x 100
-/// -y 10`, taken from ipvsadm (which sends the whole service before it;
-/// lvsctl sends the key, [`KEY_TCP`]).
+/// -y 10`, captured from ipvsadm (`-e` sends the same). Before it ipvsadm
+/// sends the whole service; lvsctl sends the key, [`KEY_TCP`].
 const ADD_MASQ: &str = "
     60000280                                    # DEST, NLA_F_NESTED
     06000b00 02000000                           # ADDR_FAMILY = AF_INET
@@ -63,9 +63,10 @@ fn add_dest_matches_ipvsadm_both_ways() {
     assert_eq!(edit.cmd, cmd::SET_DEST);
 }
 
-/// `ipvsadm -d -t 10.1.2.3:80 -r 10.0.0.1:80`: only family, address and
-/// port, the first three attributes of [`ADD_MASQ`]. One direction: there
-/// are no settings to decode.
+/// `-d -t 10.1.2.3:80 -r 10.0.0.1:80` as lvsctl sends it: family, address
+/// and port, the first three attributes of [`ADD_MASQ`] and all the kernel
+/// reads for a delete (ipvsadm sends a whole destination with default
+/// settings). One direction: there are no settings to decode.
 #[test]
 fn del_dest_sends_the_address_only() {
     let golden = [hex(KEY_TCP), hex("28000280"), hex(ADD_MASQ)[4..0x28].to_vec()].concat();

@@ -9,13 +9,12 @@
 //! kernel's layout is never written) the test says so.
 //!
 //! Where the bytes come from:
-//! * requests: as Debian's ipvsadm 1.31 (libnl 3.7) sends them. To
-//!   regenerate one, run a scenario such as `strace -f -e trace=sendmsg
-//!   -xx ipvsadm -A -t 10.1.2.3:80` with `tests/vm/run` (the host kernel
-//!   has no IPVS, so ipvsadm gives up before sending anything there) and
-//!   drop the netlink and genl headers (the first 20 bytes). Fixtures
-//!   laid out by hand from libipvs's order instead of taken from ipvsadm
-//!   say so;
+//! * requests: captured from Debian's ipvsadm 1.31 (libnl 3.7) with
+//!   `ipvsadm_shim.c`, a preloaded library that plays the kernel's part of
+//!   the conversation and logs each request (see its header; it needs no
+//!   IPVS, so it runs on this machine). With a real kernel, in the VM: a
+//!   `tests/vm/run` scenario running `strace -f -e trace=sendmsg -xx
+//!   ipvsadm ...`, less the 16-byte netlink and 4-byte genl headers;
 //! * replies: laid out by hand from the kernel's `ip_vs_genl_fill_*` in
 //!   `net/netfilter/ipvs/ip_vs_ctl.c` as an x86-64 kernel writes them
 //!   (nests without `NLA_F_NESTED`, no padding before `u64`s); to check

@@ -12,7 +12,8 @@ fn tcp_10_1_2_3_80() -> ServiceKey {
     }
 }
 
-/// `ipvsadm -A -t 10.1.2.3:80`, taken from ipvsadm.
+/// `ipvsadm -A -t 10.1.2.3:80`, captured from ipvsadm (`-E` sends the
+/// same bytes under `SET_SERVICE`).
 const ADD_TCP: &str = "
     54000180                                    # SERVICE, NLA_F_NESTED
     06000100 02000000                           # AF = AF_INET
@@ -45,8 +46,8 @@ fn add_service_matches_ipvsadm_both_ways() {
     assert_eq!((edit.cmd, emit(&edit)), (cmd::SET_SERVICE, golden));
 }
 
-/// `ipvsadm -A -f 7 -6 -s mh -b mh-fallback,mh-port`, laid out by hand in
-/// the attribute order ipvsadm uses (there is no capture of it).
+/// `ipvsadm -A -f 7 -6 -s mh -b mh-fallback,mh-port`, captured from
+/// ipvsadm.
 const ADD_FWMARK6: &str = "
     38000180                                    # SERVICE, NLA_F_NESTED
     06000100 0a000000                           # AF = AF_INET6
@@ -176,10 +177,11 @@ fn service_round_trips_through_request_and_reply() {
     assert_eq!(got_again, got);
 }
 
-/// `ipvsadm -D -t 10.1.2.3:80`'s key as lvsctl sends it: ipvsadm repeats
-/// the whole service (the bytes of [`ADD_TCP`]); the kernel reads only the
-/// key, the first four attributes of that nest. Requests that name a
-/// service (delete, get, zero, destinations) all carry this nest.
+/// A service's key as lvsctl sends it to name the service (delete, get,
+/// zero, destinations). ipvsadm sends the whole service there, as in
+/// [`ADD_TCP`] but with an empty scheduler name (captured: `-D -t
+/// 10.1.2.3:80`, `-Z -t 10.1.2.3:80`); the kernel reads only the key, the
+/// first four attributes of that nest, which these bytes are.
 pub(super) const KEY_TCP: &str = "
     30000180                                    # SERVICE, NLA_F_NESTED
     06000100 02000000                           # AF = AF_INET
@@ -205,6 +207,9 @@ fn key_only_requests() {
     assert!(decode_service(&parse(cmd::NEW_SERVICE, &key)).is_err());
 }
 
+/// ipvsadm sends these without attributes too (captured: `-Ln`, `-Ln
+/// --daemon`, `-Ln --timeout`, `-Z`, `-C`, and the `GET_INFO` every run
+/// starts with).
 #[test]
 fn requests_without_attributes() {
     for (msg, c) in [
