@@ -24,9 +24,10 @@
 //! allocation-free encoding batches use, held equal to the tree by a
 //! test).
 //!
-//! The golden bytes in `tests/` come from ipvsadm's requests and from the
-//! kernel's reply layout; each test decodes them into a value and encodes
-//! that value back into the same bytes.
+//! The request fixtures in `tests/` are captured from ipvsadm (the
+//! preloaded `tests/ipvsadm_shim.c` does it on a machine without IPVS),
+//! the reply fixtures laid out from the kernel's fill functions; each test
+//! decodes its bytes into a value and encodes that value back into them.
 
 mod attr;
 pub mod cmd;
