@@ -3,12 +3,15 @@
 //! [`model`] is what the kernel stores; [`codec`] turns it into and out of
 //! `IPVS` family messages; [`IpvsClient`] is one socket to the kernel with a
 //! cached family id and typed operations, including a batch
-//! ([`IpvsClient::apply`]) that pushes many changes in few system calls.
+//! ([`IpvsClient::apply`]) that pushes many changes in few system calls;
+//! [`Op`] names one such change.
 
 pub mod client;
 pub mod codec;
 pub mod conn;
 pub mod model;
+pub mod op;
 
-pub use client::{IpvsClient, IpvsError, Op};
+pub use client::{IpvsClient, IpvsError};
 pub use model::*;
+pub use op::Op;
