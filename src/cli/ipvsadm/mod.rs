@@ -12,6 +12,8 @@ mod parse;
 
 pub use exec::{connect, error_message, func_of_op, run, strerror, Func, Outcome};
 
+#[doc(hidden)]
+pub use parse::set_host_lookups;
 pub use parse::{options, parse, parse_line, parse_sched_flags as sched_flags, OptionInfo};
 
 use crate::ipvs::{DaemonState, Destination, Service, ServiceKey, SyncDaemon, Timeouts};
