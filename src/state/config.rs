@@ -460,6 +460,11 @@ fn destination(
         d.tun_flags = match (d.tun_type, tun.csum.as_deref()) {
             (_, None | Some("nocsum")) => tun_flags::NOCSUM,
             (TunnelType::Ipip, Some(_)) => return Err(cx.err(span, "ipip tunnels have no checksum option")),
+            // The kernel ignores it and ipvsadm refuses it, so a saved
+            // table with it would not read back as rules.
+            (TunnelType::Gre, Some("remcsum")) => {
+                return Err(cx.err(span, "remote checksum offload (remcsum) is for gue tunnels only"))
+            }
             (_, Some("csum")) => tun_flags::CSUM,
             (_, Some("remcsum")) => tun_flags::REMCSUM,
             (_, Some(other)) => {

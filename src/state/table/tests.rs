@@ -279,6 +279,11 @@ persistent = true
         ("[sysctl]\nsloppy = 1\n", 2, "unknown sysctl"),
         ("[[daemons]]\nstate = \"master\"\ninterface = \"eth0\"\n[[daemons]]\nstate = \"master\"\ninterface = \"eth1\"\n", 4, "second master"),
         ("[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"2001:db8::1\"\n", 3, "another address family"),
+        (
+            "[[services]]\nfwmark = 1\n\n[[services.destinations]]\naddress = \"192.0.2.1\"\nforward = \"tunnel\"\ntunnel = { type = \"gre\", csum = \"remcsum\" }\n",
+            4,
+            "for gue tunnels only",
+        ),
     ] {
         let e = crate::state::config::parse("x.toml", bad).unwrap_err();
         assert_eq!(e.line, line, "{bad}: {e}");
