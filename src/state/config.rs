@@ -120,8 +120,8 @@ struct TunnelToml {
 
 /// Longest scheduler or persistence-engine name the kernel takes.
 const NAME_MAX: usize = 15;
-/// Longest persistence timeout ipvsadm accepts, in seconds.
-const MAX_TIMEOUT: u32 = 2_147_483;
+/// Longest persistence timeout ipvsadm accepts, in seconds (31 days).
+const MAX_TIMEOUT: u32 = 86_400 * 31;
 
 struct Ctx<'a> {
     file: &'a str,
@@ -430,6 +430,9 @@ fn destination(
     }
     d.u_threshold = t.u_threshold.unwrap_or(0);
     d.l_threshold = t.l_threshold.unwrap_or(0);
+    if d.u_threshold > i32::MAX as u32 || d.l_threshold > i32::MAX as u32 {
+        return Err(cx.err(span, format!("thresholds must be 0 to {}", i32::MAX)));
+    }
     if d.l_threshold > d.u_threshold {
         return Err(cx.err(
             span,

@@ -20,9 +20,9 @@ use lvsctl::ipvs::{
 use lvsctl::state::table::SYSCTLS;
 use lvsctl::state::{ServiceSpec, Table};
 
-/// Longest persistence timeout both the grammar (31 days) and the TOML
-/// reader (2,147,483 s) accept.
-pub const MAX_PERSISTENT_TIMEOUT: u32 = 2_147_483;
+/// Longest persistence timeout the formats accept (31 days, ipvsadm's
+/// limit).
+pub const MAX_PERSISTENT_TIMEOUT: u32 = 86_400 * 31;
 /// Longest timeout `--set` accepts (31 days).
 pub const MAX_SET_TIMEOUT: u32 = 86_400 * 31;
 
