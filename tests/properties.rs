@@ -12,6 +12,10 @@
 //!   printer (or, where lvsctl has none, by the kernel's format), parses
 //!   back to the same value.
 //!
+//! `printers.rs` follows the values on: whatever a decoder can return
+//! prints in every format without panicking, and `-S` output and the
+//! streamed JSON read back.
+//!
 //! Each property runs 256 cases ([`CASES`]); `PROPTEST_CASES=N` changes
 //! that, e.g. `PROPTEST_CASES=20000 cargo test --release --test
 //! properties` for a long run. Failures are not persisted to files:
@@ -34,6 +38,8 @@ mod frames;
 mod grammar;
 #[path = "properties/netlink.rs"]
 mod netlink;
+#[path = "properties/printers.rs"]
+mod printers;
 #[path = "properties/toml.rs"]
 mod toml;
 

@@ -91,7 +91,7 @@ fn rtnl_round_trip(m: RouteNetlinkMessage) -> Result<RouteNetlinkMessage, String
 
 /// Any service the wire can carry (any protocol number, flags, timeout,
 /// mask; names without NUL).
-fn wire_service() -> impl Strategy<Value = Service> {
+pub fn wire_service() -> impl Strategy<Value = Service> {
     let key = prop_oneof![
         (any::<u16>(), model::ip(), any::<u16>()).prop_map(|(p, addr, port)| ServiceKey::Addr {
             protocol: Protocol::from_raw(p),
@@ -118,7 +118,7 @@ fn wire_service() -> impl Strategy<Value = Service> {
         })
 }
 
-fn wire_dest() -> impl Strategy<Value = Destination> {
+pub fn wire_dest() -> impl Strategy<Value = Destination> {
     (
         model::ip(),
         any::<u16>(),
@@ -143,7 +143,7 @@ fn wire_dest() -> impl Strategy<Value = Destination> {
         )
 }
 
-fn wire_daemon() -> impl Strategy<Value = SyncDaemon> {
+pub fn wire_daemon() -> impl Strategy<Value = SyncDaemon> {
     (
         model::daemon(),
         "[^\0]{0,15}",
