@@ -56,6 +56,67 @@ pub struct Address {
     pub flags: u32,
 }
 
+impl Link {
+    /// The device a `RTM_NEWLINK` message describes.
+    pub fn from_message(m: &LinkMessage) -> Link {
+        let mut name = String::new();
+        let mut kind = None;
+        let mut mac = None;
+        for a in &m.attributes {
+            match a {
+                LinkAttribute::IfName(n) => name = n.clone(),
+                LinkAttribute::Address(b) if b.len() == 6 => {
+                    let mut m6 = [0u8; 6];
+                    m6.copy_from_slice(b);
+                    mac = Some(m6);
+                }
+                LinkAttribute::LinkInfo(infos) => {
+                    for i in infos {
+                        if let LinkInfo::Kind(k) = i {
+                            kind = Some(kind_name(k));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Link {
+            index: m.header.index,
+            name,
+            up: m.header.flags.contains(LinkFlags::Up),
+            loopback: m.header.flags.contains(LinkFlags::Loopback),
+            noarp: m.header.flags.contains(LinkFlags::Noarp),
+            kind,
+            mac,
+        }
+    }
+}
+
+impl Address {
+    /// The address a `RTM_NEWADDR` message describes; `None` if it
+    /// carries no address.
+    pub fn from_message(m: &AddressMessage) -> Option<Address> {
+        let mut addr = None;
+        let mut local = None;
+        let mut flags = u32::from(m.header.flags.bits());
+        for a in &m.attributes {
+            match a {
+                AddressAttribute::Address(x) => addr = Some(*x),
+                AddressAttribute::Local(x) => local = Some(*x),
+                AddressAttribute::Flags(f) => flags = f.bits(),
+                _ => {}
+            }
+        }
+        // For IPv4, IFA_LOCAL is the interface's own address.
+        Some(Address {
+            index: m.header.index,
+            addr: local.or(addr)?,
+            prefix: m.header.prefix_len,
+            flags,
+        })
+    }
+}
+
 /// An rtnetlink socket.
 #[derive(Debug)]
 pub struct Rtnl {
@@ -107,36 +168,7 @@ impl Rtnl {
         let mut out = Vec::new();
         for r in replies {
             if let RouteNetlinkMessage::NewLink(m) = r {
-                let mut name = String::new();
-                let mut kind = None;
-                let mut mac = None;
-                for a in &m.attributes {
-                    match a {
-                        LinkAttribute::IfName(n) => name = n.clone(),
-                        LinkAttribute::Address(b) if b.len() == 6 => {
-                            let mut m6 = [0u8; 6];
-                            m6.copy_from_slice(b);
-                            mac = Some(m6);
-                        }
-                        LinkAttribute::LinkInfo(infos) => {
-                            for i in infos {
-                                if let LinkInfo::Kind(k) = i {
-                                    kind = Some(kind_name(k));
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                out.push(Link {
-                    index: m.header.index,
-                    name,
-                    up: m.header.flags.contains(LinkFlags::Up),
-                    loopback: m.header.flags.contains(LinkFlags::Loopback),
-                    noarp: m.header.flags.contains(LinkFlags::Noarp),
-                    kind,
-                    mac,
-                });
+                out.push(Link::from_message(&m));
             }
         }
         Ok(out)
@@ -155,26 +187,7 @@ impl Rtnl {
         let mut out = Vec::new();
         for r in replies {
             if let RouteNetlinkMessage::NewAddress(m) = r {
-                let mut addr = None;
-                let mut local = None;
-                let mut flags = u32::from(m.header.flags.bits());
-                for a in &m.attributes {
-                    match a {
-                        AddressAttribute::Address(x) => addr = Some(*x),
-                        AddressAttribute::Local(x) => local = Some(*x),
-                        AddressAttribute::Flags(f) => flags = f.bits(),
-                        _ => {}
-                    }
-                }
-                // For IPv4, IFA_LOCAL is the interface's own address.
-                if let Some(a) = local.or(addr) {
-                    out.push(Address {
-                        index: m.header.index,
-                        addr: a,
-                        prefix: m.header.prefix_len,
-                        flags,
-                    });
-                }
+                out.extend(Address::from_message(&m));
             }
         }
         Ok(out)

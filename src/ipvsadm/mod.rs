@@ -23,6 +23,8 @@ pub mod messages;
 pub mod num;
 pub mod rules;
 
+#[doc(hidden)]
+pub use grammar::set_host_lookups;
 pub use grammar::{options, parse, parse_line, parse_sched_flags, OptionInfo};
 pub use messages::{error_message, func_of_op, strerror, Func};
 

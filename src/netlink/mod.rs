@@ -37,6 +37,8 @@ mod socket;
 
 pub use extack::parse_error_payload;
 pub use socket::{EncodedChunk, EventWait, GenlSocket, NlSocket, Reply, MAX_BATCH_MESSAGES, MAX_SEND_BYTES};
+#[doc(hidden)]
+pub use socket::{Message, Messages};
 
 use std::io;
 

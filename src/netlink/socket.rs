@@ -659,21 +659,29 @@ impl AsFd for NlSocket {
 }
 
 /// One netlink message inside a datagram.
-struct Message<'a> {
-    kind: u16,
-    flags: u16,
-    seq: u32,
-    payload: &'a [u8],
+#[derive(Debug)]
+pub struct Message<'a> {
+    /// `nlmsg_type`.
+    pub kind: u16,
+    /// `nlmsg_flags`.
+    pub flags: u16,
+    /// `nlmsg_seq`.
+    pub seq: u32,
+    /// What follows the 16-byte header, up to `nlmsg_len`.
+    pub payload: &'a [u8],
 }
 
-/// Walks the messages of one datagram, checking every length.
-struct Messages<'a> {
+/// Walks the messages of one datagram, checking every length (public
+/// for the property tests, which feed it arbitrary bytes).
+#[derive(Debug)]
+pub struct Messages<'a> {
     buf: &'a [u8],
     off: usize,
 }
 
 impl<'a> Messages<'a> {
-    fn new(buf: &'a [u8]) -> Self {
+    /// The messages of the datagram `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
         Messages { buf, off: 0 }
     }
 }

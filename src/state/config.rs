@@ -147,8 +147,8 @@ struct TunnelToml {
 
 /// Longest scheduler or persistence-engine name the kernel takes.
 const NAME_MAX: usize = 15;
-/// Longest persistence timeout ipvsadm accepts, in seconds.
-const MAX_TIMEOUT: u32 = 2_147_483;
+/// Longest persistence timeout ipvsadm accepts, in seconds (31 days).
+const MAX_TIMEOUT: u32 = 86_400 * 31;
 
 /// The document being read: its name and text, for line numbers.
 #[derive(Debug, Clone, Copy)]
@@ -692,6 +692,9 @@ fn destination(
     }
     d.u_threshold = t.u_threshold.unwrap_or(0);
     d.l_threshold = t.l_threshold.unwrap_or(0);
+    if d.u_threshold > i32::MAX as u32 || d.l_threshold > i32::MAX as u32 {
+        return Err(cx.err(span, format!("thresholds must be 0 to {}", i32::MAX)));
+    }
     if d.l_threshold > d.u_threshold {
         return Err(cx.err(
             span,
@@ -722,6 +725,11 @@ fn destination(
         d.tun_flags = match (d.tun_type, tun.csum.as_deref()) {
             (_, None | Some("nocsum")) => tun_flags::NOCSUM,
             (TunnelType::Ipip, Some(_)) => return Err(cx.err(span, "ipip tunnels have no checksum option")),
+            // The kernel ignores it and ipvsadm refuses it, so a saved
+            // table with it would not read back as rules.
+            (TunnelType::Gre, Some("remcsum")) => {
+                return Err(cx.err(span, "remote checksum offload (remcsum) is for gue tunnels only"))
+            }
             (_, Some("csum")) => tun_flags::CSUM,
             (_, Some("remcsum")) => tun_flags::REMCSUM,
             (_, Some(other)) => {

@@ -279,12 +279,31 @@ persistent = true
         ("[sysctl]\nsloppy = 1\n", 2, "unknown sysctl"),
         ("[[daemons]]\nstate = \"master\"\ninterface = \"eth0\"\n[[daemons]]\nstate = \"master\"\ninterface = \"eth1\"\n", 4, "second master"),
         ("[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"2001:db8::1\"\n", 3, "another address family"),
+        (
+            "[[services]]\nfwmark = 1\n\n[[services.destinations]]\naddress = \"192.0.2.1\"\nforward = \"tunnel\"\ntunnel = { type = \"gre\", csum = \"remcsum\" }\n",
+            4,
+            "for gue tunnels only",
+        ),
+        (
+            "[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"192.0.2.1\"\nu_threshold = 2147483648\n",
+            3,
+            "thresholds must be 0 to 2147483647",
+        ),
+        ("[[services]]\nfwmark = 1\npersistent = true\ntimeout = 2678401\n", 1, "1 to 2678400 seconds"),
     ] {
         let e = crate::state::config::parse("x.toml", bad).unwrap_err();
         assert_eq!(e.line, line, "{bad}: {e}");
         assert!(e.message.contains(needle), "{bad}: {e}");
         assert!(e.to_string().starts_with(&format!("x.toml:{line}: ")), "{e}");
     }
+    // ipvsadm's longest persistence (31 days) reads, as `-p 2678400` does.
+    let t = crate::state::config::parse(
+        "x.toml",
+        "[[services]]\nfwmark = 1\npersistent = true\ntimeout = 2678400\n",
+    )
+    .unwrap()
+    .table;
+    assert_eq!(t.services[0].service.timeout, 2_678_400);
 }
 
 #[test]
