@@ -10,6 +10,7 @@ pub mod client;
 pub mod codec;
 pub mod conn;
 pub mod model;
+pub mod names;
 pub mod op;
 
 pub use client::{IpvsClient, IpvsError};

@@ -195,7 +195,12 @@ mod tests {
         for p in [Protocol::Tcp, Protocol::Udp, Protocol::Sctp] {
             assert_eq!(p.name().parse::<Protocol>(), Ok(p));
         }
-        for f in [ForwardMethod::Masq, ForwardMethod::Route, ForwardMethod::Tunnel, ForwardMethod::Local] {
+        for f in [
+            ForwardMethod::Masq,
+            ForwardMethod::Route,
+            ForwardMethod::Tunnel,
+            ForwardMethod::Local,
+        ] {
             assert_eq!(f.name().parse::<ForwardMethod>(), Ok(f));
         }
         for t in [TunnelType::Ipip, TunnelType::Gue, TunnelType::Gre] {

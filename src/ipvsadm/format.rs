@@ -646,10 +646,7 @@ mod tests;
 
 /// One line of `-L --daemon`.
 pub fn daemon_line(d: &crate::ipvs::SyncDaemon) -> String {
-    let kind = match d.state {
-        crate::ipvs::DaemonState::Master => "master",
-        crate::ipvs::DaemonState::Backup => "backup",
-    };
+    let kind = d.state.as_str();
     let mut s = format!(
         "{kind} sync daemon (mcast={}, syncid={}",
         d.mcast_ifn, d.syncid as i32

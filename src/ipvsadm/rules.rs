@@ -43,10 +43,7 @@ pub fn service_selector(key: &ServiceKey) -> String {
 }
 
 fn daemon_name(s: DaemonState) -> &'static str {
-    match s {
-        DaemonState::Master => "master",
-        DaemonState::Backup => "backup",
-    }
+    s.as_str()
 }
 
 fn start_daemon(d: &SyncDaemon) -> String {

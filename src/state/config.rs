@@ -389,14 +389,14 @@ fn daemons(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) -> 
     for d in &list {
         let span = d.span();
         let t = d.get_ref();
-        let state = match t.state.as_str() {
-            "master" => DaemonState::Master,
-            "backup" => DaemonState::Backup,
-            other => {
+        let state = match t.state.parse::<DaemonState>() {
+            Ok(s) => s,
+            Err(_) => {
+                let other = &t.state;
                 return Err(doc.err(
                     &span,
                     format!("daemon state {other:?}: expected \"master\" or \"backup\""),
-                ))
+                ));
             }
         };
         if daemons.iter().any(|x| x.state == state) {
@@ -766,10 +766,7 @@ pub fn render(table: &Table) -> String {
         }
     }
     for d in table.daemons.iter().flatten() {
-        let state = match d.state {
-            DaemonState::Master => "master",
-            DaemonState::Backup => "backup",
-        };
+        let state = d.state.as_str();
         let _ = write!(
             out,
             "\n[[daemons]]\nstate = \"{state}\"\ninterface = {}\nsyncid = {}\n",
@@ -810,12 +807,7 @@ fn service_toml(out: &mut String, s: &ServiceSpec) {
             let _ = write!(out, "protocol = \"{p}\"\naddress = \"{addr}\"\nport = {port}\n");
         }
         ServiceKey::Fwmark { af, mark } => {
-            let fam = if af == AddressFamily::Inet6 {
-                "ipv6"
-            } else {
-                "ipv4"
-            };
-            let _ = write!(out, "fwmark = {mark}\nfamily = \"{fam}\"\n");
+            let _ = write!(out, "fwmark = {mark}\nfamily = \"{}\"\n", af.as_str());
         }
     }
     let _ = writeln!(out, "scheduler = {}", q(&svc.scheduler));

@@ -38,9 +38,7 @@ use crate::ipvs::{
 use crate::netlink::NetlinkError;
 
 /// Schedulers the fake knows (those of Debian's 6.1 kernel).
-pub const SCHEDULERS: [&str; 13] = [
-    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
-];
+pub use crate::ipvs::names::SCHEDULERS;
 
 /// An in-memory kernel. See the module docs.
 #[derive(Debug, Clone)]

@@ -208,9 +208,7 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
 }
 
 /// Schedulers the fast path knows; others go through the full grammar.
-const KNOWN_SCHEDULERS: [&str; 14] = [
-    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
-];
+const KNOWN_SCHEDULERS: [&str; 14] = crate::ipvs::names::SCHEDULERS;
 
 /// The two line shapes `ipvsadm -Sn` writes for IPv4 TCP and UDP
 /// services, read without the general grammar:

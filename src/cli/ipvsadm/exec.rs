@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use crate::cli::Console;
-use crate::ipvs::{DestEntry, IpvsClient, IpvsError, Op, ServiceEntry, ServiceKey};
+use crate::ipvs::{DestEntry, IpvsClient, IpvsError, Op, ServiceKey};
 use crate::ipvsadm::format as fmt;
 use crate::ipvsadm::{error_message, parse_line, Command, Func, ListOptions, ParseErrorKind};
 use crate::state::{self, lock};
@@ -229,26 +229,39 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Out, header: boo
             Err(e) => return out.fail(&error_message(Func::Get, &e), IpvsadmExit::ListFailed),
         }
     }
-    let table = match client.table() {
+    // Each service's text is formatted as its destinations arrive, into
+    // one buffer (the table's destinations never exist all at once), and
+    // printed in ipvsadm's service order once the read proved consistent.
+    let mut text = String::new();
+    let mut current = 0;
+    let table = client.table_with(|round, s, dests| {
+        if round != current {
+            text.clear();
+            current = round;
+        }
+        let start = text.len();
+        fmt::service_entry(&mut text, s, &sorted(dests, f), f);
+        start..text.len()
+    });
+    let table = match table {
         Ok(t) => t,
         Err(e) => return out.fail(&error_message(Func::Get, &e), IpvsadmExit::ListFailed),
     };
-    let (mut services, dests): (Vec<ServiceEntry>, Vec<Vec<DestEntry>>) = table.into_iter().unzip();
-    let mut by_key: std::collections::HashMap<ServiceKey, Vec<DestEntry>> =
-        services.iter().map(|s| s.service.key).zip(dests).collect();
+    let mut order: Vec<usize> = (0..table.len()).collect();
     if !f.nosort {
-        fmt::sort_services(&mut services);
+        fmt::msort(&mut order, &|a: &usize, b: &usize| {
+            fmt::cmp_services(&table[*a].0.service, &table[*b].0.service)
+        });
     }
-    let mut text = fmt::title(f);
-    for s in &services {
-        let d = sorted(by_key.remove(&s.service.key).unwrap_or_default(), f);
-        fmt::service_entry(&mut text, s, &d, f);
-        if text.len() >= 32 * 1024 {
-            out.print(&text);
-            text.clear();
+    let mut chunk = fmt::title(f);
+    for i in order {
+        chunk.push_str(&text[table[i].1.clone()]);
+        if chunk.len() >= 32 * 1024 {
+            out.print(&chunk);
+            chunk.clear();
         }
     }
-    out.print(&text);
+    out.print(&chunk);
 }
 
 /// `-R`: every line is parsed before anything is sent; a bad line is
