@@ -4,6 +4,13 @@
 //! describes), one file per network namespace, keyed by the namespace's
 //! inode number: real servers that share one `/run` (containers, tests)
 //! keep separate records. Written atomically (temporary file + rename).
+//!
+//! The file outlives the binary that wrote it (an upgrade between `rs up`
+//! and `rs down`), so its format is fixed: JSON, with the mode and the
+//! tunnel type as the words `dr`/`tun` and `ipip`/`gue`/`gre` and
+//! addresses as strings. [`Mode`] and [`TunType`] serialise to exactly
+//! those words, and fields added later (`tun_type`, `netns_cookie`) default
+//! when missing; the tests hold records as earlier versions wrote them.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,32 +18,36 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use std::net::IpAddr;
+
 use serde::{Deserialize, Serialize};
 
+use super::{Mode, TunType};
+
 /// The directory of the records.
-pub const STATE_DIR: &str = "/run/lvsctl";
+pub const RECORD_DIR: &str = "/run/lvsctl";
 
 /// One VIP added by `rs up`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VipRecord {
-    /// The address.
-    pub address: String,
+    /// The address (a string in the file).
+    pub address: IpAddr,
     /// Its prefix length (32 or 128).
     pub prefix: u8,
     /// The device it was put on.
     pub device: String,
     /// `dr` or `tun`.
-    pub mode: String,
+    pub mode: Mode,
     /// For `tun`: `ipip`, `gue` or `gre`.
     #[serde(default)]
-    pub tun_type: Option<String>,
+    pub tun_type: Option<TunType>,
     /// Whether `rs up` added the address (false if it was already there).
     pub added: bool,
 }
 
 /// Everything `rs up` changed in one network namespace.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct State {
+pub struct Record {
     /// Format version.
     pub version: u32,
     /// `iface/key` → the value before the first `rs up` changed it.
@@ -56,7 +67,7 @@ pub struct State {
     pub netns_cookie: Option<u64>,
 }
 
-impl State {
+impl Record {
     /// Whether the record holds nothing to undo.
     pub fn is_empty(&self) -> bool {
         self.vips.is_empty()
@@ -96,11 +107,11 @@ pub fn netns_cookie() -> Option<u64> {
 }
 
 /// The record file of the current network namespace.
-pub fn state_path() -> io::Result<PathBuf> {
+pub fn record_path() -> io::Result<PathBuf> {
     let ino = fs::metadata("/proc/thread-self/ns/net")
         .or_else(|_| fs::metadata("/proc/self/ns/net"))?
         .ino();
-    Ok(Path::new(STATE_DIR).join(format!("rs-netns-{ino}.json")))
+    Ok(Path::new(RECORD_DIR).join(format!("rs-netns-{ino}.json")))
 }
 
 /// Takes the namespace's `rs` lock (a `.lock` file beside the record),
@@ -130,21 +141,21 @@ pub fn lock(path: &Path) -> io::Result<fs::File> {
 
 /// Reads the record; an absent file, or one left by another namespace
 /// that had the same inode number, is an empty record.
-pub fn load(path: &Path) -> io::Result<State> {
+pub fn load(path: &Path) -> io::Result<Record> {
     let cookie = netns_cookie();
-    let fresh = State {
+    let fresh = Record {
         version: 1,
         netns_cookie: cookie,
-        ..State::default()
+        ..Record::default()
     };
     match fs::read_to_string(path) {
         Ok(text) => {
-            let st: State = serde_json::from_str(&text).map_err(|e| {
+            let st: Record = serde_json::from_str(&text).map_err(|e| {
                 io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
             })?;
             match (st.netns_cookie, cookie) {
                 (Some(a), Some(b)) if a != b => Ok(fresh),
-                _ => Ok(State {
+                _ => Ok(Record {
                     netns_cookie: cookie,
                     ..st
                 }),
@@ -156,8 +167,8 @@ pub fn load(path: &Path) -> io::Result<State> {
 }
 
 /// Writes the record atomically, or removes it when it records nothing.
-pub fn save(path: &Path, state: &State) -> io::Result<()> {
-    if state.is_empty() {
+pub fn save(path: &Path, record: &Record) -> io::Result<()> {
+    if record.is_empty() {
         return match fs::remove_file(path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -167,13 +178,129 @@ pub fn save(path: &Path, state: &State) -> io::Result<()> {
         fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(state).map_err(io::Error::other)?;
+    let text = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
     fs::write(&tmp, text + "\n")?;
     fs::rename(&tmp, path)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A record as the first versions wrote it: no `tun_type`, no
+    /// `netns_cookie`.
+    const OLDEST: &str = r#"{
+  "version": 1,
+  "sysctls": {
+    "all/arp_announce": 0,
+    "all/arp_ignore": 0
+  },
+  "vips": [
+    {
+      "address": "192.0.2.10",
+      "prefix": 32,
+      "device": "lo",
+      "mode": "dr",
+      "added": true
+    }
+  ],
+  "created_links": [],
+  "raised_links": [],
+  "fou_ports": []
+}
+"#;
+
+    /// A record as the string-typed version wrote it (`to_string_pretty`
+    /// of that version's structs, plus the newline `save` adds).
+    const STRINGLY: &str = r#"{
+  "version": 1,
+  "sysctls": {
+    "all/rp_filter": 1,
+    "tunl0/rp_filter": 1
+  },
+  "vips": [
+    {
+      "address": "192.0.2.20",
+      "prefix": 32,
+      "device": "tunl0",
+      "mode": "tun",
+      "tun_type": "gue",
+      "added": true
+    },
+    {
+      "address": "2001:db8::10",
+      "prefix": 128,
+      "device": "lvs0",
+      "mode": "dr",
+      "tun_type": null,
+      "added": false
+    }
+  ],
+  "created_links": [
+    "lvs0"
+  ],
+  "raised_links": [
+    "tunl0"
+  ],
+  "fou_ports": [
+    5555
+  ],
+  "netns_cookie": 4096
+}
+"#;
+
+    #[test]
+    fn records_of_earlier_versions_load() {
+        let old: Record = serde_json::from_str(OLDEST).unwrap();
+        assert_eq!(old.vips.len(), 1);
+        let v = &old.vips[0];
+        assert_eq!(v.address, "192.0.2.10".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            (v.prefix, v.device.as_str(), v.mode, v.tun_type),
+            (32, "lo", Mode::Dr, None)
+        );
+        assert!(v.added);
+        assert_eq!(old.sysctls["all/arp_ignore"], 0);
+        assert_eq!(old.netns_cookie, None);
+
+        let st: Record = serde_json::from_str(STRINGLY).unwrap();
+        assert_eq!(st.vips[0].mode, Mode::Tun);
+        assert_eq!(st.vips[0].tun_type, Some(TunType::Gue));
+        assert_eq!(st.vips[1].address, "2001:db8::10".parse::<IpAddr>().unwrap());
+        assert_eq!(st.vips[1].tun_type, None);
+        assert_eq!(st.fou_ports, [5555]);
+        assert_eq!(st.netns_cookie, Some(4096));
+    }
+
+    #[test]
+    fn records_are_written_as_before() {
+        // The same bytes as the string-typed version: an older binary can
+        // still read what this one writes.
+        let st: Record = serde_json::from_str(STRINGLY).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&st).unwrap() + "\n", STRINGLY);
+    }
+
+    #[test]
+    fn old_records_load_from_a_file() {
+        let dir = std::env::temp_dir().join(format!("lvsctl-rs-record-{}", std::process::id()));
+        let path = dir.join("rs-netns-1.json");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(&path, OLDEST).unwrap();
+        let st = load(&path);
+        let _ = fs::remove_dir_all(&dir);
+        let st = st.unwrap();
+        assert_eq!(st.vips[0].mode, Mode::Dr);
+        // Stamped with this namespace's cookie from now on.
+        assert_eq!(st.netns_cookie, netns_cookie());
+    }
+
+    #[test]
+    fn unknown_modes_are_refused_not_guessed() {
+        let bad = OLDEST.replace("\"dr\"", "\"nat\"");
+        let e = serde_json::from_str::<Record>(&bad).unwrap_err();
+        assert!(e.to_string().contains("unknown variant"), "{e}");
+    }
+
     #[test]
     fn cookie_is_readable_and_recorded() {
         assert!(super::netns_cookie().is_some());
