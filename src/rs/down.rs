@@ -78,9 +78,9 @@ impl fmt::Display for DownStep {
 /// `lvsctl rs down`: removes the given VIPs (all when empty) that `rs up`
 /// added; when none is left, restores every sysctl and device.
 pub fn down(vips: &[Vip]) -> Result<Vec<DownStep>, RsError> {
-    let path = record::record_path().map_err(RsError::State)?;
+    let path = record::record_path()?;
     let _lock = record::lock(&path).map_err(lock_err)?;
-    let mut rec = record::load(&path).map_err(RsError::State)?;
+    let mut rec = record::load(&path)?;
     let mut steps = Vec::new();
     for v in vips {
         if !rec.vips.iter().any(|r| r.address == v.ip()) {
@@ -116,7 +116,7 @@ pub fn down(vips: &[Vip]) -> Result<Vec<DownStep>, RsError> {
     }
     // Record the removals before restoring anything else, so that a later
     // failure leaves a record that matches the host.
-    record::save(&path, &rec).map_err(RsError::State)?;
+    record::save(&path, &rec)?;
     if rec.vips.is_empty() {
         // Last VIP gone: addresses first, then settings, then devices.
         for port in std::mem::take(&mut rec.fou_ports) {
@@ -149,7 +149,7 @@ pub fn down(vips: &[Vip]) -> Result<Vec<DownStep>, RsError> {
             }
         }
     }
-    record::save(&path, &rec).map_err(RsError::State)?;
+    record::save(&path, &rec)?;
     Ok(steps)
 }
 

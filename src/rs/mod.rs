@@ -253,9 +253,9 @@ pub enum RsError {
         /// The error.
         source: NetlinkError,
     },
-    /// The state file.
-    #[error("state file: {0}")]
-    State(std::io::Error),
+    /// The undo record (the "state file" under `/run/lvsctl`).
+    #[error(transparent)]
+    State(#[from] record::RecordError),
     /// fou.
     #[error(transparent)]
     Fou(#[from] FouError),
@@ -283,8 +283,8 @@ fn sys(e: SysctlError) -> RsError {
 }
 
 /// Maps a failure to take the record's lock.
-fn lock_err(e: std::io::Error) -> RsError {
-    if e.kind() == std::io::ErrorKind::PermissionDenied {
+fn lock_err(e: record::RecordError) -> RsError {
+    if e.is_permission() {
         RsError::Permission(format!("taking the lock under {}", record::RECORD_DIR))
     } else {
         RsError::State(e)

@@ -106,10 +106,48 @@ pub fn netns_cookie() -> Option<u64> {
     (rc == 0 && len as usize == std::mem::size_of::<u64>()).then_some(cookie)
 }
 
+/// Errors of the record: every one names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// Reading, writing or locking a file failed.
+    #[error("state file: {}: {source}", path.display())]
+    Io {
+        /// The file (or directory).
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// The file holds something that is not a record.
+    #[error("state file: {}: {source}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What serde made of it.
+        source: serde_json::Error,
+    },
+}
+
+impl RecordError {
+    /// Whether the error is a refused permission (not root).
+    pub fn is_permission(&self) -> bool {
+        matches!(self, RecordError::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied)
+    }
+}
+
+/// Wraps an I/O error with its path.
+fn at(path: &Path) -> impl FnOnce(io::Error) -> RecordError + '_ {
+    move |source| RecordError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// The record file of the current network namespace.
-pub fn record_path() -> io::Result<PathBuf> {
-    let ino = fs::metadata("/proc/thread-self/ns/net")
-        .or_else(|_| fs::metadata("/proc/self/ns/net"))?
+pub fn record_path() -> Result<PathBuf, RecordError> {
+    let ns = Path::new("/proc/thread-self/ns/net");
+    let ino = fs::metadata(ns)
+        .or_else(|_| fs::metadata("/proc/self/ns/net"))
+        .map_err(at(ns))?
         .ino();
     Ok(Path::new(RECORD_DIR).join(format!("rs-netns-{ino}.json")))
 }
@@ -117,15 +155,17 @@ pub fn record_path() -> io::Result<PathBuf> {
 /// Takes the namespace's `rs` lock (a `.lock` file beside the record),
 /// waiting for another `lvsctl rs` that holds it: concurrent runs are
 /// serialised, never interleaved. Released when the file is dropped.
-pub fn lock(path: &Path) -> io::Result<fs::File> {
+pub fn lock(path: &Path) -> Result<fs::File, RecordError> {
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
+        fs::create_dir_all(dir).map_err(at(dir))?;
     }
+    let lock = path.with_extension("lock");
     let file = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(path.with_extension("lock"))?;
+        .open(&lock)
+        .map_err(at(&lock))?;
     loop {
         // SAFETY: flock on a descriptor owned by `file`, alive for the call.
         let rc = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX) };
@@ -134,14 +174,14 @@ pub fn lock(path: &Path) -> io::Result<fs::File> {
         }
         let e = io::Error::last_os_error();
         if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
+            return Err(at(&lock)(e));
         }
     }
 }
 
 /// Reads the record; an absent file, or one left by another namespace
 /// that had the same inode number, is an empty record.
-pub fn load(path: &Path) -> io::Result<Record> {
+pub fn load(path: &Path) -> Result<Record, RecordError> {
     let cookie = netns_cookie();
     let fresh = Record {
         version: 1,
@@ -150,8 +190,9 @@ pub fn load(path: &Path) -> io::Result<Record> {
     };
     match fs::read_to_string(path) {
         Ok(text) => {
-            let st: Record = serde_json::from_str(&text).map_err(|e| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
+            let st: Record = serde_json::from_str(&text).map_err(|source| RecordError::Format {
+                path: path.to_path_buf(),
+                source,
             })?;
             match (st.netns_cookie, cookie) {
                 (Some(a), Some(b)) if a != b => Ok(fresh),
@@ -162,25 +203,28 @@ pub fn load(path: &Path) -> io::Result<Record> {
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(fresh),
-        Err(e) => Err(e),
+        Err(e) => Err(at(path)(e)),
     }
 }
 
 /// Writes the record atomically, or removes it when it records nothing.
-pub fn save(path: &Path, record: &Record) -> io::Result<()> {
+pub fn save(path: &Path, record: &Record) -> Result<(), RecordError> {
     if record.is_empty() {
         return match fs::remove_file(path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(at(path)(e)),
             _ => Ok(()),
         };
     }
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
+        fs::create_dir_all(dir).map_err(at(dir))?;
     }
     let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
-    fs::write(&tmp, text + "\n")?;
-    fs::rename(&tmp, path)
+    let text = serde_json::to_string_pretty(record).map_err(|source| RecordError::Format {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    fs::write(&tmp, text + "\n").map_err(at(&tmp))?;
+    fs::rename(&tmp, path).map_err(at(path))
 }
 
 #[cfg(test)]
@@ -299,6 +343,34 @@ mod tests {
         let bad = OLDEST.replace("\"dr\"", "\"nat\"");
         let e = serde_json::from_str::<Record>(&bad).unwrap_err();
         assert!(e.to_string().contains("unknown variant"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("lvsctl-rs-record-err-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rs-netns-1.json");
+        fs::write(&path, "{").unwrap();
+        let bad = load(&path).unwrap_err();
+        // A directory where the temporary file goes: the write fails.
+        fs::create_dir_all(path.with_extension("json.tmp")).unwrap();
+        let full: Record = serde_json::from_str(OLDEST).unwrap();
+        let unwritable = save(&path, &full).unwrap_err();
+        let _ = fs::remove_dir_all(&dir);
+        assert!(matches!(bad, RecordError::Format { .. }), "{bad}");
+        assert!(
+            bad.to_string()
+                .starts_with(&format!("state file: {}: ", path.display())),
+            "{bad}"
+        );
+        assert!(matches!(unwritable, RecordError::Io { .. }), "{unwritable}");
+        assert!(
+            unwritable
+                .to_string()
+                .starts_with(&format!("state file: {}.tmp: ", path.display())),
+            "{unwritable}"
+        );
+        assert!(!unwritable.is_permission());
     }
 
     #[test]

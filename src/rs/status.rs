@@ -150,8 +150,8 @@ impl fmt::Display for Problem {
 /// `lvsctl rs status`: every VIP recorded by `rs up`, and every host
 /// address found on lo, dummy or tunnel devices.
 pub fn status() -> Result<Vec<VipStatus>, RsError> {
-    let path = record::record_path().map_err(RsError::State)?;
-    let rec = record::load(&path).map_err(RsError::State)?;
+    let path = record::record_path()?;
+    let rec = record::load(&path)?;
     let mut rtnl = Rtnl::open().map_err(nl("opening rtnetlink"))?;
     let links = rtnl.links().map_err(nl("listing devices"))?;
     let addrs = rtnl.addresses().map_err(nl("listing addresses"))?;

@@ -52,16 +52,16 @@ impl fmt::Display for UpStep {
 /// `lvsctl rs up`: returns one step per VIP saying what was done.
 pub fn up(req: &UpRequest) -> Result<Vec<UpStep>, RsError> {
     check(req)?;
-    let path = record::record_path().map_err(RsError::State)?;
+    let path = record::record_path()?;
     let _lock = record::lock(&path).map_err(lock_err)?;
-    let rec = record::load(&path).map_err(RsError::State)?;
+    let rec = record::load(&path)?;
     let rtnl = Rtnl::open().map_err(nl("opening rtnetlink"))?;
     let mut run = Run::new(rtnl, rec);
     match run.up(req) {
         Ok(steps) => {
             if let Err(e) = record::save(&path, &run.record) {
                 run.rollback();
-                return Err(RsError::State(e));
+                return Err(e.into());
             }
             Ok(steps)
         }
