@@ -12,7 +12,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use super::record::{self, VipRecord};
-use super::{lock_err, nl, sys, RsError, Vip};
+use super::{lock_err, netlink_err, sysctl_err, RsError, Vip};
 use crate::host::fou;
 use crate::host::rtnl::Rtnl;
 use crate::host::sysctl;
@@ -91,7 +91,7 @@ pub fn down(vips: &[Vip]) -> Result<Vec<DownStep>, RsError> {
         steps.push(DownStep::NothingToUndo);
         return Ok(steps);
     }
-    let mut rtnl = Rtnl::open().map_err(nl("opening rtnetlink"))?;
+    let mut rtnl = Rtnl::open().map_err(netlink_err("opening rtnetlink"))?;
     let remove: Vec<VipRecord> = rec
         .vips
         .iter()
@@ -101,11 +101,15 @@ pub fn down(vips: &[Vip]) -> Result<Vec<DownStep>, RsError> {
     for r in &remove {
         let (vip, prefix, device) = (r.address, r.prefix, r.device.clone());
         if r.added {
-            if let Some(link) = rtnl.link(&r.device).map_err(nl("listing devices"))? {
+            if let Some(link) = rtnl.link(&r.device).map_err(netlink_err("listing devices"))? {
                 match rtnl.del_address(link.index, r.address, r.prefix) {
                     Ok(()) => {}
                     Err(e) if matches!(e.errno(), Some(libc::EADDRNOTAVAIL) | Some(libc::ENOENT)) => {}
-                    Err(e) => return Err(nl(format!("removing {} from {}", r.address, r.device))(e)),
+                    Err(e) => {
+                        return Err(netlink_err(format!("removing {} from {}", r.address, r.device))(
+                            e,
+                        ))
+                    }
                 }
             }
             steps.push(DownStep::Removed { vip, prefix, device });
@@ -132,19 +136,20 @@ pub fn down(vips: &[Vip]) -> Result<Vec<DownStep>, RsError> {
                     }),
                     // The interface has gone away since.
                     Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(sys(e)),
+                    Err(e) => return Err(sysctl_err(e)),
                 }
             }
         }
         for name in std::mem::take(&mut rec.raised_links) {
-            if let Some(l) = rtnl.link(&name).map_err(nl("listing devices"))? {
+            if let Some(l) = rtnl.link(&name).map_err(netlink_err("listing devices"))? {
                 rtnl.set_up(l.index, false)
-                    .map_err(nl(format!("setting {name} down")))?;
+                    .map_err(netlink_err(format!("setting {name} down")))?;
             }
         }
         for name in std::mem::take(&mut rec.created_links) {
-            if let Some(l) = rtnl.link(&name).map_err(nl("listing devices"))? {
-                rtnl.del_link(l.index).map_err(nl(format!("deleting {name}")))?;
+            if let Some(l) = rtnl.link(&name).map_err(netlink_err("listing devices"))? {
+                rtnl.del_link(l.index)
+                    .map_err(netlink_err(format!("deleting {name}")))?;
                 steps.push(DownStep::DeviceDeleted { name });
             }
         }

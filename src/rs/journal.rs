@@ -13,7 +13,7 @@
 use std::net::IpAddr;
 
 use super::record::Record;
-use super::{nl, sys, RsError};
+use super::{netlink_err, sysctl_err, RsError};
 use crate::host::fou;
 use crate::host::rtnl::{Link, Rtnl};
 use crate::host::sysctl;
@@ -61,11 +61,11 @@ impl Run {
     /// Sets a conf sysctl, remembering the old value (unless it already
     /// has `value`).
     pub(super) fn set_sysctl(&mut self, iface: &str, key: &'static str, value: i64) -> Result<(), RsError> {
-        let old = sysctl::get(iface, key).map_err(sys)?;
+        let old = sysctl::get(iface, key).map_err(sysctl_err)?;
         if old == value {
             return Ok(());
         }
-        sysctl::set(iface, key, value).map_err(sys)?;
+        sysctl::set(iface, key, value).map_err(sysctl_err)?;
         self.undo.push(Undo::Sysctl {
             iface: iface.to_string(),
             key,
@@ -77,7 +77,7 @@ impl Run {
 
     /// The device called `name`, if there is one.
     pub(super) fn link(&mut self, name: &str) -> Result<Option<Link>, RsError> {
-        self.rtnl.link(name).map_err(nl("listing devices"))
+        self.rtnl.link(name).map_err(netlink_err("listing devices"))
     }
 
     /// Brings `link` up, if it is down.
@@ -85,7 +85,7 @@ impl Run {
         if !link.up {
             self.rtnl
                 .set_up(link.index, true)
-                .map_err(nl(format!("setting {} up", link.name)))?;
+                .map_err(netlink_err(format!("setting {} up", link.name)))?;
             self.undo.push(Undo::LinkRaised {
                 name: link.name.clone(),
             });

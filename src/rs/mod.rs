@@ -262,7 +262,7 @@ pub enum RsError {
 }
 
 /// Maps an rtnetlink error of `what`, `EPERM` to [`RsError::Permission`].
-fn nl(what: impl Into<String>) -> impl FnOnce(NetlinkError) -> RsError {
+fn netlink_err(what: impl Into<String>) -> impl FnOnce(NetlinkError) -> RsError {
     let what = what.into();
     move |source| {
         if source.errno() == Some(libc::EPERM) {
@@ -274,7 +274,7 @@ fn nl(what: impl Into<String>) -> impl FnOnce(NetlinkError) -> RsError {
 }
 
 /// Maps a sysctl error, a refused write to [`RsError::Permission`].
-fn sys(e: SysctlError) -> RsError {
+fn sysctl_err(e: SysctlError) -> RsError {
     if e.is_permission() {
         RsError::Permission(format!("writing {}", e.path.display()))
     } else {

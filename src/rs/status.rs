@@ -15,7 +15,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use super::record::{self, Record};
-use super::{arp_ignore_ok, host_prefix, nl, sys, Mode, RsError};
+use super::{arp_ignore_ok, host_prefix, netlink_err, sysctl_err, Mode, RsError};
 use crate::host::rtnl::{Address, Link, Rtnl};
 use crate::host::sysctl;
 
@@ -152,9 +152,9 @@ impl fmt::Display for Problem {
 pub fn status() -> Result<Vec<VipStatus>, RsError> {
     let path = record::record_path()?;
     let rec = record::load(&path)?;
-    let mut rtnl = Rtnl::open().map_err(nl("opening rtnetlink"))?;
-    let links = rtnl.links().map_err(nl("listing devices"))?;
-    let addrs = rtnl.addresses().map_err(nl("listing addresses"))?;
+    let mut rtnl = Rtnl::open().map_err(netlink_err("opening rtnetlink"))?;
+    let links = rtnl.links().map_err(netlink_err("listing devices"))?;
+    let addrs = rtnl.addresses().map_err(netlink_err("listing addresses"))?;
     let mut out = listing(&rec, &links, &addrs);
     let arp_links: Vec<&Link> = links.iter().filter(|l| !l.loopback && !l.noarp).collect();
     for s in &mut out {
@@ -240,13 +240,13 @@ fn check(s: &VipStatus, links: &[Link], arp_links: &[&Link]) -> Result<Vec<Probl
     if !ip.is_ipv4() {
         return Ok(problems);
     }
-    let all_ignore = sysctl::get("all", "arp_ignore").map_err(sys)?;
-    let all_announce = sysctl::get("all", "arp_announce").map_err(sys)?;
+    let all_ignore = sysctl::get("all", "arp_ignore").map_err(sysctl_err)?;
+    let all_announce = sysctl::get("all", "arp_announce").map_err(sysctl_err)?;
     // `all` must be right: it is what covers every interface, including
     // ones added later.
     if !arp_ignore_ok(all_ignore) {
         let mut set_on: Vec<String> = Vec::new();
-        for iface in sysctl::interfaces().map_err(sys)? {
+        for iface in sysctl::interfaces().map_err(sysctl_err)? {
             if arp_ignore_ok(sysctl::get(&iface, "arp_ignore").unwrap_or(0)) {
                 set_on.push(iface);
             }
@@ -278,7 +278,7 @@ fn check(s: &VipStatus, links: &[Link], arp_links: &[&Link]) -> Result<Vec<Probl
             None => problems.push(Problem::TunnelMissing { device }),
             Some(l) if !l.up => problems.push(Problem::TunnelDown { device }),
             Some(_) => {
-                let all = sysctl::get("all", "rp_filter").map_err(sys)?;
+                let all = sysctl::get("all", "rp_filter").map_err(sysctl_err)?;
                 let dev = sysctl::get(&device, "rp_filter").unwrap_or(0);
                 if all.max(dev) == 1 {
                     problems.push(Problem::RpFilter { device, all, dev });

@@ -12,7 +12,9 @@ use std::net::IpAddr;
 
 use super::journal::Run;
 use super::record::{self, VipRecord};
-use super::{arp_ignore_ok, host_prefix, lock_err, nl, sys, Mode, RsError, TunType, UpRequest};
+use super::{
+    arp_ignore_ok, host_prefix, lock_err, netlink_err, sysctl_err, Mode, RsError, TunType, UpRequest,
+};
 use crate::host::fou;
 use crate::host::rtnl::{Link, LinkKind, Rtnl};
 use crate::host::sysctl;
@@ -55,7 +57,7 @@ pub fn up(req: &UpRequest) -> Result<Vec<UpStep>, RsError> {
     let path = record::record_path()?;
     let _lock = record::lock(&path).map_err(lock_err)?;
     let rec = record::load(&path)?;
-    let rtnl = Rtnl::open().map_err(nl("opening rtnetlink"))?;
+    let rtnl = Rtnl::open().map_err(netlink_err("opening rtnetlink"))?;
     let mut run = Run::new(rtnl, rec);
     match run.up(req) {
         Ok(steps) => {
@@ -142,7 +144,7 @@ impl Run {
                         "cannot create {name}: the kernel has no {module} module"
                     )));
                 }
-                Err(e) => return Err(nl(format!("creating {name}"))(e)),
+                Err(e) => return Err(netlink_err(format!("creating {name}"))(e)),
             }
         }
         let link = self.link(&name)?.ok_or_else(|| {
@@ -157,26 +159,26 @@ impl Run {
         if !req.vips.iter().any(|v| v.ip().is_ipv4()) {
             return Ok(());
         }
-        let ignore = sysctl::get("all", "arp_ignore").map_err(sys)?;
+        let ignore = sysctl::get("all", "arp_ignore").map_err(sysctl_err)?;
         if !arp_ignore_ok(ignore) {
             self.set_sysctl("all", "arp_ignore", 1)?;
         }
-        if sysctl::get("all", "arp_announce").map_err(sys)? < 2 {
+        if sysctl::get("all", "arp_announce").map_err(sysctl_err)? < 2 {
             self.set_sysctl("all", "arp_announce", 2)?;
         }
         // An interface value above `all` wins; fix those that are wrong.
-        for iface in sysctl::interfaces().map_err(sys)? {
-            let v = sysctl::get(&iface, "arp_ignore").map_err(sys)?;
-            let eff = v.max(sysctl::get("all", "arp_ignore").map_err(sys)?);
+        for iface in sysctl::interfaces().map_err(sysctl_err)? {
+            let v = sysctl::get(&iface, "arp_ignore").map_err(sysctl_err)?;
+            let eff = v.max(sysctl::get("all", "arp_ignore").map_err(sysctl_err)?);
             if !arp_ignore_ok(eff) {
                 self.set_sysctl(&iface, "arp_ignore", 1)?;
             }
         }
         if req.mode == Mode::Tun {
-            if sysctl::get("all", "rp_filter").map_err(sys)? == 1 {
+            if sysctl::get("all", "rp_filter").map_err(sysctl_err)? == 1 {
                 self.set_sysctl("all", "rp_filter", 0)?;
             }
-            if sysctl::get(&link.name, "rp_filter").map_err(sys)? == 1 {
+            if sysctl::get(&link.name, "rp_filter").map_err(sysctl_err)? == 1 {
                 self.set_sysctl(&link.name, "rp_filter", 0)?;
             }
         }
@@ -184,8 +186,8 @@ impl Run {
     }
 
     fn up(&mut self, req: &UpRequest) -> Result<Vec<UpStep>, RsError> {
-        let addrs = self.rtnl.addresses().map_err(nl("listing addresses"))?;
-        let links = self.rtnl.links().map_err(nl("listing devices"))?;
+        let addrs = self.rtnl.addresses().map_err(netlink_err("listing addresses"))?;
+        let links = self.rtnl.links().map_err(netlink_err("listing devices"))?;
         let name_of = |i: u32| {
             links
                 .iter()
@@ -234,7 +236,7 @@ impl Run {
                         true
                     }
                     Err(e) if e.errno() == Some(libc::EEXIST) => false,
-                    Err(e) => return Err(nl(format!("adding {vip}/{prefix} to {}", link.name))(e)),
+                    Err(e) => return Err(netlink_err(format!("adding {vip}/{prefix} to {}", link.name))(e)),
                 }
             };
             if let Some(r) = self.record.vips.iter_mut().find(|r| r.address == ip) {
