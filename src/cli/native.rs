@@ -1229,6 +1229,9 @@ fn render_plain(t: &Table, output: Output) -> String {
 
 fn rs(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<String, NativeError> {
     use crate::rs;
+    fn lines<T: std::fmt::Display>(steps: &[T]) -> String {
+        steps.iter().map(T::to_string).collect::<Vec<_>>().join("\n") + "\n"
+    }
     let vips = |v: &[String]| v.iter().map(|s| rs::parse_vip(s)).collect::<Result<Vec<_>, _>>();
     match cmd {
         RsCmd::Up {
@@ -1255,14 +1258,14 @@ fn rs(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<String, NativeEr
             if let Some(ns) = netns {
                 crate::host::netns::enter(ns)?;
             }
-            Ok(rs::up(&req)?.join("\n") + "\n")
+            Ok(lines(&rs::up(&req)?))
         }
         RsCmd::Down { vips: v } => {
             let v = vips(v)?;
             if let Some(ns) = netns {
                 crate::host::netns::enter(ns)?;
             }
-            Ok(rs::down(&v)?.join("\n") + "\n")
+            Ok(lines(&rs::down(&v)?))
         }
         RsCmd::Status { out } => {
             if let Some(ns) = netns {
@@ -1272,7 +1275,7 @@ fn rs(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<String, NativeEr
             let text = match out.output {
                 Output::Json => {
                     let mut doc = Document::new();
-                    doc.vips = Some(st.clone());
+                    doc.vips = Some(st.iter().map(json::JsonVip::from).collect());
                     doc.render_as(pretty)
                 }
                 _ => {

@@ -10,7 +10,7 @@
 //!   "connections": [Connection...]   (conns)
 //!   "timeouts":    {tcp, tcp_fin, udp} (timeouts)
 //!   "daemons":     [Daemon...]       (daemons)
-//!   "vips":        [VipStatus...]    (rs status)
+//!   "vips":        [Vip...]          (rs status)
 //! }
 //! ```
 //!
@@ -49,7 +49,7 @@ pub struct Document {
     pub daemons: Option<Vec<JsonDaemon>>,
     /// Real-server VIPs and their ARP cure (`rs status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vips: Option<Vec<crate::rs::VipStatus>>,
+    pub vips: Option<Vec<JsonVip>>,
     /// `net.ipv4.vs.*` sysctls (`save`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sysctl: Option<std::collections::BTreeMap<String, i64>>,
@@ -535,6 +535,39 @@ impl From<&SyncDaemon> for JsonDaemon {
     }
 }
 
+/// A real-server VIP as `rs status` sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonVip {
+    /// The address.
+    pub address: String,
+    /// Prefix length on its device (null: not configured).
+    pub prefix: Option<u8>,
+    /// The device it is on (or the one recorded for it).
+    pub device: Option<String>,
+    /// `dr` or `tun`.
+    pub mode: String,
+    /// Recorded by `rs up`.
+    pub managed: bool,
+    /// No problem found.
+    pub ok: bool,
+    /// What is wrong, as the sentences `rs status` prints.
+    pub problems: Vec<String>,
+}
+
+impl From<&crate::rs::VipStatus> for JsonVip {
+    fn from(s: &crate::rs::VipStatus) -> Self {
+        JsonVip {
+            address: s.address.to_string(),
+            prefix: s.prefix,
+            device: s.device.clone(),
+            mode: s.mode.to_string(),
+            managed: s.managed,
+            ok: s.ok,
+            problems: s.problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// `ipv4` / `ipv6`.
 pub fn family_name(af: AddressFamily) -> &'static str {
     match af {
@@ -668,6 +701,41 @@ pub fn addr_port(addr: &IpAddr, port: u16) -> String {
 mod tests {
     use super::*;
     use crate::ipvs::{Destination, Service};
+
+    /// `rs status --output json`: the bytes the string-typed `VipStatus`
+    /// serialised to, now built from the typed one.
+    #[test]
+    fn vips_keep_their_shape() {
+        use crate::rs::{Mode, Problem, VipStatus};
+        let s = VipStatus {
+            address: "192.0.2.20".parse().unwrap(),
+            prefix: None,
+            device: Some("tunl0".into()),
+            mode: Mode::Tun,
+            managed: true,
+            ok: false,
+            problems: vec![
+                Problem::NotConfigured {
+                    address: "192.0.2.20".parse().unwrap(),
+                    device: "tunl0".into(),
+                },
+                Problem::ArpAnnounce { value: 1 },
+            ],
+        };
+        let mut doc = Document::new();
+        doc.vips = Some(vec![JsonVip::from(&s)]);
+        assert_eq!(
+            doc.render_as(false),
+            concat!(
+                r#"{"schema":1,"vips":[{"address":"192.0.2.20","prefix":null,"device":"tunl0","mode":"tun","#,
+                r#""managed":true,"ok":false,"problems":["not configured: 192.0.2.20 is not on tunl0 (was it removed by hand?)","#,
+                r#""this host may use it as ARP source address: net.ipv4.conf.all.arp_announce is 1; needs 2"]}]}"#,
+                "\n"
+            )
+        );
+        let back: Document = serde_json::from_str(&doc.render_as(true)).unwrap();
+        assert_eq!(back, doc);
+    }
 
     #[test]
     fn counters_above_2_32_stay_exact() {
