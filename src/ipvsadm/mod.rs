@@ -23,7 +23,7 @@ pub mod messages;
 pub mod num;
 pub mod rules;
 
-pub use grammar::{options, parse, parse_line, parse_sched_flags, OptionInfo};
+pub use grammar::{options, parse, parse_line, parse_sched_flags, OptionInfo, Section};
 pub use messages::{error_message, func_of_op, strerror, Func};
 
 use crate::ipvs::{DaemonState, Destination, Service, ServiceKey, SyncDaemon, Timeouts};
