@@ -14,6 +14,8 @@
 //!   ipvsadm's (non-total) sort order, byte for byte.
 //! * [`rules`] — one kernel change ([`crate::ipvs::Op`]) as an ipvsadm rule.
 //! * [`messages`] — ipvsadm's wording of kernel errors.
+//! * [`usage`] — the `-h` text, generated from the grammar's option
+//!   definitions.
 //! * [`num`] — fast decimal and address formatting shared by every text
 //!   format of the crate.
 
@@ -22,6 +24,7 @@ pub mod grammar;
 pub mod messages;
 pub mod num;
 pub mod rules;
+pub mod usage;
 
 pub use grammar::{options, parse, parse_line, parse_sched_flags, OptionInfo, Section};
 pub use messages::{error_message, func_of_op, strerror, Func};
