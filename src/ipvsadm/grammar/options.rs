@@ -453,7 +453,7 @@ pub(super) static DEFS: &[Def] = &[
         arg: Arg::Required("WEIGHT"),
         column: Some(Col::Weight),
         section: Section::Server,
-        help: "its share of new connections, 0 to 2147483647 (default 1; 0 sends it none)",
+        help: "the real server's share of new connections, 0 to 2147483647 (default 1; 0: none)",
     },
     Def {
         opt: Opt::UThreshold,
@@ -462,7 +462,7 @@ pub(super) static DEFS: &[Def] = &[
         arg: Arg::Required("UPPER"),
         column: Some(Col::UThreshold),
         section: Section::Server,
-        help: "no new connections while it has UPPER connections or more (0: no limit)",
+        help: "no new connections to the real server while it has UPPER or more (0: no limit)",
     },
     Def {
         opt: Opt::LThreshold,
@@ -471,7 +471,7 @@ pub(super) static DEFS: &[Def] = &[
         arg: Arg::Required("LOWER"),
         column: Some(Col::LThreshold),
         section: Section::Server,
-        help: "once over its upper threshold, new connections again below LOWER",
+        help: "after the upper threshold, new connections again once below LOWER",
     },
     Def {
         opt: Opt::Numeric,
