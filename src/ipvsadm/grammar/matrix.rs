@@ -5,7 +5,7 @@
 //! because its messages depend on the column order: the check walks the
 //! columns left to right and reports the first problem, and a conflict
 //! names the later column first. [`Col`] is that order; each option's
-//! definition in [`super::options`] says which column it counts under
+//! definition in `options.rs` says which column it counts under
 //! (the three service options share one, so do the forwarding methods).
 
 use super::fail;

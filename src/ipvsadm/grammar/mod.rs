@@ -46,7 +46,7 @@
 //! The files follow ipvsadm's own steps:
 //!
 //! * `options.rs` — every option, defined once: its names, its kind of
-//!   value, its matrix column and its documentation ([`options`] is the
+//!   value, its matrix column and its documentation ([`options()`] is the
 //!   public view, read by `-h`, the man pages and the completions);
 //! * `scan.rs` — popt's scanner, which turns words into options and values;
 //! * `entry.rs` — the command being built, option by option, and the
@@ -79,7 +79,7 @@ use values::parse_timeout;
 /// The program name ipvsadm prints in its try-help line.
 const PROGRAM: &str = "ipvsadm";
 
-/// Parses an ipvsadm command line (`args` excludes argv[0]).
+/// Parses an ipvsadm command line (`args` excludes `argv[0]`).
 ///
 /// No arguments at all means `-L` (ipvsadm lists the table).
 pub fn parse(args: &[String]) -> Result<Command, ParseError> {
