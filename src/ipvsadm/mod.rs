@@ -26,7 +26,7 @@ pub mod num;
 pub mod rules;
 pub mod usage;
 
-pub use grammar::{options, parse, parse_line, parse_sched_flags, OptionInfo, Section};
+pub use grammar::{options, parse, parse_line, parse_sched_flags, OptionInfo};
 pub use messages::{error_message, func_of_op, strerror, Func};
 
 use crate::ipvs::{DaemonState, Destination, Service, ServiceKey, SyncDaemon, Timeouts};
