@@ -25,16 +25,16 @@ function __fish_lvsctl_using_subcommand
 end
 
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l set -d 'ipvsadm: set the TCP, TCP-FIN and UDP timeouts (three values; 0 keeps one)' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l start-daemon -d 'ipvsadm: start a connection sync daemon (master or backup)' -r -f -a "master\t''
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l set -d 'ipvsadm: set the TCP, TCP-FIN and UDP timeouts in seconds (0 keeps a value as it is)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l start-daemon -d 'ipvsadm: start the master or the backup sync daemon' -r -f -a "master\t''
 backup\t''"
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l stop-daemon -d 'ipvsadm: stop a connection sync daemon' -r -f -a "master\t''
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l stop-daemon -d 'ipvsadm: stop the master or the backup sync daemon' -r -f -a "master\t''
 backup\t''"
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s t -l tcp-service -d 'ipvsadm: TCP service HOST[:PORT]' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s u -l udp-service -d 'ipvsadm: UDP service HOST[:PORT]' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sctp-service -d 'ipvsadm: SCTP service HOST[:PORT]' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s f -l fwmark-service -d 'ipvsadm: firewall-mark service' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s s -l scheduler -d 'ipvsadm: scheduler (default wlc)' -r -f -a "rr\t''
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s t -l tcp-service -d 'ipvsadm: the TCP service at HOST[:PORT]' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s u -l udp-service -d 'ipvsadm: the UDP service at HOST[:PORT]' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sctp-service -d 'ipvsadm: the SCTP service at HOST[:PORT]' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s f -l fwmark-service -d 'ipvsadm: the service of packets with firewall mark MARK (1 to 4294967295)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s s -l scheduler -d 'ipvsadm: the scheduler that picks a real server (default wlc)' -r -f -a "rr\t''
 wrr\t''
 lc\t''
 wlc\t''
@@ -48,16 +48,16 @@ fo\t''
 ovf\t''
 mh\t''
 twos\t''"
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s p -l persistent -d 'ipvsadm: persistent service, optional timeout in seconds (default 360)' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s M -l netmask -d 'ipvsadm: persistence netmask (IPv4 mask or IPv6 prefix length)' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s r -l real-server -d 'ipvsadm: real server HOST[:PORT]' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s w -l weight -d 'ipvsadm: weight, 0 to 2147483647 (default 1)' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s x -l u-threshold -d 'ipvsadm: upper connection threshold' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s y -l l-threshold -d 'ipvsadm: lower connection threshold' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-interface -d 'ipvsadm: multicast interface of the sync daemon' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l syncid -d 'ipvsadm: sync id, 0 to 255' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l pe -d 'ipvsadm: persistence engine' -r -f -a "sip\t''"
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s b -l sched-flags -d 'ipvsadm: scheduler flags, comma-separated' -r -f -a "flag-1\t''
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s p -l persistent -d 'ipvsadm: keep a client on the same real server for TIMEOUT seconds (default 360)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s M -l netmask -d 'ipvsadm: clients in one network of this mask (IPv4) or prefix length (IPv6) share persistence' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s r -l real-server -d 'ipvsadm: the real server at HOST[:PORT] (without a port: the service\'s)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s w -l weight -d 'ipvsadm: the real server\'s share of new connections, 0 to 2147483647 (default 1; 0: none)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s x -l u-threshold -d 'ipvsadm: no new connections to the real server while it has UPPER or more (0: no limit)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s y -l l-threshold -d 'ipvsadm: after the upper threshold, new connections again once below LOWER' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-interface -d 'ipvsadm: the interface the sync daemon sends or listens on (default eth0)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l syncid -d 'ipvsadm: the sync daemon\'s id, 0 to 255 (default 0: every id)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l pe -d 'ipvsadm: the persistence engine (sip)' -r -f -a "sip\t''"
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s b -l sched-flags -d 'ipvsadm: scheduler flags, comma-separated (sh-fallback, sh-port, mh-fallback, mh-port, flag-1..3)' -r -f -a "flag-1\t''
 flag-2\t''
 flag-3\t''
 sh-fallback\t''
@@ -66,45 +66,45 @@ mh-fallback\t''
 mh-port\t''
 sh-fallback\,sh-port\t''
 mh-fallback\,mh-port\t''"
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-group -d 'ipvsadm: multicast group of the sync daemon' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-port -d 'ipvsadm: multicast port of the sync daemon' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-ttl -d 'ipvsadm: multicast TTL of the sync daemon' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sync-maxlen -d 'ipvsadm: maximum sync message length' -r
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-type -d 'ipvsadm: tunnel type' -r -f -a "ipip\t''
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-group -d 'ipvsadm: the sync daemon\'s multicast group, IPv4 or IPv6' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-port -d 'ipvsadm: the sync daemon\'s UDP port, 1 to 65535' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l mcast-ttl -d 'ipvsadm: the TTL of the sync daemon\'s packets, 1 to 255' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sync-maxlen -d 'ipvsadm: the largest sync message in bytes, 1 to 65507' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-type -d 'ipvsadm: the tunnel type with -i: ipip (default), gue or gre' -r -f -a "ipip\t''
 gue\t''
 gre\t''"
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-port -d 'ipvsadm: tunnel UDP port (gue)' -r
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-port -d 'ipvsadm: the UDP port of a gue tunnel' -r
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s A -l add-service -d 'ipvsadm: add a virtual service'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s E -l edit-service -d 'ipvsadm: change a virtual service (unset options return to defaults)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s E -l edit-service -d 'ipvsadm: change a virtual service (options left out return to their defaults)'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s D -l delete-service -d 'ipvsadm: delete a virtual service and its real servers'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s C -l clear -d 'ipvsadm: delete every virtual service'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s L -l list -d 'ipvsadm: list the table, one service, connections, timeouts or daemons'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s Z -l zero -d 'ipvsadm: zero the counters of every service or of one'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s L -s l -l list -d 'ipvsadm: list the table, one service, the connections, the timeouts or the sync daemons'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s Z -l zero -d 'ipvsadm: zero the counters of every service, or of one'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s a -l add-server -d 'ipvsadm: add a real server to a service'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s e -l edit-server -d 'ipvsadm: change a real server'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s d -l delete-server -d 'ipvsadm: remove a real server'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s R -l restore -d 'ipvsadm: read commands from standard input (checked first, sent in batches)'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s S -l save -d 'ipvsadm: print the table as commands'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s d -l delete-server -d 'ipvsadm: remove a real server from its service'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s R -l restore -d 'ipvsadm: read commands from standard input (all checked before any is applied, sent in batches)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s S -l save -d 'ipvsadm: print the table as commands that -R reads back'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s m -l masquerading -d 'ipvsadm: forward by NAT'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s i -l ipip -d 'ipvsadm: forward by tunnelling'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s g -l gatewaying -d 'ipvsadm: forward by direct routing (default)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s i -l ipip -d 'ipvsadm: forward by tunnelling (see --tun-type)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s g -l gatewaying -d 'ipvsadm: forward by direct routing (the default)'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s n -l numeric -d 'ipvsadm: print addresses and ports as numbers'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s c -l connection -d 'ipvsadm: list the connection table'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l timeout -d 'ipvsadm: list the timeouts'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l timeout -d 'ipvsadm: list the TCP, TCP-FIN and UDP timeouts'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -l daemon -d 'ipvsadm: list the sync daemons'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -l stats -d 'ipvsadm: list with traffic counters'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -l rate -d 'ipvsadm: list with traffic rates'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l thresholds -d 'ipvsadm: list with thresholds'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l persistent-conn -d 'ipvsadm: list with persistence templates'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l thresholds -d 'ipvsadm: list with the connection thresholds'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l persistent-conn -d 'ipvsadm: list with the persistence templates of each real server'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -l nosort -d 'ipvsadm: list in the kernel\'s order'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sort -d 'ipvsadm: list sorted (the default)'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s X -l exact -d 'ipvsadm: exact numbers in --stats and --rate'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l sort -d 'ipvsadm: list sorted (the default, so it changes nothing)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s X -l exact -d 'ipvsadm: print counters and rates in full instead of with K, M, G, T'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s 6 -l ipv6 -d 'ipvsadm: the firewall-mark service is IPv6 (after -f)'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -s o -l ops -d 'ipvsadm: one-packet scheduling (UDP)'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-info -d 'ipvsadm: list with tunnel settings'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-nocsum -d 'ipvsadm: tunnel without checksum'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-csum -d 'ipvsadm: tunnel with checksum'
-complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-remcsum -d 'ipvsadm: tunnel with remote checksum offload'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -s o -l ops -d 'ipvsadm: schedule every packet on its own (one-packet scheduling, UDP only)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-info -d 'ipvsadm: list with each real server\'s tunnel settings'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-nocsum -d 'ipvsadm: tunnel packets without a checksum (the default)'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-csum -d 'ipvsadm: tunnel packets with a checksum'
+complete -c lvsctl -n "__fish_lvsctl_needs_command" -l tun-remcsum -d 'ipvsadm: tunnel packets with remote checksum offload'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -s V -l version -d 'Print version'
 complete -c lvsctl -n "__fish_lvsctl_needs_command" -f -a "list" -d 'List virtual services and their real servers'

@@ -6,7 +6,10 @@
 //! Completions and the main man page use [`documented_command`]: lvsctl's
 //! clap definition plus the options of the ipvsadm grammar, which lvsctl
 //! parses by hand (see [`super::ipvsadm`]) but which users type and should
-//! find in completions and in the manual.
+//! find in completions and in the manual. Their names, values and help
+//! come from the grammar's option definitions
+//! ([`crate::ipvsadm::options`]), the same that `-h` in ipvsadm mode
+//! prints.
 
 use std::path::PathBuf;
 
@@ -20,68 +23,11 @@ pub const SCHEDULERS: &[&str] = &[
     "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
 ];
 
-/// Our own description of each ipvsadm option.
-fn ipvsadm_help(long: &str) -> &'static str {
-    match long {
-        "add-service" => "ipvsadm: add a virtual service",
-        "edit-service" => "ipvsadm: change a virtual service (unset options return to defaults)",
-        "delete-service" => "ipvsadm: delete a virtual service and its real servers",
-        "clear" => "ipvsadm: delete every virtual service",
-        "list" => "ipvsadm: list the table, one service, connections, timeouts or daemons",
-        "zero" => "ipvsadm: zero the counters of every service or of one",
-        "add-server" => "ipvsadm: add a real server to a service",
-        "edit-server" => "ipvsadm: change a real server",
-        "delete-server" => "ipvsadm: remove a real server",
-        "set" => "ipvsadm: set the TCP, TCP-FIN and UDP timeouts (three values; 0 keeps one)",
-        "help" => "ipvsadm: summary of the ipvsadm grammar",
-        "version" => "ipvsadm: version line",
-        "restore" => "ipvsadm: read commands from standard input (checked first, sent in batches)",
-        "save" => "ipvsadm: print the table as commands",
-        "start-daemon" => "ipvsadm: start a connection sync daemon (master or backup)",
-        "stop-daemon" => "ipvsadm: stop a connection sync daemon",
-        "tcp-service" => "ipvsadm: TCP service HOST[:PORT]",
-        "udp-service" => "ipvsadm: UDP service HOST[:PORT]",
-        "sctp-service" => "ipvsadm: SCTP service HOST[:PORT]",
-        "fwmark-service" => "ipvsadm: firewall-mark service",
-        "scheduler" => "ipvsadm: scheduler (default wlc)",
-        "persistent" => "ipvsadm: persistent service, optional timeout in seconds (default 360)",
-        "netmask" => "ipvsadm: persistence netmask (IPv4 mask or IPv6 prefix length)",
-        "real-server" => "ipvsadm: real server HOST[:PORT]",
-        "masquerading" => "ipvsadm: forward by NAT",
-        "ipip" => "ipvsadm: forward by tunnelling",
-        "gatewaying" => "ipvsadm: forward by direct routing (default)",
-        "weight" => "ipvsadm: weight, 0 to 2147483647 (default 1)",
-        "u-threshold" => "ipvsadm: upper connection threshold",
-        "l-threshold" => "ipvsadm: lower connection threshold",
-        "numeric" => "ipvsadm: print addresses and ports as numbers",
-        "connection" => "ipvsadm: list the connection table",
-        "mcast-interface" => "ipvsadm: multicast interface of the sync daemon",
-        "syncid" => "ipvsadm: sync id, 0 to 255",
-        "timeout" => "ipvsadm: list the timeouts",
-        "daemon" => "ipvsadm: list the sync daemons",
-        "stats" => "ipvsadm: list with traffic counters",
-        "rate" => "ipvsadm: list with traffic rates",
-        "thresholds" => "ipvsadm: list with thresholds",
-        "persistent-conn" => "ipvsadm: list with persistence templates",
-        "nosort" => "ipvsadm: list in the kernel's order",
-        "sort" => "ipvsadm: list sorted (the default)",
-        "exact" => "ipvsadm: exact numbers in --stats and --rate",
-        "ipv6" => "ipvsadm: the firewall-mark service is IPv6 (after -f)",
-        "ops" => "ipvsadm: one-packet scheduling (UDP)",
-        "pe" => "ipvsadm: persistence engine",
-        "sched-flags" => "ipvsadm: scheduler flags, comma-separated",
-        "mcast-group" => "ipvsadm: multicast group of the sync daemon",
-        "mcast-port" => "ipvsadm: multicast port of the sync daemon",
-        "mcast-ttl" => "ipvsadm: multicast TTL of the sync daemon",
-        "sync-maxlen" => "ipvsadm: maximum sync message length",
-        "tun-info" => "ipvsadm: list with tunnel settings",
-        "tun-type" => "ipvsadm: tunnel type",
-        "tun-port" => "ipvsadm: tunnel UDP port (gue)",
-        "tun-nocsum" => "ipvsadm: tunnel without checksum",
-        "tun-csum" => "ipvsadm: tunnel with checksum",
-        "tun-remcsum" => "ipvsadm: tunnel with remote checksum offload",
-        _ => "ipvsadm option",
-    }
+/// The name clap shows for an option's value: the definition's, without
+/// an optional `[:PORT]` tail (zsh's completion spec cannot hold a colon
+/// there; the help text names the port).
+fn clap_value_name(name: &'static str) -> &'static str {
+    name.split_once("[:").map_or(name, |(head, _)| head)
 }
 
 fn values_of(long: &str) -> Option<&'static [&'static str]> {
@@ -114,9 +60,12 @@ pub fn documented_command() -> clap::Command {
         if matches!(o.long, "help" | "version") {
             continue;
         }
-        let mut a = Arg::new(o.long).long(o.long).help(ipvsadm_help(o.long));
+        let mut a = Arg::new(o.long).long(o.long).help(format!("ipvsadm: {}", o.help));
         if let Some(c) = o.short {
             a = a.short(c);
+        }
+        if let Some(c) = o.alias {
+            a = a.visible_short_alias(c);
         }
         if o.takes_value {
             a = a
@@ -125,19 +74,17 @@ pub fn documented_command() -> clap::Command {
             if let Some(v) = values_of(o.long) {
                 a = a.value_parser(clap::builder::PossibleValuesParser::new(v.iter().copied()));
             }
-            a = a.value_name(match o.long {
-                "tcp-service" | "udp-service" | "sctp-service" | "real-server" => "HOST:PORT",
-                "fwmark-service" => "MARK",
-                _ => "VALUE",
-            });
+            if let Some(v) = o.value_name {
+                a = a.value_name(clap_value_name(v));
+            }
         } else {
             a = a.action(ArgAction::SetTrue);
         }
-        if o.long == "set" {
-            a = a
-                .action(ArgAction::Set)
-                .num_args(3)
-                .value_names(["TCP", "TCPFIN", "UDP"]);
+        // `--set` takes no value of its own but three operands; clap can
+        // only document them as its values.
+        if let (false, Some(operands)) = (o.takes_value, o.value_name) {
+            let names: Vec<&str> = operands.split(' ').collect();
+            a = a.action(ArgAction::Set).num_args(names.len()).value_names(names);
         }
         cmd = cmd.arg(a);
     }

@@ -96,7 +96,7 @@ pub fn run_ipvsadm(program: &str, args: &[String], netns: Option<&str>, con: &mu
     };
     match cmd {
         ipvsadm::Command::Help => {
-            con.print(&native::ipvsadm_usage());
+            con.print(&crate::ipvsadm::usage::usage());
             return IpvsadmExit::Ok;
         }
         ipvsadm::Command::Version => {

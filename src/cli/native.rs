@@ -1338,49 +1338,6 @@ fn conns(doc: &mut Document, output: Output, pretty: bool) -> Result<String, Nat
     Ok(render(std::mem::take(doc), table, output, pretty))
 }
 
-/// lvsctl's summary of the ipvsadm grammar, printed by `-h` in ipvsadm
-/// mode (its own words; same options as ipvsadm 1.31).
-pub fn ipvsadm_usage() -> String {
-    format!(
-        "lvsctl {version} -- ipvsadm-compatible mode (ipvsadm 1.31 command line)
-
-Usage:
-  ipvsadm -A|-E SERVICE [-s SCHEDULER] [-p [TIMEOUT]] [-M NETMASK] [--pe ENGINE] [-b FLAGS] [-o]
-  ipvsadm -D SERVICE
-  ipvsadm -C
-  ipvsadm -R                 read commands from standard input
-  ipvsadm -S [-n]            write the table as commands
-  ipvsadm -a|-e SERVICE -r SERVER[:PORT] [-g|-i|-m] [-w WEIGHT] [-x UPPER] [-y LOWER]
-                 [--tun-type ipip|gue|gre] [--tun-port PORT] [--tun-nocsum|--tun-csum|--tun-remcsum]
-  ipvsadm -d SERVICE -r SERVER[:PORT]
-  ipvsadm -L|-l [SERVICE] [-n] [--nosort] [--exact] [--stats|--rate|--thresholds|--persistent-conn|--tun-info]
-  ipvsadm -L|-l -c|--timeout|--daemon [-n]
-  ipvsadm -Z [SERVICE]
-  ipvsadm --set TCP TCPFIN UDP
-  ipvsadm --start-daemon master|backup [--mcast-interface IF] [--syncid ID] [--sync-maxlen N]
-                 [--mcast-group ADDR] [--mcast-port PORT] [--mcast-ttl TTL]
-  ipvsadm --stop-daemon master|backup
-  ipvsadm -h | -v
-
-SERVICE is one of:
-  -t|--tcp-service HOST[:PORT]   -u|--udp-service HOST[:PORT]
-  --sctp-service HOST[:PORT]     -f|--fwmark-service MARK [-6]
-HOST is an IPv4 address or name, or an IPv6 address in brackets ([2001:db8::1]:80).
-
-Schedulers: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos (default wlc).
-Persistence: -p without a value means 360 seconds.
-Forwarding: -g direct routing (default), -i tunnelling, -m masquerading (NAT).
-Weights: 0 to 2147483647 (default 1). Thresholds: 0 to 2147483647 (0 = none).
-lvsctl also accepts --netns NAME|PATH before the command.
-
-Without arguments ipvsadm lists the table. Exit codes follow ipvsadm:
-0 success, 1 listing failed, 2 invalid command line, 255 the kernel refused a
-change (or a popt-level syntax error).
-",
-        version = env!("CARGO_PKG_VERSION")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,8 @@
 //!   ipvsadm's (non-total) sort order, byte for byte.
 //! * [`rules`] — one kernel change ([`crate::ipvs::Op`]) as an ipvsadm rule.
 //! * [`messages`] — ipvsadm's wording of kernel errors.
+//! * [`usage`] — the `-h` text, generated from the grammar's option
+//!   definitions.
 //! * [`num`] — fast decimal and address formatting shared by every text
 //!   format of the crate.
 
@@ -22,6 +24,7 @@ pub mod grammar;
 pub mod messages;
 pub mod num;
 pub mod rules;
+pub mod usage;
 
 #[doc(hidden)]
 pub use grammar::set_host_lookups;
