@@ -433,6 +433,9 @@ pub enum NativeError {
     /// `lvsctl arp`/`vip` failed.
     #[error(transparent)]
     Arp(#[from] crate::arp::ArpError),
+    /// A VIP step (`vip add/del`, `arp probe`) failed.
+    #[error(transparent)]
+    Vip(#[from] crate::arp::VipError),
     /// Nothing answered (exit 4); the output is still printed.
     #[error("{0}")]
     NoneAnswered(String),
@@ -460,12 +463,15 @@ pub enum NativeExit {
 
 impl From<&NativeError> for NativeExit {
     fn from(e: &NativeError) -> Self {
-        use crate::arp::ArpError;
+        use crate::arp::{ArpError, VipError};
         use crate::rs::RsError;
         match e {
             NativeError::Usage(_)
             | NativeError::Rs(RsError::Invalid(_) | RsError::Conflict(_))
-            | NativeError::Arp(ArpError::Invalid(_) | ArpError::NoInterface(_)) => NativeExit::Usage,
+            | NativeError::Arp(ArpError::Invalid(_) | ArpError::NoInterface(_))
+            | NativeError::Vip(
+                VipError::NoSubnet(_) | VipError::Arp(ArpError::Invalid(_) | ArpError::NoInterface(_)),
+            ) => NativeExit::Usage,
             NativeError::Netns(crate::host::netns::NetnsError::Open { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
@@ -529,6 +535,7 @@ fn describe(e: &NativeError) -> String {
         NativeError::Ipvs(err) if err.errno() == Some(libc::EPERM) => {
             "permission denied: IPVS needs CAP_NET_ADMIN (run as root)".into()
         }
+        NativeError::Vip(e @ crate::arp::VipError::NoSubnet(_)) => format!("{e}: give --dev"),
         other => other.to_string(),
     }
 }
@@ -999,91 +1006,49 @@ fn parse_cidr(s: &str) -> Result<(IpAddr, u8), NativeError> {
 }
 
 fn vip(cmd: &VipCmd, netns: Option<&str>, con: &mut Console) -> Result<String, NativeError> {
-    use crate::arp::{ArpError, Iface};
-    use crate::host::rtnl::Rtnl;
-    let enter = |netns: Option<&str>| -> Result<Rtnl, NativeError> {
-        if let Some(ns) = netns {
-            crate::host::netns::enter(ns)?;
-        }
-        Rtnl::open().map_err(|e| NativeError::Arp(e.into()))
-    };
+    use crate::arp::vip;
     match cmd {
         VipCmd::Add {
-            vip,
+            vip: v,
             dev,
             garp_count,
             garp_interval,
             garp_form,
         } => {
-            let (ip, prefix) = parse_cidr(vip)?;
+            let (ip, prefix) = parse_cidr(v)?;
             let interval = duration(garp_interval)?;
-            let mut rtnl = enter(netns)?;
-            let iface = Iface::lookup(&mut rtnl, dev)?;
-            // A host-route VIP is announced into the subnet of an existing
-            // address.
-            match ip {
-                IpAddr::V4(v4) if prefix == 32 => iface.check_subnet(v4)?,
-                IpAddr::V6(v6) if prefix == 128 => iface.check_subnet6(v6)?,
-                _ => {}
-            }
-            let added = match rtnl.add_address_routed(iface.link.index, ip, prefix) {
-                Ok(()) => true,
-                Err(e) if e.errno() == Some(libc::EEXIST) => false,
-                Err(e) if e.errno() == Some(libc::EPERM) => return Err(ArpError::Permission.into()),
-                Err(e) => return Err(ArpError::from(e).into()),
-            };
-            announce(&iface, ip, *garp_form, *garp_count, interval, con)?;
+            let mut rtnl = rtnl_in(netns)?;
+            let change = vip::add(&mut rtnl, dev, ip, prefix)?;
+            announce(&change.iface, ip, *garp_form, *garp_count, interval, con)?;
             let what = match ip {
                 IpAddr::V4(_) => "gratuitous ARP(s)",
                 IpAddr::V6(_) => "unsolicited neighbour advertisement(s)",
             };
-            let verb = if added { "added to" } else { "already on" };
+            let verb = if change.added { "added to" } else { "already on" };
             Ok(format!("{ip}/{prefix} {verb} {dev}; {garp_count} {what} sent\n"))
         }
-        VipCmd::Del { vip, dev } => {
-            let (ip, prefix) = parse_cidr(vip)?;
-            let mut rtnl = enter(netns)?;
-            let link = rtnl
-                .link(dev)
-                .map_err(ArpError::from)?
-                .ok_or_else(|| ArpError::NoInterface(dev.clone()))?;
-            match rtnl.del_address(link.index, ip, prefix) {
-                Ok(()) => Ok(format!("{ip}/{prefix} removed from {dev}\n")),
-                Err(e) if matches!(e.errno(), Some(libc::EADDRNOTAVAIL) | Some(libc::ENOENT)) => {
-                    Ok(format!("{ip}/{prefix} is not on {dev}: nothing to do\n"))
-                }
-                Err(e) if e.errno() == Some(libc::EPERM) => Err(ArpError::Permission.into()),
-                Err(e) => Err(ArpError::from(e).into()),
-            }
+        VipCmd::Del { vip: v, dev } => {
+            let (ip, prefix) = parse_cidr(v)?;
+            let mut rtnl = rtnl_in(netns)?;
+            Ok(if vip::del(&mut rtnl, dev, ip, prefix)? {
+                format!("{ip}/{prefix} removed from {dev}\n")
+            } else {
+                format!("{ip}/{prefix} is not on {dev}: nothing to do\n")
+            })
         }
     }
 }
 
-/// The interface whose (non-link-local) subnet holds `ip`.
-fn interface_for(rtnl: &mut crate::host::rtnl::Rtnl, ip: IpAddr) -> Result<String, NativeError> {
-    let links = rtnl.links().map_err(crate::arp::ArpError::from)?;
-    let addrs = rtnl.addresses().map_err(crate::arp::ArpError::from)?;
-    use crate::host::net::{is_link_local_v6, prefix_contains};
-    let holds = |a: &crate::host::rtnl::Address| match a.addr {
-        IpAddr::V4(_) if a.prefix >= 32 => false,
-        IpAddr::V6(v) if a.prefix >= 128 || is_link_local_v6(v) => false,
-        _ => prefix_contains(ip, a.addr, a.prefix),
-    };
-    addrs
-        .iter()
-        .filter(|a| holds(a))
-        .find_map(|a| {
-            links
-                .iter()
-                .find(|l| l.index == a.index && !l.loopback)
-                .map(|l| l.name.clone())
-        })
-        .ok_or_else(|| NativeError::Usage(format!("no interface has a subnet holding {ip}: give --dev")))
+/// Enters the namespace, then opens rtnetlink there.
+fn rtnl_in(netns: Option<&str>) -> Result<crate::host::rtnl::Rtnl, NativeError> {
+    if let Some(ns) = netns {
+        crate::host::netns::enter(ns)?;
+    }
+    crate::host::rtnl::Rtnl::open().map_err(|e| NativeError::Arp(e.into()))
 }
 
 fn arp(cmd: &ArpCmd, netns: Option<&str>, con: &mut Console) -> Result<String, NativeError> {
-    use crate::arp::{ArpError, Iface};
-    use crate::host::rtnl::Rtnl;
+    use crate::arp::{vip, Iface};
     let address = |s: &str| {
         s.parse::<IpAddr>()
             .map_err(|_| NativeError::Usage(format!("invalid address {s:?}")))
@@ -1098,25 +1063,16 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>, con: &mut Console) -> Result<String, N
         } => {
             let ip = address(addr)?;
             let interval = duration(interval)?;
-            if let Some(ns) = netns {
-                crate::host::netns::enter(ns)?;
-            }
-            let mut rtnl = Rtnl::open().map_err(|e| NativeError::Arp(e.into()))?;
+            let mut rtnl = rtnl_in(netns)?;
             let iface = Iface::lookup(&mut rtnl, dev)?;
-            match ip {
-                IpAddr::V4(v4) => {
-                    iface.check_subnet(v4)?;
-                    announce(&iface, ip, *f, *count, interval, con)?;
-                    Ok(format!("{count} gratuitous ARP(s) for {ip} sent on {dev}\n"))
+            vip::check_facing(&iface, ip)?;
+            announce(&iface, ip, *f, *count, interval, con)?;
+            Ok(match ip {
+                IpAddr::V4(_) => format!("{count} gratuitous ARP(s) for {ip} sent on {dev}\n"),
+                IpAddr::V6(_) => {
+                    format!("{count} unsolicited neighbour advertisement(s) for {ip} sent on {dev}\n")
                 }
-                IpAddr::V6(v6) => {
-                    iface.check_subnet6(v6)?;
-                    announce(&iface, ip, *f, *count, interval, con)?;
-                    Ok(format!(
-                        "{count} unsolicited neighbour advertisement(s) for {ip} sent on {dev}\n"
-                    ))
-                }
-            }
+            })
         }
         ArpCmd::Probe {
             addr,
@@ -1131,53 +1087,17 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>, con: &mut Console) -> Result<String, N
             if interval.is_zero() {
                 return Err(NativeError::Usage("--interval must be above 0".into()));
             }
-            if let Some(ns) = netns {
-                crate::host::netns::enter(ns)?;
-            }
-            let mut rtnl = Rtnl::open().map_err(|e| NativeError::Arp(e.into()))?;
-            let dev = match dev {
-                Some(d) => d.clone(),
-                None => interface_for(&mut rtnl, ip)?,
-            };
-            let iface = Iface::lookup(&mut rtnl, &dev)?;
-            match ip {
-                IpAddr::V4(v4) => iface.check_subnet(v4)?,
-                IpAddr::V6(v6) => iface.check_subnet6(v6)?,
-            }
-            let local = rtnl
-                .addresses()
-                .map_err(ArpError::from)?
-                .iter()
-                .any(|a| a.addr == ip);
-            let answers = match ip {
-                IpAddr::V4(v4) => crate::arp::probe(&iface, v4, timeout, interval)?,
-                IpAddr::V6(v6) => crate::arp::ndp::probe(
-                    iface.link.index,
-                    &iface.link.name,
-                    iface.mac,
-                    v6,
-                    timeout,
-                    interval,
-                )
-                .map_err(io_arp("probing with neighbour solicitations"))?,
-            };
-            let hosts = answers.len() + usize::from(local);
+            let mut rtnl = rtnl_in(netns)?;
+            let report = vip::probe_address(&mut rtnl, ip, dev.as_deref(), timeout, interval)?;
+            let answers = &report.answers;
+            let (local, dev) = (report.local, &report.interface);
+            let hosts = report.hosts();
             let text = match out.output {
-                Output::Json => {
-                    let v = serde_json::json!({
-                        "schema": 1,
-                        "probe": {
-                            "address": ip.to_string(),
-                            "interface": dev,
-                            "local": local,
-                            "answers": answers,
-                        }
-                    });
-                    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
-                }
+                // Always indented, as it has been since the first release.
+                Output::Json => json::ProbeDocument::new(json::JsonProbe::from(&report)).render_as(true),
                 _ => {
                     let mut t = Table::new(&["MAC", "INTERFACE", ">FIRST REPLY MS", ">REPLIES"]);
-                    for a in &answers {
+                    for a in answers {
                         t.row(vec![
                             a.mac.clone(),
                             a.interface.clone(),
@@ -1206,16 +1126,6 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>, con: &mut Console) -> Result<String, N
                 1 => Ok(text),
                 _ => Err(NativeError::Problems(text)),
             }
-        }
-    }
-}
-
-fn io_arp(what: &'static str) -> impl FnOnce(std::io::Error) -> NativeError {
-    move |e| {
-        if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EPERM) {
-            crate::arp::ArpError::Permission.into()
-        } else {
-            crate::arp::ArpError::Io(what.to_string(), e).into()
         }
     }
 }
@@ -1272,7 +1182,7 @@ fn rs(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<String, NativeEr
             let text = match out.output {
                 Output::Json => {
                     let mut doc = Document::new();
-                    doc.vips = Some(st.clone());
+                    doc.vips = Some(st.iter().map(json::JsonVip::from).collect());
                     doc.render_as(pretty)
                 }
                 _ => {

@@ -1,11 +1,14 @@
 //! Conversion from the model to the schema: the `From` impls, and the
 //! names the schema gives to the model's enumerations (lower-case
 //! strings; unknown kernel values keep their number, e.g. `proto-N`).
+//! Results of other layers (`rs status`, `arp probe`) are copied field by
+//! field, and their enumerations and problems written with `Display`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::schema::{
-    JsonConnection, JsonDaemon, JsonDestination, JsonService, JsonStats, JsonTimeouts, JsonTunnel,
+    JsonAnswer, JsonConnection, JsonDaemon, JsonDestination, JsonProbe, JsonService, JsonStats, JsonTimeouts,
+    JsonTunnel, JsonVip,
 };
 use crate::ipvs::{
     AddressFamily, DestEntry, ForwardMethod, Protocol, ServiceEntry, ServiceFlags, ServiceKey, Stats,
@@ -200,5 +203,41 @@ pub fn addr_port(addr: &IpAddr, port: u16) -> String {
     match addr {
         IpAddr::V4(a) => format!("{a}:{port}"),
         IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+impl From<&crate::rs::VipStatus> for JsonVip {
+    fn from(s: &crate::rs::VipStatus) -> Self {
+        JsonVip {
+            address: s.address.to_string(),
+            prefix: s.prefix,
+            device: s.device.clone(),
+            mode: s.mode.to_string(),
+            managed: s.managed,
+            ok: s.ok,
+            problems: s.problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+impl From<&crate::arp::Answer> for JsonAnswer {
+    fn from(a: &crate::arp::Answer) -> Self {
+        JsonAnswer {
+            first_reply_ms: a.first_reply_ms,
+            interface: a.interface.clone(),
+            mac: a.mac.clone(),
+            replies: a.replies,
+        }
+    }
+}
+
+impl From<&crate::arp::ProbeReport> for JsonProbe {
+    fn from(r: &crate::arp::ProbeReport) -> Self {
+        JsonProbe {
+            address: r.address.to_string(),
+            answers: r.answers.iter().map(JsonAnswer::from).collect(),
+            interface: r.interface.clone(),
+            local: r.local,
+        }
     }
 }

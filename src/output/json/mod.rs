@@ -11,14 +11,15 @@
 //!   "connections": [Connection...]     (conns)
 //!   "timeouts":    {tcp, tcp_fin, udp} (timeouts, save)
 //!   "daemons":     [Daemon...]         (daemons, save)
-//!   "vips":        [VipStatus...]      (rs status)
+//!   "vips":        [Vip...]            (rs status)
 //!   "sysctl":      {name: value...}    (save)
 //!   "changes":     [Change...]         (apply, diff)
 //!   "warnings":    [text...]           (apply, diff)
 //! }
 //! ```
 //!
-//! A command writes only the keys it reads. Addresses are strings, counters
+//! A command writes only the keys it reads. (`arp probe` writes a
+//! [`ProbeDocument`], `{"probe": {...}, "schema": 1}`, always indented.) Addresses are strings, counters
 //! are 64-bit integers, enumerations are lower-case strings.
 //!
 //! The module is split along its seams: [`schema`] holds the types of the
@@ -38,7 +39,8 @@ pub use convert::{
     addr_port, destination, family_name, forward_name, netmask_string, protocol_name, service,
 };
 pub use schema::{
-    JsonChange, JsonConnection, JsonDaemon, JsonDestination, JsonService, JsonStats, JsonTimeouts, JsonTunnel,
+    JsonAnswer, JsonChange, JsonConnection, JsonDaemon, JsonDestination, JsonProbe, JsonService, JsonStats,
+    JsonTimeouts, JsonTunnel, JsonVip, ProbeDocument,
 };
 
 /// The schema version written in `"schema"`.
@@ -63,7 +65,7 @@ pub struct Document {
     pub daemons: Option<Vec<JsonDaemon>>,
     /// Real-server VIPs and their ARP cure (`rs status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vips: Option<Vec<crate::rs::VipStatus>>,
+    pub vips: Option<Vec<JsonVip>>,
     /// `net.ipv4.vs.*` sysctls (`save`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sysctl: Option<std::collections::BTreeMap<String, i64>>,
@@ -94,6 +96,28 @@ impl Document {
             serde_json::to_string_pretty(self)
         } else {
             self.compact()
+        };
+        let mut s = r.unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+}
+
+impl ProbeDocument {
+    /// The document for one probe.
+    pub fn new(probe: JsonProbe) -> Self {
+        ProbeDocument {
+            probe,
+            schema: SCHEMA_VERSION,
+        }
+    }
+
+    /// JSON with a final newline, indented or on one line.
+    pub fn render_as(&self, pretty: bool) -> String {
+        let r = if pretty {
+            serde_json::to_string_pretty(self)
+        } else {
+            serde_json::to_string(self)
         };
         let mut s = r.unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
@@ -194,6 +218,64 @@ mod tests {
         assert_eq!(
             netmask_string(AddressFamily::Inet6, 500),
             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
+    }
+
+    #[test]
+    fn probe_document_keeps_its_alphabetical_keys() {
+        let report = crate::arp::ProbeReport {
+            address: "2001:db8::10".parse().unwrap(),
+            interface: "e0".into(),
+            local: true,
+            answers: vec![crate::arp::Answer {
+                mac: "02:00:00:00:00:01".into(),
+                interface: "e0".into(),
+                first_reply_ms: 7,
+                replies: 10,
+            }],
+        };
+        let doc = ProbeDocument::new(JsonProbe::from(&report));
+        // What `arp probe` wrote through a `serde_json::Value` before the
+        // schema had types of its own.
+        let old = serde_json::json!({
+            "schema": 1,
+            "probe": {
+                "address": "2001:db8::10",
+                "interface": "e0",
+                "local": true,
+                "answers": [{"mac": "02:00:00:00:00:01", "interface": "e0", "first_reply_ms": 7, "replies": 10}],
+            }
+        });
+        assert_eq!(
+            doc.render_as(true),
+            serde_json::to_string_pretty(&old).unwrap() + "\n"
+        );
+        assert_eq!(doc.render_as(false), serde_json::to_string(&old).unwrap() + "\n");
+        let back: ProbeDocument = serde_json::from_str(&doc.render_as(true)).unwrap();
+        assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn vips_keep_their_keys_in_order() {
+        let mut doc = Document::new();
+        doc.vips = Some(vec![JsonVip {
+            address: "192.0.2.10".into(),
+            prefix: Some(32),
+            device: Some("lo".into()),
+            mode: "dr".into(),
+            managed: true,
+            ok: false,
+            problems: vec!["arp_ignore is 0".into()],
+        }]);
+        let expected = concat!(
+            r#"{"schema":1,"vips":[{"address":"192.0.2.10","prefix":32,"device":"lo","mode":"dr","#,
+            r#""managed":true,"ok":false,"problems":["arp_ignore is 0"]}]}"#,
+            "\n"
+        );
+        assert_eq!(doc.render_as(false), expected);
+        assert_eq!(
+            serde_json::from_str::<Document>(&doc.render_as(true)).unwrap(),
+            doc
         );
     }
 }

@@ -174,3 +174,60 @@ pub struct JsonDaemon {
     /// Multicast TTL.
     pub ttl: Option<u8>,
 }
+
+/// A real-server VIP and its ARP cure (`rs status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonVip {
+    /// The address.
+    pub address: String,
+    /// Prefix length on its device; null when it is not on one.
+    pub prefix: Option<u8>,
+    /// The device it is (or is expected to be) on.
+    pub device: Option<String>,
+    /// `dr` or `tun`.
+    pub mode: String,
+    /// Recorded by `rs up`.
+    pub managed: bool,
+    /// Whether the cure is complete (this host would not answer ARP for it
+    /// or otherwise break LVS).
+    pub ok: bool,
+    /// What is wrong, and why, one sentence each.
+    pub problems: Vec<String>,
+}
+
+/// The document `arp probe` writes. It is not a [`super::Document`]: its
+/// keys have always been in alphabetical order (`probe` before `schema`,
+/// and likewise inside), and they stay so, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeDocument {
+    /// What the probe found.
+    pub probe: JsonProbe,
+    /// Always [`super::SCHEMA_VERSION`].
+    pub schema: u32,
+}
+
+/// What `arp probe` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonProbe {
+    /// The address probed.
+    pub address: String,
+    /// Every other host that answered, in order of first reply.
+    pub answers: Vec<JsonAnswer>,
+    /// The interface probed on.
+    pub interface: String,
+    /// The address is one of this host's own.
+    pub local: bool,
+}
+
+/// One host that answered a probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonAnswer {
+    /// Milliseconds from the first request to its first reply.
+    pub first_reply_ms: u64,
+    /// The interface it answered on.
+    pub interface: String,
+    /// Its MAC, `aa:bb:cc:dd:ee:ff`.
+    pub mac: String,
+    /// How many replies it sent.
+    pub replies: u32,
+}
