@@ -12,7 +12,9 @@ use crate::ipvs::{AddressFamily, DestEntry, IpvsClient, IpvsError, Protocol, Ser
 use crate::output::json::{self, Document};
 use crate::output::native as native_fmt;
 pub use crate::output::native::service_label;
+use crate::output::sort::sort_daemons;
 use crate::output::table::Table;
+use crate::output::text;
 
 const ABOUT: &str = "Administer Linux Virtual Server (IPVS) over Generic Netlink";
 
@@ -575,25 +577,7 @@ pub fn parse_service(s: &str) -> Result<ServiceKey, NativeError> {
     })
 }
 
-/// lvsctl's own order: address services by family, address, port and
-/// protocol, then firewall-mark services by family and mark; real servers
-/// by family, address and port. (A total order, unlike ipvsadm's.)
-pub fn sort_table(t: &mut [(ServiceEntry, Vec<DestEntry>)]) {
-    fn key(k: &ServiceKey) -> (u8, AddressFamily, Option<IpAddr>, u32, u16, u16) {
-        match *k {
-            ServiceKey::Addr { protocol, addr, port } => {
-                (0, AddressFamily::of(&addr), Some(addr), 0, port, protocol.raw())
-            }
-            ServiceKey::Fwmark { af, mark } => (1, af, None, mark, 0, 0),
-        }
-    }
-    t.sort_by_key(|a| key(&a.0.service.key));
-    for (_, d) in t.iter_mut() {
-        d.sort_by(|a, b| {
-            (a.dest.af(), a.dest.addr, a.dest.port).cmp(&(b.dest.af(), b.dest.addr, b.dest.port))
-        });
-    }
-}
+pub use crate::output::sort::sort_table;
 
 fn read_table(
     client: &mut IpvsClient,
@@ -728,38 +712,14 @@ fn execute(cmd: &Cmd, netns: Option<String>, con: &mut Console) -> Result<String
         }
         Cmd::Timeouts { out } => {
             let t = client.timeouts()?;
-            let mut table = Table::new(&[">TCP", ">TCP_FIN", ">UDP"]);
-            table.row(vec![t.tcp.to_string(), t.tcp_fin.to_string(), t.udp.to_string()]);
             doc.timeouts = Some(json::JsonTimeouts::from(&t));
-            render(doc, table, out.output, pretty)
+            render(doc, text::timeouts_table(&t), out.output, pretty)
         }
         Cmd::Daemons { out } => {
             let mut ds = client.daemons()?;
-            ds.sort_by_key(|d| d.state.raw());
-            let mut table = Table::new(&[
-                "STATE",
-                "INTERFACE",
-                ">SYNCID",
-                ">MAXLEN",
-                "GROUP",
-                ">PORT",
-                ">TTL",
-            ]);
-            let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-            let jd: Vec<json::JsonDaemon> = ds.iter().map(json::JsonDaemon::from).collect();
-            for d in &jd {
-                table.row(vec![
-                    d.state.clone(),
-                    d.interface.clone(),
-                    d.syncid.to_string(),
-                    opt(d.maxlen.map(|v| v.to_string())),
-                    opt(d.group.clone()),
-                    opt(d.port.map(|v| v.to_string())),
-                    opt(d.ttl.map(|v| v.to_string())),
-                ]);
-            }
-            doc.daemons = Some(jd);
-            render(doc, table, out.output, pretty)
+            sort_daemons(&mut ds);
+            doc.daemons = Some(ds.iter().map(json::JsonDaemon::from).collect());
+            render(doc, text::daemons_table(&ds), out.output, pretty)
         }
     })
 }
@@ -792,70 +752,14 @@ fn render_plan(
     output: PlanOutput,
     pretty: bool,
 ) -> String {
-    use crate::state::rules;
     match output {
-        PlanOutput::Text => {
-            let mut out = String::with_capacity(plan.changes.len() * 64);
-            for c in &plan.changes {
-                rules::push_change_line(&mut out, c);
-            }
-            out
-        }
+        PlanOutput::Text => text::plan(plan),
         PlanOutput::Json => {
             let mut doc = Document::new();
-            doc.changes = Some(
-                plan.changes
-                    .iter()
-                    .map(|c| json::JsonChange {
-                        action: match c.kind {
-                            crate::state::ChangeKind::Add => "add",
-                            crate::state::ChangeKind::Edit => "edit",
-                            crate::state::ChangeKind::Delete => "delete",
-                        }
-                        .into(),
-                        rule: rules::change_text(&c.change),
-                        line: source.line_of(&c.change),
-                    })
-                    .collect(),
-            );
+            doc.changes = Some(json::changes(plan, source));
             doc.warnings = Some(plan.warnings.iter().map(ToString::to_string).collect());
             doc.render_as(pretty)
         }
-    }
-}
-
-/// The message for a change the kernel refused.
-fn refusal(source: &crate::state::Source, e: &crate::state::EngineError) -> String {
-    use crate::state::EngineError;
-    let EngineError::Refused(r) = e else {
-        return e.to_string();
-    };
-    let crate::state::apply::Refusal {
-        change,
-        error,
-        rollback,
-        ..
-    } = &**r;
-    let at = match source.line_of(&change.change) {
-        Some(line) => format!("{}:{line}", source.file),
-        None => source.file.clone(),
-    };
-    let why = match &change.change {
-        crate::state::Change::Ipvs(op) => {
-            crate::ipvsadm::error_message(crate::ipvsadm::func_of_op(op), error)
-        }
-        crate::state::Change::Sysctl { .. } => error.to_string(),
-    };
-    let why = match error.extack() {
-        Some(x) => format!("{why} ({x})"),
-        None => why,
-    };
-    let rule = crate::state::rules::change_text(&change.change);
-    match rollback {
-        None => format!("{at}: the kernel refused `{rule}`: {why}; nothing was changed (rolled back)"),
-        Some(r) => format!(
-            "{at}: the kernel refused `{rule}`: {why}; ROLLBACK FAILED, the table is partly changed: {r}"
-        ),
     }
 }
 
@@ -898,7 +802,7 @@ fn apply(
     };
     let report =
         state::reconcile_with(&mut kernel, &desired.table, &opts, &mut warn).map_err(|e| match e {
-            e @ state::EngineError::Refused(_) => NativeError::Runtime(refusal(&desired.source, &e)),
+            state::EngineError::Refused(r) => NativeError::Runtime(text::refusal(&desired.source, &r)),
             other => engine_error(other),
         })?;
     let text = render_plan(&report.plan, &desired.source, output, con.out_is_terminal);
@@ -936,7 +840,7 @@ fn save(output: SaveOutput, netns: Option<&str>, pretty: bool) -> Result<String,
             doc.services = Some(entries.iter().map(|(s, d)| json::service(s, d)).collect());
             doc.timeouts = Some(json::JsonTimeouts::from(&client.timeouts()?));
             let mut ds = client.daemons()?;
-            ds.sort_by_key(|d| d.state.raw());
+            sort_daemons(&mut ds);
             doc.daemons = Some(ds.iter().map(json::JsonDaemon::from).collect());
             doc.sysctl =
                 Some(state::apply::read_sysctls(&mut state::Kernel::new(&mut client)).map_err(engine_error)?);
@@ -1089,37 +993,11 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>, con: &mut Console) -> Result<String, N
             }
             let mut rtnl = rtnl_in(netns)?;
             let report = vip::probe_address(&mut rtnl, ip, dev.as_deref(), timeout, interval)?;
-            let answers = &report.answers;
-            let (local, dev) = (report.local, &report.interface);
             let hosts = report.hosts();
             let text = match out.output {
                 // Always indented, as it has been since the first release.
                 Output::Json => json::ProbeDocument::new(json::JsonProbe::from(&report)).render_as(true),
-                _ => {
-                    let mut t = Table::new(&["MAC", "INTERFACE", ">FIRST REPLY MS", ">REPLIES"]);
-                    for a in answers {
-                        t.row(vec![
-                            a.mac.clone(),
-                            a.interface.clone(),
-                            a.first_reply_ms.to_string(),
-                            a.replies.to_string(),
-                        ]);
-                    }
-                    let mut s = if answers.is_empty() {
-                        String::new()
-                    } else {
-                        render_plain(&t, out.output)
-                    };
-                    if local {
-                        s.push_str(&format!(
-                            "{ip} is an address of this host: its own answers cannot be seen here\n"
-                        ));
-                    }
-                    if hosts == 0 {
-                        s.push_str(&format!("nobody answered for {ip} on {dev}\n"));
-                    }
-                    s
-                }
+                out => text::probe(&report, out == Output::Table),
             };
             match hosts {
                 0 => Err(NativeError::NoneAnswered(text)),
@@ -1127,13 +1005,6 @@ fn arp(cmd: &ArpCmd, netns: Option<&str>, con: &mut Console) -> Result<String, N
                 _ => Err(NativeError::Problems(text)),
             }
         }
-    }
-}
-
-fn render_plain(t: &Table, output: Output) -> String {
-    match output {
-        Output::Table => t.render_table(),
-        _ => t.render_text(),
     }
 }
 
@@ -1185,22 +1056,7 @@ fn rs(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<String, NativeEr
                     doc.vips = Some(st.iter().map(json::JsonVip::from).collect());
                     doc.render_as(pretty)
                 }
-                _ => {
-                    let mut t = String::new();
-                    for s in &st {
-                        let at = match (&s.device, s.prefix) {
-                            (Some(d), Some(p)) => format!("/{p} on {d}"),
-                            (Some(d), None) => format!(" (expected on {d})"),
-                            _ => String::new(),
-                        };
-                        let verdict = if s.ok { "ok" } else { "PROBLEM" };
-                        t.push_str(&format!("{}{at} ({}): {verdict}\n", s.address, s.mode));
-                        for p in &s.problems {
-                            t.push_str(&format!("  - {p}\n"));
-                        }
-                    }
-                    t
-                }
+                _ => text::rs_status(&st),
             };
             if st.is_empty() {
                 return Err(NativeError::NotFound(
@@ -1219,30 +1075,13 @@ fn rs(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<String, NativeEr
 /// kernel's order.
 fn conns(doc: &mut Document, output: Output, pretty: bool) -> Result<String, NativeError> {
     let conns = crate::ipvs::conn::read_connections().map_err(|e| NativeError::Runtime(e.to_string()))?;
-    let mut table = Table::new(&[
-        "PROTO",
-        "STATE",
-        ">EXPIRES",
-        "CLIENT",
-        "VIRTUAL",
-        "DESTINATION",
-        "PE",
-        "PE DATA",
-    ]);
-    for c in &conns {
-        table.row(vec![
-            c.protocol.clone(),
-            c.state.clone(),
-            c.expires.to_string(),
-            json::addr_port(&c.client.ip(), c.client.port()),
-            json::addr_port(&c.virtual_addr.ip(), c.virtual_addr.port()),
-            json::addr_port(&c.destination.ip(), c.destination.port()),
-            c.pe_name.clone().unwrap_or_default(),
-            c.pe_data.clone().unwrap_or_default(),
-        ]);
-    }
     doc.connections = Some(conns.iter().map(json::JsonConnection::from).collect());
-    Ok(render(std::mem::take(doc), table, output, pretty))
+    Ok(render(
+        std::mem::take(doc),
+        text::conns_table(&conns),
+        output,
+        pretty,
+    ))
 }
 
 /// lvsctl's summary of the ipvsadm grammar, printed by `-h` in ipvsadm
@@ -1291,100 +1130,6 @@ change (or a popt-level syntax error).
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ipvs::codec::{self, IpvsMessage};
-    use netlink_packet_core::ParseableParametrized;
-    use netlink_packet_generic::GenlHeader;
-
-    fn attr(kind: u16, v: &[u8]) -> Vec<u8> {
-        let mut b = ((4 + v.len()) as u16).to_ne_bytes().to_vec();
-        b.extend(kind.to_ne_bytes());
-        b.extend(v);
-        while b.len() % 4 != 0 {
-            b.push(0);
-        }
-        b
-    }
-
-    /// A NEW_DEST reply as the kernel sends it, with STATS64 counters above
-    /// 2^32 (and the 32-bit STATS nest holding their low halves).
-    fn recorded_dest_reply() -> IpvsMessage {
-        let mut stats64 = Vec::new();
-        let mut stats32 = Vec::new();
-        for k in 1..=10u16 {
-            let v: u64 = 5_000_000_000 + u64::from(k);
-            stats64.extend(attr(k, &v.to_ne_bytes()));
-            if k == 4 || k == 5 {
-                stats32.extend(attr(k, &v.to_ne_bytes()));
-            } else {
-                stats32.extend(attr(k, &(v as u32).to_ne_bytes()));
-            }
-        }
-        let mut d = Vec::new();
-        d.extend(attr(11, &2u16.to_ne_bytes()));
-        d.extend(attr(1, &[198, 51, 100, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-        d.extend(attr(2, &80u16.to_be_bytes()));
-        for (k, v) in [(3u16, 0u32), (4, 1), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0)] {
-            d.extend(attr(k, &v.to_ne_bytes()));
-        }
-        d.extend(attr(10, &stats32));
-        d.extend(attr(12, &stats64));
-        let mut nest = attr(2, &d);
-        nest[2..4].copy_from_slice(&(2u16 | 0x8000).to_ne_bytes());
-        IpvsMessage::parse_with_param(
-            &nest,
-            GenlHeader {
-                cmd: codec::cmd::NEW_DEST,
-                version: 1,
-            },
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn counters_above_2_32_native_exact_ipvsadm_truncated() {
-        let dest = codec::decode_dest(&recorded_dest_reply(), AddressFamily::Inet).unwrap();
-        assert_eq!(dest.stats.conns, 5_000_000_001);
-        assert_eq!(dest.stats.outbps, 5_000_000_010);
-        let svc = ServiceEntry {
-            service: crate::ipvs::Service::new(ServiceKey::Addr {
-                protocol: Protocol::Tcp,
-                addr: "192.0.2.1".parse().unwrap(),
-                port: 80,
-            }),
-            stats: dest.stats,
-        };
-        let t = vec![(svc.clone(), vec![dest.clone()])];
-        let stats = crate::output::native::counters_table(&t, false).render_text();
-        assert!(
-            stats.contains("5000000001") && stats.contains("5000000005"),
-            "{stats}"
-        );
-        let rate = crate::output::native::counters_table(&t, true).render_text();
-        assert!(
-            rate.contains("5000000006") && rate.contains("5000000010"),
-            "{rate}"
-        );
-        // ipvsadm mode keeps ipvsadm's 32-bit reading of destination
-        // counters (5000000001 mod 2^32 = 705032705) but not of services.
-        let f = crate::ipvsadm::format::Format {
-            stats: true,
-            numeric: true,
-            exact: true,
-            ..Default::default()
-        };
-        let mut text = String::new();
-        crate::ipvsadm::format::service_entry(&mut text, &svc, &[dest], &f);
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].contains("5000000001"), "{text}");
-        assert!(
-            lines[1].contains("705032705") && !lines[1].contains("5000000001"),
-            "{text}"
-        );
-        assert!(
-            lines[1].contains("5000000004"),
-            "byte counters stay 64-bit: {text}"
-        );
-    }
 
     #[test]
     fn service_selectors() {

@@ -7,8 +7,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::schema::{
-    JsonAnswer, JsonConnection, JsonDaemon, JsonDestination, JsonProbe, JsonService, JsonStats, JsonTimeouts,
-    JsonTunnel, JsonVip,
+    JsonAnswer, JsonChange, JsonConnection, JsonDaemon, JsonDestination, JsonProbe, JsonService, JsonStats,
+    JsonTimeouts, JsonTunnel, JsonVip,
 };
 use crate::ipvs::{
     AddressFamily, DestEntry, ForwardMethod, Protocol, ServiceEntry, ServiceFlags, ServiceKey, Stats,
@@ -240,4 +240,22 @@ impl From<&crate::arp::ProbeReport> for JsonProbe {
             local: r.local,
         }
     }
+}
+
+/// The changes of a plan, each with the line of the desired-state file it
+/// comes from.
+pub fn changes(plan: &crate::state::Plan, source: &crate::state::Source) -> Vec<JsonChange> {
+    plan.changes
+        .iter()
+        .map(|c| JsonChange {
+            action: match c.kind {
+                crate::state::ChangeKind::Add => "add",
+                crate::state::ChangeKind::Edit => "edit",
+                crate::state::ChangeKind::Delete => "delete",
+            }
+            .into(),
+            rule: crate::state::rules::change_text(&c.change),
+            line: source.line_of(&c.change),
+        })
+        .collect()
 }

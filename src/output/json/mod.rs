@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compact::write_services;
 pub use convert::{
-    addr_port, destination, family_name, forward_name, netmask_string, protocol_name, service,
+    addr_port, changes, destination, family_name, forward_name, netmask_string, protocol_name, service,
 };
 pub use schema::{
     JsonAnswer, JsonChange, JsonConnection, JsonDaemon, JsonDestination, JsonProbe, JsonService, JsonStats,
