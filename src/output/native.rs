@@ -1,6 +1,6 @@
 //! lvsctl's own text listings (`list`, `stats`, `rate`): labels and
-//! tables for people. (The JSON schema is [`super::json`]; ipvsadm's text is
-//! [`super::ipvsadm`].)
+//! tables for people. (The JSON schema is [`super::json`], the smaller
+//! tables [`super::text`]; ipvsadm's text is [`crate::ipvsadm::format`].)
 
 use super::json;
 use super::table::Table;

@@ -1,9 +1,9 @@
 //! The JSON schema's own types: plain data, one struct per object of the
 //! document, with the keys in the order they are written. They are built
-//! from the IPVS model (and from `rs` and `arp` results) by
-//! [`super::convert`] and never borrowed from those layers, so a change to
-//! a library type cannot silently change schema 1: it has to pass through
-//! a conversion that a test reads.
+//! from the IPVS model (and from `rs` and `arp` results) by the `convert`
+//! module and never borrowed from those layers, so a change to a library
+//! type cannot silently change schema 1: it has to pass through a
+//! conversion that a test reads.
 
 use serde::{Deserialize, Serialize};
 
