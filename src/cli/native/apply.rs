@@ -49,7 +49,7 @@ fn reconcile(
 ) -> Result<(String, bool), NativeError> {
     let text = read_input(file)?;
     let name = if file == "-" { "<stdin>" } else { file };
-    let desired = state::parse(name, &text).map_err(|e| NativeError::Usage(e.to_string()))?;
+    let desired = state::parse(name, &text)?;
     drop(text);
     let mut client = connect(netns)?;
     let _lock = if dry_run {
@@ -57,10 +57,7 @@ fn reconcile(
     } else {
         let mut note =
             |o: Option<&lock::LockOwner>| con.progress(&format!("lvsctl: {}", lock::waiting_text(o)));
-        Some(
-            lock::lock_table_with(lock::DEFAULT_WAIT, &mut note)
-                .map_err(|e| NativeError::Runtime(e.to_string()))?,
-        )
+        Some(lock::lock_table_with(lock::DEFAULT_WAIT, &mut note)?)
     };
     let opts = state::ReconcileOptions {
         prune,
@@ -73,11 +70,16 @@ fn reconcile(
             con.eprintln(&format!("lvsctl: warning: {w}"));
         }
     };
-    let report =
-        state::reconcile_with(&mut kernel, &desired.table, &opts, &mut warn).map_err(|e| match e {
-            EngineError::Refused(r) => NativeError::Runtime(text::refusal(&desired.source, &r)),
-            other => engine_error(other),
-        })?;
+    let report = match state::reconcile_with(&mut kernel, &desired.table, &opts, &mut warn) {
+        Ok(r) => r,
+        Err(EngineError::Refused(refusal)) => {
+            return Err(NativeError::Refused {
+                file: Box::new(desired.source),
+                refusal,
+            })
+        }
+        Err(other) => return Err(engine_error(other)),
+    };
     let plan = &report.plan;
     let rendered = match output {
         PlanOutput::Text => text::plan(plan),
@@ -129,22 +131,18 @@ fn read_input(file: &str) -> Result<String, NativeError> {
     } else {
         std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
     };
-    let why = |e: &std::io::Error| match e.raw_os_error() {
-        Some(errno) => crate::netlink::strerror(errno),
-        None => e.to_string(),
-    };
-    match r {
-        Ok(()) => String::from_utf8(bytes).map_err(|_| NativeError::Usage(format!("{file}: not UTF-8 text"))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(NativeError::Usage(format!("{file}: {}", why(&e))))
-        }
-        Err(e) => Err(NativeError::Runtime(format!("{file}: {}", why(&e)))),
-    }
+    r.map_err(|error| NativeError::File {
+        file: file.to_string(),
+        error,
+    })?;
+    String::from_utf8(bytes).map_err(|_| NativeError::NotUtf8(file.to_string()))
 }
 
+/// IPVS errors keep their own variant (its messages for a missing module
+/// or privilege).
 fn engine_error(e: EngineError) -> NativeError {
     match e {
         EngineError::Ipvs(err) => NativeError::Ipvs(err),
-        other => NativeError::Runtime(other.to_string()),
+        other => NativeError::Engine(other),
     }
 }

@@ -46,9 +46,41 @@ pub enum NativeError {
     /// exist).
     #[error(transparent)]
     Netns(#[from] crate::host::netns::NetnsError),
-    /// Something else at run time (exit 1).
-    #[error("{0}")]
-    Runtime(String),
+    /// The desired-state file could not be read.
+    #[error("{file}: {}", reason(error))]
+    File {
+        /// As given (`-` is standard input).
+        file: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The desired-state file is not text.
+    #[error("{0}: not UTF-8 text")]
+    NotUtf8(String),
+    /// The desired-state file is invalid (`FILE:LINE: ...`).
+    #[error(transparent)]
+    Input(#[from] crate::state::InputError),
+    /// The table lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] crate::state::lock::LockError),
+    /// The kernel refused a change of a plan (`FILE:LINE`, the rule, why,
+    /// and whether the rollback worked).
+    #[error("{}", crate::output::text::refusal(file, refusal))]
+    Refused {
+        /// Where the changes come from.
+        file: Box<crate::state::Source>,
+        /// What was refused.
+        refusal: Box<crate::state::apply::Refusal>,
+    },
+    /// The engine failed otherwise (sysctls, an interrupted batch).
+    #[error(transparent)]
+    Engine(crate::state::EngineError),
+    /// The connection table could not be read.
+    #[error(transparent)]
+    Conns(#[from] crate::ipvs::conn::ConnError),
+    /// Standard output failed mid-listing.
+    #[error("writing the listing: {0}")]
+    Write(std::io::Error),
     /// Nothing matched (exit 4).
     #[error("{0}")]
     NotFound(String),
@@ -118,13 +150,16 @@ impl From<&NativeError> for NativeExit {
         use crate::rs::RsError;
         match e {
             NativeError::Usage(_)
+            | NativeError::NotUtf8(_)
+            | NativeError::Input(_)
             | NativeError::Rs(RsError::Invalid(_) | RsError::Conflict(_))
             | NativeError::Arp(ArpError::Invalid(_) | ArpError::NoInterface(_))
             | NativeError::Vip(
                 VipError::NoSubnet(_) | VipError::Arp(ArpError::Invalid(_) | ArpError::NoInterface(_)),
             ) => NativeExit::Usage,
-            NativeError::Netns(crate::host::netns::NetnsError::Open { source, .. })
-                if source.kind() == std::io::ErrorKind::NotFound =>
+            NativeError::Netns(crate::host::netns::NetnsError::Open { source: error, .. })
+            | NativeError::File { error, .. }
+                if error.kind() == std::io::ErrorKind::NotFound =>
             {
                 NativeExit::Usage
             }
@@ -208,6 +243,14 @@ fn execute(cmd: &Cmd, netns: Option<&str>, con: &mut Console) -> Result<Report, 
     }
 }
 
+/// An I/O error as the C library words it (`No such file or directory`).
+fn reason(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(errno) => crate::netlink::strerror(errno),
+        None => e.to_string(),
+    }
+}
+
 /// Enters the namespace, then connects to IPVS there.
 fn connect(netns: Option<&str>) -> Result<IpvsClient, NativeError> {
     enter(netns)?;
@@ -263,4 +306,71 @@ change (or a popt-level syntax error).
 ",
         version = env!("CARGO_PKG_VERSION")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_args(args: &[&str]) -> (String, String, NativeExit) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(
+            args.iter().map(OsString::from).collect(),
+            None,
+            &mut Console::new(&mut out, &mut err),
+        );
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+            code,
+        )
+    }
+
+    #[test]
+    fn exit_codes_are_mapped_here() {
+        assert_eq!(NativeExit::from(&Report::Done(String::new())), NativeExit::Ok);
+        assert_eq!(
+            NativeExit::from(&Report::Problems(String::new())),
+            NativeExit::Pending
+        );
+        assert_eq!(
+            NativeExit::from(&Report::NoneAnswered(String::new())),
+            NativeExit::NotFound
+        );
+        let file = |kind| NativeError::File {
+            file: "f".into(),
+            error: std::io::Error::from(kind),
+        };
+        assert_eq!(
+            NativeExit::from(&file(std::io::ErrorKind::NotFound)),
+            NativeExit::Usage
+        );
+        assert_eq!(
+            NativeExit::from(&file(std::io::ErrorKind::PermissionDenied)),
+            NativeExit::Runtime
+        );
+        assert_eq!(
+            NativeExit::from(&NativeError::NotUtf8("f".into())),
+            NativeExit::Usage
+        );
+        let no_subnet = crate::arp::VipError::NoSubnet("192.0.2.1".parse().unwrap()).into();
+        assert_eq!(NativeExit::from(&no_subnet), NativeExit::Usage);
+        assert_eq!(
+            describe(&no_subnet),
+            "no interface has a subnet holding 192.0.2.1: give --dev"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_a_usage_error_before_the_kernel() {
+        let (out, err, code) = run_args(&["lvsctl", "apply", "/nonexistent/rules"]);
+        assert_eq!(
+            (out.as_str(), err.as_str(), code),
+            (
+                "",
+                "lvsctl: /nonexistent/rules: No such file or directory\n",
+                NativeExit::Usage
+            )
+        );
+    }
 }

@@ -44,7 +44,7 @@ pub(super) fn conns(output: Output, netns: Option<&str>, pretty: bool) -> Result
     // Connecting first reports a missing IPVS as such, not as a missing
     // /proc file.
     let _client = connect(netns)?;
-    let conns = crate::ipvs::conn::read_connections().map_err(|e| NativeError::Runtime(e.to_string()))?;
+    let conns = crate::ipvs::conn::read_connections()?;
     let mut doc = Document::new();
     doc.connections = Some(conns.iter().map(json::JsonConnection::from).collect());
     Ok(render(doc, || text::conns_table(&conns), output, pretty))
@@ -109,9 +109,7 @@ fn services_output(
             // Streamed: a large table never exists as JSON in memory. A
             // closed pipe ends the output quietly, as in main.
             match json::write_services(&mut *con.out, t) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    return Err(NativeError::Runtime(format!("writing the listing: {e}")))
-                }
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(NativeError::Write(e)),
                 _ => String::new(),
             }
         }
