@@ -9,6 +9,7 @@ pub mod announce;
 pub mod ndp;
 pub mod packet;
 pub mod socket;
+pub mod vip;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 pub use announce::{Announcer, Frame, Schedule};
 use packet::{ArpPacket, Mac, OP_REPLY};
 use socket::ArpSocket;
+pub use vip::{ProbeReport, VipChange, VipError};
 
 use crate::host::net::{is_link_local_v6, prefix_contains};
 use crate::host::rtnl::{Address, Link, Rtnl};

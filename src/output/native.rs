@@ -1,6 +1,6 @@
 //! lvsctl's own text listings (`list`, `stats`, `rate`): labels and
-//! tables for people. (The JSON schema is [`super::json`]; ipvsadm's text is
-//! [`super::ipvsadm`].)
+//! tables for people. (The JSON schema is [`super::json`], the smaller
+//! tables [`super::text`]; ipvsadm's text is [`crate::ipvsadm::format`].)
 
 use super::json;
 use super::table::Table;
@@ -147,4 +147,104 @@ pub fn counters_table(t: &[(ServiceEntry, Vec<DestEntry>)], rate: bool) -> Table
         }
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipvs::codec::{self, IpvsMessage};
+    use crate::ipvs::{Protocol, ServiceEntry, ServiceKey};
+    use netlink_packet_core::ParseableParametrized;
+    use netlink_packet_generic::GenlHeader;
+
+    fn attr(kind: u16, v: &[u8]) -> Vec<u8> {
+        let mut b = ((4 + v.len()) as u16).to_ne_bytes().to_vec();
+        b.extend(kind.to_ne_bytes());
+        b.extend(v);
+        while b.len() % 4 != 0 {
+            b.push(0);
+        }
+        b
+    }
+
+    /// A NEW_DEST reply as the kernel sends it, with STATS64 counters above
+    /// 2^32 (and the 32-bit STATS nest holding their low halves).
+    fn recorded_dest_reply() -> IpvsMessage {
+        let mut stats64 = Vec::new();
+        let mut stats32 = Vec::new();
+        for k in 1..=10u16 {
+            let v: u64 = 5_000_000_000 + u64::from(k);
+            stats64.extend(attr(k, &v.to_ne_bytes()));
+            if k == 4 || k == 5 {
+                stats32.extend(attr(k, &v.to_ne_bytes()));
+            } else {
+                stats32.extend(attr(k, &(v as u32).to_ne_bytes()));
+            }
+        }
+        let mut d = Vec::new();
+        d.extend(attr(11, &2u16.to_ne_bytes()));
+        d.extend(attr(1, &[198, 51, 100, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+        d.extend(attr(2, &80u16.to_be_bytes()));
+        for (k, v) in [(3u16, 0u32), (4, 1), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0)] {
+            d.extend(attr(k, &v.to_ne_bytes()));
+        }
+        d.extend(attr(10, &stats32));
+        d.extend(attr(12, &stats64));
+        let mut nest = attr(2, &d);
+        nest[2..4].copy_from_slice(&(2u16 | 0x8000).to_ne_bytes());
+        IpvsMessage::parse_with_param(
+            &nest,
+            GenlHeader {
+                cmd: codec::cmd::NEW_DEST,
+                version: 1,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn counters_above_2_32_native_exact_ipvsadm_truncated() {
+        let dest = codec::decode_dest(&recorded_dest_reply(), AddressFamily::Inet).unwrap();
+        assert_eq!(dest.stats.conns, 5_000_000_001);
+        assert_eq!(dest.stats.outbps, 5_000_000_010);
+        let svc = ServiceEntry {
+            service: crate::ipvs::Service::new(ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: "192.0.2.1".parse().unwrap(),
+                port: 80,
+            }),
+            stats: dest.stats,
+        };
+        let t = vec![(svc.clone(), vec![dest.clone()])];
+        let stats = counters_table(&t, false).render_text();
+        assert!(
+            stats.contains("5000000001") && stats.contains("5000000005"),
+            "{stats}"
+        );
+        let rate = counters_table(&t, true).render_text();
+        assert!(
+            rate.contains("5000000006") && rate.contains("5000000010"),
+            "{rate}"
+        );
+        // ipvsadm mode keeps ipvsadm's 32-bit reading of destination
+        // counters (5000000001 mod 2^32 = 705032705) but not of services.
+        let f = crate::ipvsadm::format::Format {
+            stats: true,
+            numeric: true,
+            exact: true,
+            ..Default::default()
+        };
+        let mut text = String::new();
+        crate::ipvsadm::format::service_entry(&mut text, &svc, &[dest], &f);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains("5000000001"), "{text}");
+        assert!(
+            lines[1].contains("705032705") && !lines[1].contains("5000000001"),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains("5000000004"),
+            "byte counters stay 64-bit: {text}"
+        );
+    }
 }

@@ -1,0 +1,148 @@
+//! `apply`, `diff` and `save`: the desired-state commands. The work is the
+//! engine's ([`crate::state::reconcile_with`]: read, diff, push all or
+//! nothing); the handlers read the file, take the table lock, print the
+//! warnings as they come and render the plan.
+
+use super::{connect, NativeError, PlanOutput, Report, SaveOutput};
+use crate::cli::Console;
+use crate::output::json::{self, Document};
+use crate::output::sort::{sort_daemons, sort_table};
+use crate::output::text;
+use crate::state::{self, lock, EngineError};
+
+/// `apply FILE`: changes the table (unless `dry_run`) and prints the plan.
+pub(super) fn apply(
+    file: &str,
+    dry_run: bool,
+    prune: bool,
+    output: PlanOutput,
+    netns: Option<&str>,
+    con: &mut Console,
+) -> Result<Report, NativeError> {
+    let (plan, _) = reconcile(file, dry_run, prune, output, netns, con)?;
+    Ok(Report::Done(plan))
+}
+
+/// `diff FILE`: the plan, with changes pending as a [`Report::Problems`].
+pub(super) fn diff(
+    file: &str,
+    prune: bool,
+    output: PlanOutput,
+    netns: Option<&str>,
+    con: &mut Console,
+) -> Result<Report, NativeError> {
+    Ok(match reconcile(file, true, prune, output, netns, con)? {
+        (plan, true) => Report::Done(plan),
+        (plan, false) => Report::Problems(plan),
+    })
+}
+
+/// Runs the engine on FILE; returns the rendered plan and whether it was
+/// empty. Only a real run takes the table lock.
+fn reconcile(
+    file: &str,
+    dry_run: bool,
+    prune: bool,
+    output: PlanOutput,
+    netns: Option<&str>,
+    con: &mut Console,
+) -> Result<(String, bool), NativeError> {
+    let text = read_input(file)?;
+    let name = if file == "-" { "<stdin>" } else { file };
+    let desired = state::parse(name, &text)?;
+    drop(text);
+    let mut client = connect(netns)?;
+    let _lock = if dry_run {
+        None
+    } else {
+        let mut note =
+            |o: Option<&lock::LockOwner>| con.progress(&format!("lvsctl: {}", lock::waiting_text(o)));
+        Some(lock::lock_table_with(lock::DEFAULT_WAIT, &mut note)?)
+    };
+    let opts = state::ReconcileOptions {
+        prune,
+        dry_run,
+        ..state::ReconcileOptions::default()
+    };
+    let mut kernel = state::Kernel::new(&mut client);
+    let mut warn = |plan: &state::Plan| {
+        for w in &plan.warnings {
+            con.eprintln(&format!("lvsctl: warning: {w}"));
+        }
+    };
+    let report = match state::reconcile_with(&mut kernel, &desired.table, &opts, &mut warn) {
+        Ok(r) => r,
+        Err(EngineError::Refused(refusal)) => {
+            return Err(NativeError::Refused {
+                file: Box::new(desired.source),
+                refusal,
+            })
+        }
+        Err(other) => return Err(engine_error(other)),
+    };
+    let plan = &report.plan;
+    let rendered = match output {
+        PlanOutput::Text => text::plan(plan),
+        PlanOutput::Json => {
+            let mut doc = Document::new();
+            doc.changes = Some(json::changes(plan, &desired.source));
+            doc.warnings = Some(plan.warnings.iter().map(ToString::to_string).collect());
+            doc.render_as(con.out_is_terminal)
+        }
+    };
+    Ok((rendered, plan.is_empty()))
+}
+
+/// `save`: the live state, in lvsctl's order, as a file `apply` reads back.
+pub(super) fn save(output: SaveOutput, netns: Option<&str>, pretty: bool) -> Result<Report, NativeError> {
+    let mut client = connect(netns)?;
+    let mut entries = client.table()?;
+    sort_table(&mut entries);
+    Ok(Report::Done(match output {
+        SaveOutput::Rules => state::rules::save(&state::Table::from_entries(&entries)),
+        SaveOutput::Toml => {
+            let mut t = state::Table::from_entries(&entries);
+            t.timeouts = Some(client.timeouts()?);
+            t.daemons = Some(client.daemons()?);
+            t.sysctls =
+                Some(state::apply::read_sysctls(&mut state::Kernel::new(&mut client)).map_err(engine_error)?);
+            state::config::render(&t)
+        }
+        SaveOutput::Json => {
+            let mut doc = Document::new();
+            doc.services = Some(entries.iter().map(|(s, d)| json::service(s, d)).collect());
+            doc.timeouts = Some(json::JsonTimeouts::from(&client.timeouts()?));
+            let mut ds = client.daemons()?;
+            sort_daemons(&mut ds);
+            doc.daemons = Some(ds.iter().map(json::JsonDaemon::from).collect());
+            doc.sysctl =
+                Some(state::apply::read_sysctls(&mut state::Kernel::new(&mut client)).map_err(engine_error)?);
+            doc.render_as(pretty)
+        }
+    }))
+}
+
+/// Reads a desired-state file (`-` is standard input).
+fn read_input(file: &str) -> Result<String, NativeError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    let r = if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    r.map_err(|error| NativeError::File {
+        file: file.to_string(),
+        error,
+    })?;
+    String::from_utf8(bytes).map_err(|_| NativeError::NotUtf8(file.to_string()))
+}
+
+/// IPVS errors keep their own variant (its messages for a missing module
+/// or privilege).
+fn engine_error(e: EngineError) -> NativeError {
+    match e {
+        EngineError::Ipvs(err) => NativeError::Ipvs(err),
+        other => NativeError::Engine(other),
+    }
+}

@@ -1,0 +1,400 @@
+//! lvsctl's own arguments (clap derive): the subcommands, their options
+//! and their long help. The same definition drives parsing, `--help`, the
+//! man page and the shell completions (`cli::generate`), so every word a
+//! user reads about an option is written next to it here. No I/O.
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Administer Linux Virtual Server (IPVS) over Generic Netlink";
+
+const LONG_ABOUT: &str = "\
+Administer Linux Virtual Server (IPVS) over Generic Netlink.
+
+lvsctl speaks ipvsadm's command line: when its first argument is an \
+ipvsadm command option (-A, -E, -D, -C, -a, -e, -d, -L/-l, -S, -R, -Z, ...) \
+or when it is invoked as `ipvsadm` (for example through a symlink), it \
+accepts ipvsadm 1.31's options and prints ipvsadm's output byte for byte. \
+Invoked as `ipvsadm`, `-h` prints a summary of that grammar.
+
+Its own subcommands read the IPVS table for people (text, table) and for \
+programs (json, one schema for every command).";
+
+const AFTER_HELP: &str = "\
+Examples:
+  lvsctl -A -t 192.0.2.10:80 -s rr
+  lvsctl -a -t 192.0.2.10:80 -r 198.51.100.11:80 -m -w 2
+  lvsctl -Ln
+  lvsctl list --output json
+  lvsctl --netns blue stats
+  lvsctl -Sn > rules; lvsctl -R < rules
+  ln -s \"$(command -v lvsctl)\" /usr/local/sbin/ipvsadm   # drop-in ipvsadm
+
+Exit status: 0 done; 1 runtime failure (kernel refused, no IPVS, no \
+privilege, I/O); 2 usage or invalid input; 3 a check found a problem or \
+changes are pending; 4 nothing found. ipvsadm mode keeps ipvsadm's codes.";
+
+/// lvsctl's own arguments.
+#[derive(Debug, Parser)]
+#[command(name = "lvsctl", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Work in another network namespace (its IPVS table, connections,
+    /// addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or
+    /// a path such as /proc/PID/ns/net. Also accepted before ipvsadm's
+    /// grammar.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub netns: Option<String>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// Output format of the read commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    /// Aligned plain text.
+    #[default]
+    Text,
+    /// A table with borders.
+    Table,
+    /// JSON (one schema for every read command).
+    Json,
+}
+
+/// The `--output` option.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// lvsctl's subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Cmd {
+    /// List virtual services and their real servers.
+    List {
+        /// Only this service: tcp:ADDR:PORT, udp:ADDR:PORT, sctp:ADDR:PORT
+        /// (IPv6 as [ADDR]:PORT), fwmark:MARK or fwmark6:MARK.
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Traffic counters of services and real servers (64-bit, exact).
+    Stats {
+        /// Only this service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Traffic rates of services and real servers (per second).
+    Rate {
+        /// Only this service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// The connection table.
+    Conns {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Connection timeouts (TCP, TCP after FIN, UDP).
+    Timeouts {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Connection synchronisation daemons.
+    Daemons {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Make the IPVS table equal a desired-state file: minimal diff, pushed
+    /// in batches, all or nothing.
+    #[command(long_about = APPLY_LONG_ABOUT)]
+    Apply {
+        /// The desired state: ipvsadm rules (what `ipvsadm -S` writes) or
+        /// lvsctl's TOML; `-` reads standard input.
+        #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        file: String,
+        /// Print the changes and make none.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        prune: PruneArgs,
+        #[command(flatten)]
+        out: PlanOutputArgs,
+    },
+    /// Show what `apply` would change (exit 3 if anything, 0 if nothing).
+    #[command(long_about = DIFF_LONG_ABOUT)]
+    Diff {
+        /// The desired state (see `apply`); `-` reads standard input.
+        #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        file: String,
+        #[command(flatten)]
+        prune: PruneArgs,
+        #[command(flatten)]
+        out: PlanOutputArgs,
+    },
+    /// Write the live IPVS state as a file `apply` reads back.
+    #[command(long_about = SAVE_LONG_ABOUT)]
+    Save {
+        /// Format: ipvsadm rules (services only, with thresholds), TOML
+        /// (the whole state) or JSON (lvsctl's schema).
+        #[arg(long, short = 'o', value_enum, default_value_t = SaveOutput::Rules)]
+        output: SaveOutput,
+    },
+    /// Real-server side of LVS-DR and LVS-TUN: hide the VIP from ARP.
+    Rs {
+        #[command(subcommand)]
+        cmd: RsCmd,
+    },
+    /// Director side: add or remove a VIP and announce it (gratuitous ARP).
+    Vip {
+        #[command(subcommand)]
+        cmd: VipCmd,
+    },
+    /// Raw ARP and neighbour discovery: announce an address, or probe who
+    /// answers for it.
+    Arp {
+        #[command(subcommand)]
+        cmd: ArpCmd,
+    },
+}
+
+const APPLY_LONG_ABOUT: &str = "\
+Make the IPVS table equal a desired-state file.
+
+FILE is either ipvsadm rules (what `ipvsadm -S` writes: -A and -a lines, \
+with # comments, blank lines and -x/-y thresholds), which describe the \
+service table only, or lvsctl's TOML, which describes the whole IPVS state \
+of a director: services, real servers, timeouts, sync daemons and the \
+net.ipv4.vs sysctls sloppy_tcp, expire_nodest_conn, \
+expire_quiescent_template and conntrack. The format is detected: a file \
+whose first line that is not blank or a comment starts with `-` is rules. \
+What the file leaves out takes its default (a threshold not written is 0, \
+timeouts not written are 900 120 300).
+
+The whole file is checked first; an error names FILE:LINE and changes \
+nothing. Then the live table is read and only the difference is sent: new \
+objects are added, changed ones edited in place, and, with --prune (the \
+default), services that the file does not list are deleted -- including \
+services made by other tools; run `lvsctl diff` first to see every \
+deletion. Real servers of a listed service always become exactly the \
+file's. mh (Maglev) services get their real servers in one canonical order \
+(ascending address and port), so directors that apply the same file hash \
+alike whatever their history.
+
+The changes go to the kernel in a few large netlink batches. If the kernel \
+refuses any of them, everything already applied is undone, the table is \
+left exactly as it was (destination order included), and the refused \
+entry is named with its line. Concurrent runs in one network namespace \
+wait for each other (a lock under /run/lvsctl).
+
+Prints each change as an ipvsadm rule behind +, ~ or - (add, edit, \
+delete); nothing when nothing changes. Exit status: 0 applied or nothing \
+to change; 1 the kernel refused (rolled back), I/O error, lock busy; 2 \
+invalid file or usage.";
+
+const DIFF_LONG_ABOUT: &str = "\
+Show what `lvsctl apply FILE` would change, one ipvsadm rule per change \
+behind + (add), ~ (edit) or - (delete), deletions of services first. \
+Changes nothing. Exit status: 0 nothing to change; 3 changes pending; 1 \
+runtime failure; 2 invalid file or usage.";
+
+const SAVE_LONG_ABOUT: &str = "\
+Write the live IPVS state in a form `lvsctl apply` reads back. `rules` is \
+`ipvsadm -Sn` plus -x/-y where a threshold is set (services only); `toml` \
+is the whole state (services, timeouts, sync daemons, net.ipv4.vs \
+sysctls); `json` is lvsctl's JSON schema with counters.";
+
+/// `--prune` / `--no-prune`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PruneArgs {
+    /// Delete services the file does not list, and stop sync daemons a
+    /// TOML file does not list (the default).
+    #[arg(long, overrides_with = "no_prune")]
+    pub prune: bool,
+    /// Keep services (and sync daemons) the file does not list.
+    #[arg(long, overrides_with = "prune")]
+    pub no_prune: bool,
+}
+
+/// Output format of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PlanOutput {
+    /// One ipvsadm rule per change behind +, ~ or -.
+    #[default]
+    Text,
+    /// JSON: `changes` with action, rule and line; `warnings`.
+    Json,
+}
+
+/// The `--output` option of `apply` and `diff`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanOutputArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = PlanOutput::Text)]
+    pub output: PlanOutput,
+}
+
+/// Formats of `save`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SaveOutput {
+    /// ipvsadm rules with thresholds.
+    #[default]
+    Rules,
+    /// lvsctl's TOML (the whole state).
+    Toml,
+    /// lvsctl's JSON schema.
+    Json,
+}
+
+/// Gratuitous-ARP form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GarpFormArg {
+    /// ARP request (opcode 1), sender IP = target IP = the VIP.
+    Request,
+    /// ARP reply (opcode 2) with target MAC = sender MAC, as `arping -A`.
+    Reply,
+}
+
+/// `lvsctl vip` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum VipCmd {
+    /// Add ADDR/PREFIX to a device (idempotent), then announce it with
+    /// gratuitous ARP; waits for the whole burst.
+    Add {
+        /// The VIP with its prefix, e.g. 192.0.2.10/32.
+        #[arg(value_name = "ADDR/PREFIX")]
+        vip: String,
+        /// The device facing the clients.
+        #[arg(long, value_name = "NAME", required = true)]
+        dev: String,
+        /// How many gratuitous ARPs to send.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        garp_count: u32,
+        /// Time between them (e.g. 1s, 500ms).
+        #[arg(long, value_name = "DURATION", default_value = "1s")]
+        garp_interval: String,
+        /// Request or reply form.
+        #[arg(long, value_enum, default_value_t = GarpFormArg::Request)]
+        garp_form: GarpFormArg,
+    },
+    /// Remove ADDR/PREFIX from a device (nothing to do if it is absent).
+    Del {
+        /// The VIP with its prefix.
+        #[arg(value_name = "ADDR/PREFIX")]
+        vip: String,
+        /// The device.
+        #[arg(long, value_name = "NAME", required = true)]
+        dev: String,
+    },
+}
+
+/// `lvsctl arp` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ArpCmd {
+    /// Send gratuitous ARPs for an address; waits for the whole burst.
+    Announce {
+        /// The address (IPv4: gratuitous ARP; IPv6: unsolicited neighbour advertisements).
+        #[arg(value_name = "ADDR")]
+        addr: String,
+        /// The device to send on.
+        #[arg(long, value_name = "NAME", required = true)]
+        dev: String,
+        /// How many.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        count: u32,
+        /// Time between them.
+        #[arg(long, value_name = "DURATION", default_value = "1s")]
+        interval: String,
+        /// Request or reply form.
+        #[arg(long, value_enum, default_value_t = GarpFormArg::Request)]
+        form: GarpFormArg,
+    },
+    /// Broadcast ARP requests for an address over the whole timeout and list
+    /// every MAC that answers (exit 0: one host, 3: several, 4: none).
+    Probe {
+        /// The address (IPv4: ARP requests; IPv6: neighbour solicitations).
+        #[arg(value_name = "ADDR")]
+        addr: String,
+        /// The device (default: the one whose subnet holds ADDR).
+        #[arg(long, value_name = "NAME")]
+        dev: Option<String>,
+        /// How long to listen.
+        #[arg(long, value_name = "DURATION", default_value = "2s")]
+        timeout: String,
+        /// Time between broadcast requests.
+        #[arg(long, value_name = "DURATION", default_value = "200ms")]
+        interval: String,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+}
+
+/// Forwarding method a real server takes part in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RsMode {
+    /// Direct routing: VIP on lo (or a dummy device).
+    Dr,
+    /// Tunnelling: VIP on the tunnel device.
+    Tun,
+}
+
+/// LVS-TUN encapsulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RsTunType {
+    /// IP in IP (tunl0).
+    Ipip,
+    /// Generic UDP encapsulation (a fou port, then tunl0).
+    Gue,
+    /// GRE (gre0).
+    Gre,
+}
+
+/// `lvsctl rs` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum RsCmd {
+    /// Set up this host as a real server: ARP sysctls first, then the VIPs
+    /// as host addresses (idempotent).
+    Up {
+        /// A VIP (repeatable): an IPv4 or IPv6 host address.
+        #[arg(long = "vip", value_name = "ADDR", required = true)]
+        vips: Vec<String>,
+        /// Forwarding method of the director.
+        #[arg(long, value_enum, default_value_t = RsMode::Dr)]
+        mode: RsMode,
+        /// Device for the VIPs: lo (DR default), or a dummy device created
+        /// when missing; for TUN the tunnel device.
+        #[arg(long, value_name = "NAME")]
+        dev: Option<String>,
+        /// Tunnel type for --mode tun.
+        #[arg(long, value_enum, default_value_t = RsTunType::Ipip)]
+        tun_type: RsTunType,
+        /// UDP port for --tun-type gue.
+        #[arg(long, value_name = "PORT")]
+        tun_port: Option<u16>,
+    },
+    /// Undo what `rs up` did: remove its VIPs (or only these), and when the
+    /// last one goes restore every sysctl and device.
+    Down {
+        /// A VIP to remove (repeatable; default: all).
+        #[arg(long = "vip", value_name = "ADDR")]
+        vips: Vec<String>,
+    },
+    /// Whether this host would answer ARP for its VIPs, and why (exit 0
+    /// when the cure is complete, 3 when not, 4 when there is no VIP).
+    Status {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+}
+
+/// The clap definition, for help, man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
