@@ -1,6 +1,5 @@
 //! A client for the kernel's IPVS Generic Netlink family.
 
-use std::collections::HashMap;
 
 use super::codec::{self, request, IpvsMessage};
 use super::model::*;
@@ -210,7 +209,8 @@ impl IpvsClient {
     /// it was after a later one. A change by another process thus shows as
     /// the table before or after it, never half-done.
     pub fn table(&mut self) -> Result<Vec<(ServiceEntry, Vec<DestEntry>)>, IpvsError> {
-        self.table_with(|_, _, dests| dests)
+        let (services, dests) = self.table_with(|_, _, dests| dests)?;
+        Ok(services.into_iter().zip(dests).collect())
     }
 
     /// [`IpvsClient::table`], with each service's destinations handed to
@@ -219,10 +219,12 @@ impl IpvsClient {
     /// table's destinations: a 100,000-destination `-Ln` then peaks at a
     /// fraction of the memory. `round` counts the attempts from 0; a caller
     /// that accumulates outside the closure starts over when it changes.
+    /// The services come back in kernel order, each with what
+    /// `per_service` made of it at the same index.
     pub fn table_with<T>(
         &mut self,
         mut per_service: impl FnMut(usize, &ServiceEntry, Vec<DestEntry>) -> T,
-    ) -> Result<Vec<(ServiceEntry, T)>, IpvsError> {
+    ) -> Result<(Vec<ServiceEntry>, Vec<T>), IpvsError> {
         let mut services = self.services()?;
         for round in 0..SNAPSHOT_ROUNDS {
             let mut dests = Vec::with_capacity(services.len());
@@ -230,23 +232,51 @@ impl IpvsClient {
                 let d = self.destinations(&s.service.key)?;
                 dests.push(per_service(round, s, d));
             }
-            let again = self.services()?;
-            let stable = {
-                let before: HashMap<ServiceKey, &Service> =
-                    services.iter().map(|s| (s.service.key, &s.service)).collect();
-                again.len() == services.len()
-                    && again.iter().all(|s| {
-                        before
-                            .get(&s.service.key)
-                            .is_some_and(|b| same_config(b, &s.service))
-                    })
-            };
-            if stable {
-                return Ok(services.into_iter().zip(dests).collect());
+            if self.services_unchanged(&services)? {
+                return Ok((services, dests));
             }
-            services = again;
+            drop(dests);
+            services = self.services()?;
         }
         Err(IpvsError::Unstable)
+    }
+
+    /// Whether a new service dump shows `services` exactly: the same
+    /// services with the same configuration in the same order. Compared
+    /// as the dump arrives, so a large table's services are not held
+    /// twice. (Without a change the kernel lists its hash table in the
+    /// same order every time; a different order means something changed,
+    /// and at worst costs one more round.)
+    fn services_unchanged(&mut self, services: &[ServiceEntry]) -> Result<bool, IpvsError> {
+        let mut seen = 0usize;
+        let mut same = true;
+        let mut bad: Option<IpvsError> = None;
+        self.sock
+            .dump_each(self.family, request::dump_services(), &mut |r| {
+                match r {
+                    Reply::Restart => {
+                        seen = 0;
+                        same = true;
+                    }
+                    Reply::Message(m) => match codec::decode_service(&m) {
+                        Ok(s) => {
+                            same = same
+                                && services
+                                    .get(seen)
+                                    .is_some_and(|b| same_config(&b.service, &s.service));
+                            seen += 1;
+                        }
+                        Err(e) => {
+                            bad.get_or_insert(e.into());
+                        }
+                    },
+                }
+                Ok(())
+            })?;
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(same && seen == services.len()),
+        }
     }
 
     /// One service and its destinations, read consistently (see

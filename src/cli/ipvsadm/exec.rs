@@ -243,19 +243,19 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Out, header: boo
         fmt::service_entry(&mut text, s, &sorted(dests, f), f);
         start..text.len()
     });
-    let table = match table {
+    let (services, ranges) = match table {
         Ok(t) => t,
         Err(e) => return out.fail(&error_message(Func::Get, &e), IpvsadmExit::ListFailed),
     };
-    let mut order: Vec<usize> = (0..table.len()).collect();
+    let mut order: Vec<usize> = (0..services.len()).collect();
     if !f.nosort {
         fmt::msort(&mut order, &|a: &usize, b: &usize| {
-            fmt::cmp_services(&table[*a].0.service, &table[*b].0.service)
+            fmt::cmp_services(&services[*a].service, &services[*b].service)
         });
     }
     let mut chunk = fmt::title(f);
     for i in order {
-        chunk.push_str(&text[table[i].1.clone()]);
+        chunk.push_str(&text[ranges[i].clone()]);
         if chunk.len() >= 32 * 1024 {
             out.print(&chunk);
             chunk.clear();
