@@ -19,9 +19,7 @@ use clap_complete::Shell;
 use super::native;
 
 /// Schedulers the kernel ships (offered by completion for `-s`).
-pub const SCHEDULERS: &[&str] = &[
-    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
-];
+pub const SCHEDULERS: &[&str] = &crate::ipvs::names::SCHEDULERS;
 
 /// The name clap shows for an option's value: the definition's, without
 /// an optional `[:PORT]` tail (zsh's completion spec cannot hold a colon

@@ -1,6 +1,5 @@
 //! A client for the kernel's IPVS Generic Netlink family.
 
-
 use super::codec::{self, request, IpvsMessage};
 use super::model::*;
 use super::op::Op;

@@ -180,9 +180,8 @@ fn parse_words(args: &[String], in_restore: bool) -> Result<Command, ParseError>
     };
     let mut entry = Entry::new(cmd, in_restore);
     if matches!(cmd, Cmd::StartDaemon | Cmd::StopDaemon) {
-        entry.daemon_state = match value.as_deref() {
-            Some("master") => DaemonState::Master,
-            Some("backup") => DaemonState::Backup,
+        entry.daemon_state = match value.as_deref().map(str::parse::<DaemonState>) {
+            Some(Ok(state)) => state,
             _ if cmd == Cmd::StartDaemon => return Err(fail("illegal start-daemon parameter specified")),
             _ => return Err(fail("illegal start_daemon specified")),
         };

@@ -77,51 +77,27 @@ impl From<&SyncDaemon> for JsonDaemon {
     }
 }
 
-/// `ipv4` / `ipv6`.
+/// `ipv4` / `ipv6` ([`AddressFamily::as_str`]).
 pub fn family_name(af: AddressFamily) -> &'static str {
-    match af {
-        AddressFamily::Inet => "ipv4",
-        AddressFamily::Inet6 => "ipv6",
-    }
+    af.as_str()
 }
 
-/// `tcp`, `udp`, `sctp`, `proto-N`.
+/// `tcp`, `udp`, `sctp`, `proto-N` ([`Protocol::name`]).
 pub fn protocol_name(p: Protocol) -> String {
-    match p {
-        Protocol::Tcp => "tcp".into(),
-        Protocol::Udp => "udp".into(),
-        Protocol::Sctp => "sctp".into(),
-        Protocol::Other(n) => format!("proto-{n}"),
-    }
+    p.name().into_owned()
 }
 
-/// `masq`, `local`, `tunnel`, `route`, `fwd-N`.
+/// `masq`, `local`, `tunnel`, `route`, `fwd-N` ([`ForwardMethod::name`]).
 pub fn forward_name(f: ForwardMethod) -> String {
-    match f {
-        ForwardMethod::Masq => "masq".into(),
-        ForwardMethod::Local => "local".into(),
-        ForwardMethod::Tunnel => "tunnel".into(),
-        ForwardMethod::Route => "route".into(),
-        ForwardMethod::Other(n) => format!("fwd-{n}"),
-    }
+    f.name().into_owned()
 }
 
 fn tunnel_type_name(t: TunnelType) -> String {
-    match t {
-        TunnelType::Ipip => "ipip".into(),
-        TunnelType::Gue => "gue".into(),
-        TunnelType::Gre => "gre".into(),
-        TunnelType::Other(n) => format!("type-{n}"),
-    }
+    t.name().into_owned()
 }
 
 fn csum_name(flags: u16) -> String {
-    match flags {
-        0 => "nocsum".into(),
-        1 => "csum".into(),
-        2 => "remcsum".into(),
-        n => format!("flags-{n}"),
-    }
+    crate::ipvs::names::csum_name(flags).into_owned()
 }
 
 /// The persistence netmask in the service's address format.
