@@ -750,6 +750,14 @@ fn q(s: &str) -> String {
 /// Writes a table in the TOML format (parts that are `None` are left
 /// out, which a later `apply` reads as their defaults).
 pub fn render(table: &Table) -> String {
+    let mut out = String::new();
+    render_each(table, &mut |chunk| out.push_str(chunk));
+    out
+}
+
+/// [`render`] in pieces (the head, then one service at a time), so a large
+/// table is written out without ever being one string.
+pub fn render_each(table: &Table, emit: &mut dyn FnMut(&str)) {
     use std::fmt::Write as _;
     let mut out = String::from("# lvsctl desired state (TOML); apply with: lvsctl apply FILE\n");
     if let Some(t) = table.timeouts {
@@ -786,10 +794,12 @@ pub fn render(table: &Table) -> String {
             let _ = writeln!(out, "ttl = {v}");
         }
     }
+    emit(&out);
     for s in &table.services {
+        out.clear();
         service_toml(&mut out, s);
+        emit(&out);
     }
-    out
 }
 
 fn service_toml(out: &mut String, s: &ServiceSpec) {

@@ -56,6 +56,13 @@ pub fn change_line(c: &PlannedChange) -> String {
 /// The service table as rules: `ipvsadm -Sn`'s lines (in the table's
 /// order) plus `-x/-y` where a threshold is set.
 pub fn save(table: &Table) -> String {
+    let mut out = String::new();
+    save_each(table, &mut |chunk| out.push_str(chunk));
+    out
+}
+
+/// [`save`] one service at a time.
+pub fn save_each(table: &Table, emit: &mut dyn FnMut(&str)) {
     let f = Format {
         rule: true,
         numeric: true,
@@ -63,6 +70,7 @@ pub fn save(table: &Table) -> String {
     };
     let mut out = String::new();
     for s in &table.services {
+        out.clear();
         let _ = write!(out, "-A {}", fmt::service_name(&s.service, &f));
         fmt::service_rule_options(&mut out, &s.service);
         out.push('\n');
@@ -70,6 +78,6 @@ pub fn save(table: &Table) -> String {
             out.push_str(&dest_rule("-a", &s.service.key, d));
             out.push('\n');
         }
+        emit(&out);
     }
-    out
 }

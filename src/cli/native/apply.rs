@@ -94,19 +94,29 @@ fn reconcile(
 }
 
 /// `save`: the live state, in lvsctl's order, as a file `apply` reads back.
-pub(super) fn save(output: SaveOutput, netns: Option<&str>, pretty: bool) -> Result<Report, NativeError> {
+pub(super) fn save(
+    output: SaveOutput,
+    netns: Option<&str>,
+    pretty: bool,
+    con: &mut Console,
+) -> Result<Report, NativeError> {
     let mut client = connect(netns)?;
     let mut entries = client.table()?;
     sort_table(&mut entries);
     Ok(Report::Done(match output {
-        SaveOutput::Rules => state::rules::save(&state::Table::from_entries(&entries)),
+        // Rules and TOML are written a service at a time.
+        SaveOutput::Rules => {
+            state::rules::save_each(&state::Table::from_owned_entries(entries), &mut |s| con.print(s));
+            String::new()
+        }
         SaveOutput::Toml => {
-            let mut t = state::Table::from_entries(&entries);
+            let mut t = state::Table::from_owned_entries(entries);
             t.timeouts = Some(client.timeouts()?);
             t.daemons = Some(client.daemons()?);
             t.sysctls =
                 Some(state::apply::read_sysctls(&mut state::Kernel::new(&mut client)).map_err(engine_error)?);
-            state::config::render(&t)
+            state::config::render_each(&t, &mut |s| con.print(s));
+            String::new()
         }
         SaveOutput::Json => {
             let mut doc = Document::new();
