@@ -177,24 +177,11 @@ mod tests {
     use super::*;
 
     fn link(index: u32, name: &str, loopback: bool) -> Link {
-        Link {
-            index,
-            name: name.into(),
-            up: true,
-            loopback,
-            noarp: false,
-            kind: None,
-            mac: None,
-        }
+        Link::for_test(index, name, None, loopback)
     }
 
     fn addr(index: u32, a: &str, prefix: u8) -> Address {
-        Address {
-            index,
-            addr: a.parse().unwrap(),
-            prefix,
-            flags: 0,
-        }
+        Address::for_test(index, a, prefix)
     }
 
     #[test]

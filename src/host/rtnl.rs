@@ -43,6 +43,36 @@ pub struct Link {
     pub mac: Option<[u8; 6]>,
 }
 
+#[cfg(test)]
+impl Link {
+    /// An up link for tests in any layer (ARP interface choice, rs
+    /// status): no MAC, ARP on.
+    pub(crate) fn for_test(index: u32, name: &str, kind: Option<&str>, loopback: bool) -> Self {
+        Link {
+            index,
+            name: name.into(),
+            up: true,
+            loopback,
+            noarp: false,
+            kind: kind.map(str::to_string),
+            mac: None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Address {
+    /// An address for tests (`a` must parse).
+    pub(crate) fn for_test(index: u32, a: &str, prefix: u8) -> Self {
+        Address {
+            index,
+            addr: a.parse().expect("a test address"),
+            prefix,
+            flags: 0,
+        }
+    }
+}
+
 /// An address on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {

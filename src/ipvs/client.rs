@@ -93,13 +93,23 @@ impl IpvsClient {
     /// so a large table's messages are never all held at once).
     pub fn services(&mut self) -> Result<Vec<ServiceEntry>, IpvsError> {
         let mut out = Vec::new();
+        self.services_each(&mut |s| match s {
+            Some(s) => out.push(s),
+            None => out.clear(),
+        })?;
+        Ok(out)
+    }
+
+    /// Dumps the services, handing each to `each` as it is decoded;
+    /// `None` means the dump was interrupted and starts over.
+    fn services_each(&mut self, each: &mut dyn FnMut(Option<ServiceEntry>)) -> Result<(), IpvsError> {
         let mut bad: Option<IpvsError> = None;
         self.sock
             .dump_each(self.family, request::dump_services(), &mut |r| {
                 match r {
-                    Reply::Restart => out.clear(),
+                    Reply::Restart => each(None),
                     Reply::Message(m) => match codec::decode_service(&m) {
-                        Ok(s) => out.push(s),
+                        Ok(s) => each(Some(s)),
                         Err(e) => {
                             bad.get_or_insert(e.into());
                         }
@@ -109,7 +119,7 @@ impl IpvsClient {
             })?;
         match bad {
             Some(e) => Err(e),
-            None => Ok(out),
+            None => Ok(()),
         }
     }
 
@@ -249,33 +259,20 @@ impl IpvsClient {
     fn services_unchanged(&mut self, services: &[ServiceEntry]) -> Result<bool, IpvsError> {
         let mut seen = 0usize;
         let mut same = true;
-        let mut bad: Option<IpvsError> = None;
-        self.sock
-            .dump_each(self.family, request::dump_services(), &mut |r| {
-                match r {
-                    Reply::Restart => {
-                        seen = 0;
-                        same = true;
-                    }
-                    Reply::Message(m) => match codec::decode_service(&m) {
-                        Ok(s) => {
-                            same = same
-                                && services
-                                    .get(seen)
-                                    .is_some_and(|b| same_config(&b.service, &s.service));
-                            seen += 1;
-                        }
-                        Err(e) => {
-                            bad.get_or_insert(e.into());
-                        }
-                    },
-                }
-                Ok(())
-            })?;
-        match bad {
-            Some(e) => Err(e),
-            None => Ok(same && seen == services.len()),
-        }
+        self.services_each(&mut |s| match s {
+            None => {
+                seen = 0;
+                same = true;
+            }
+            Some(s) => {
+                same = same
+                    && services
+                        .get(seen)
+                        .is_some_and(|b| same_config(&b.service, &s.service));
+                seen += 1;
+            }
+        })?;
+        Ok(same && seen == services.len())
     }
 
     /// One service and its destinations, read consistently (see

@@ -364,23 +364,13 @@ mod tests {
 
     fn link(index: u32, name: &str, kind: Option<&str>, loopback: bool) -> Link {
         Link {
-            index,
-            name: name.into(),
-            kind: kind.map(str::to_string),
-            loopback,
-            up: true,
             noarp: loopback,
-            mac: None,
+            ..Link::for_test(index, name, kind, loopback)
         }
     }
 
     fn addr(index: u32, a: &str, prefix: u8) -> Address {
-        Address {
-            index,
-            addr: a.parse().unwrap(),
-            prefix,
-            flags: 0,
-        }
+        Address::for_test(index, a, prefix)
     }
 
     #[test]

@@ -100,19 +100,7 @@ fn opt_string(out: &mut String, s: &Option<String>) -> Result<(), serde_json::Er
 
 /// A decimal number (core::fmt is the slowest part otherwise).
 fn num(out: &mut String, v: impl Into<u64>) {
-    let mut v: u64 = v.into();
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    // The buffer holds ASCII digits only.
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+    crate::ipvsadm::num::push_num(out, v.into());
 }
 
 fn opt_num(out: &mut String, v: Option<impl Into<u64>>) {
