@@ -90,6 +90,22 @@ impl FakeKernel {
         Self::default()
     }
 
+    /// A kernel that holds `table`'s services and destinations exactly as
+    /// listed (destination order included), timeouts and daemons too.
+    pub fn with_table(table: &super::Table) -> Self {
+        let mut k = FakeKernel::new();
+        k.services = table
+            .services
+            .iter()
+            .map(|s| (s.service.clone(), s.dests.clone()))
+            .collect();
+        if let Some(t) = table.timeouts {
+            k.timeouts = t;
+        }
+        k.daemons = table.daemons.clone().unwrap_or_default();
+        k
+    }
+
     /// Changes per batch (the real client packs up to 1024 per send).
     pub fn with_batch(mut self, n: usize) -> Self {
         self.batch = n.max(1);

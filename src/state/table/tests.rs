@@ -12,40 +12,17 @@ fn plan_lines(live: &str, desired: &str, opts: DiffOptions) -> Vec<String> {
 }
 
 /// Applies a plan to a table the way the kernel would (new destinations
-/// at the head), to check where a plan leads.
+/// at the head), to check where a plan leads: on the fake kernel, which
+/// also refuses what the kernel would (a destination added twice, one
+/// deleted that is not there).
 fn simulate(t: &Table, plan: &Plan) -> Table {
-    let mut t = t.clone();
+    let mut k = crate::state::fake::FakeKernel::with_table(t);
     for op in plan.ops() {
-        match op {
-            Op::AddService(s) => t.services.push(ServiceSpec {
-                service: s,
-                dests: vec![],
-            }),
-            Op::EditService(s) => {
-                let e = t.services.iter_mut().find(|e| e.service.key == s.key).unwrap();
-                e.service = s;
-            }
-            Op::DelService(k) => t.services.retain(|e| e.service.key != k),
-            Op::AddDest(k, d) => {
-                let e = t.services.iter_mut().find(|e| e.service.key == k).unwrap();
-                assert!(!e.dests.iter().any(|x| dest_id(x) == dest_id(&d)), "added twice");
-                e.dests.insert(0, d);
-            }
-            Op::EditDest(k, d) => {
-                let e = t.services.iter_mut().find(|e| e.service.key == k).unwrap();
-                let x = e.dests.iter_mut().find(|x| dest_id(x) == dest_id(&d)).unwrap();
-                *x = d;
-            }
-            Op::DelDest(k, a, p) => {
-                let e = t.services.iter_mut().find(|e| e.service.key == k).unwrap();
-                let n = e.dests.len();
-                e.dests.retain(|x| dest_id(x) != (a, p));
-                assert_eq!(e.dests.len() + 1, n, "deleted a missing destination");
-            }
-            other => panic!("unexpected {other:?}"),
+        if let Err(e) = k.execute(&op) {
+            panic!("{op:?}: {e}");
         }
     }
-    t
+    crate::state::read_live(&mut k, crate::state::Scope::default()).expect("the fake's table")
 }
 
 const BASE: &str = "\
