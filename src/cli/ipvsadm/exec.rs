@@ -232,16 +232,17 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Out, header: boo
     // Each service's text is formatted as its destinations arrive, into
     // one buffer (the table's destinations never exist all at once), and
     // printed in ipvsadm's service order once the read proved consistent.
-    let mut text = String::new();
+    let mut text = TextArena::default();
+    let mut scratch = String::new();
     let mut current = 0;
     let table = client.table_with(|round, s, dests| {
         if round != current {
-            text.clear();
+            text = TextArena::default();
             current = round;
         }
-        let start = text.len();
-        fmt::service_entry(&mut text, s, &sorted(dests, f), f);
-        start..text.len()
+        scratch.clear();
+        fmt::service_entry(&mut scratch, s, &sorted(dests, f), f);
+        text.push(&scratch)
     });
     let (services, ranges) = match table {
         Ok(t) => t,
@@ -255,13 +256,48 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Out, header: boo
     }
     let mut chunk = fmt::title(f);
     for i in order {
-        chunk.push_str(&text[ranges[i].clone()]);
+        chunk.push_str(text.get(ranges[i]));
         if chunk.len() >= 32 * 1024 {
             out.print(&chunk);
             chunk.clear();
         }
     }
     out.print(&chunk);
+}
+
+/// Text kept until it can be printed, in 1 MiB blocks: a listing's text
+/// is the largest thing a large `-L` holds, and one growing string would
+/// need up to twice its size (and copies) on the way.
+#[derive(Default)]
+struct TextArena {
+    blocks: Vec<String>,
+}
+
+/// Where a piece of [`TextArena`] text is: block, start, end.
+#[derive(Clone, Copy)]
+struct Piece(usize, usize, usize);
+
+impl TextArena {
+    const BLOCK: usize = 1 << 20;
+
+    fn push(&mut self, s: &str) -> Piece {
+        let fits = self
+            .blocks
+            .last()
+            .is_some_and(|b| b.capacity() - b.len() >= s.len());
+        if !fits {
+            self.blocks.push(String::with_capacity(Self::BLOCK.max(s.len())));
+        }
+        let i = self.blocks.len() - 1;
+        let b = &mut self.blocks[i];
+        let start = b.len();
+        b.push_str(s);
+        Piece(i, start, b.len())
+    }
+
+    fn get(&self, p: Piece) -> &str {
+        &self.blocks[p.0][p.1..p.2]
+    }
 }
 
 /// `-R`: every line is parsed before anything is sent; a bad line is
