@@ -83,7 +83,7 @@ vm_scenario!(
     concurrency,
     "concurrency.sh",
     timeout = 900,
-    count = 39
+    count = 31
 );
 
 vm_scenario!(
@@ -91,7 +91,7 @@ vm_scenario!(
     /// Debian's ipvsadm.
     config_ops,
     "config_ops.sh",
-    count = 42
+    count = 44
 );
 
 vm_scenario!(

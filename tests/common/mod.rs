@@ -23,6 +23,8 @@
 //! for the whole VM run: the scenarios run one after the other, as they did
 //! when each was its own test binary. (`tests/vm/run`'s slot lock still
 //! limits VMs across processes, e.g. two worktrees sharing one VM dir.)
+//! A test waiting for the lock counts as running, so libtest's "has been
+//! running for over 60 seconds" can name a scenario that has not started.
 //!
 //! Run them:
 //!
@@ -55,10 +57,12 @@
 //! * **Names built at run time are counted.** A name with `$` in it
 //!   (`"rs.$mode.rs$i.up"`), or one a helper such as `compare_in` records,
 //!   cannot be read from the text. A scenario that has any must say in its
-//!   `vm_scenario!` how many checks it records in all (`count = N`); the
-//!   test fails, before booting, if it does not, and after the run if the
-//!   number of result lines differs. When you add or remove such a check,
-//!   change `count` (the failure message gives the number recorded).
+//!   `vm_scenario!` how many checks it records in all (`count = N`), and
+//!   the test fails if the number of result lines differs. Without `count`,
+//!   a `$` name in the script fails the test before booting, and a recorded
+//!   name that is neither written in the script nor in `checks` fails it
+//!   after the run. When you add or remove such a check, change `count`
+//!   (the failure message gives the number recorded).
 //! * **`checks = [...]` names are recorded and passed.** Use it for names
 //!   that matter most or are built at run time (`"count.gre"`); a scenario
 //!   whose checks follow its data (`differential.sh` and `tests/corpus/`)
