@@ -355,3 +355,41 @@ fn script_check_names_are_read_from_command_positions() {
     assert_eq!(n.fail_only.iter().collect::<Vec<_>>(), ["a.report-only"]);
     assert_eq!(n.dynamic.iter().collect::<Vec<_>>(), ["b.$mode.up"]);
 }
+
+/// What the runner demands of a clean run (host-side: no VM).
+#[test]
+fn judge_fails_missing_miscounted_and_unguarded_checks() {
+    let report = |names: &[&str]| common::ScenarioReport {
+        script: "x.sh".into(),
+        out_dir: "/nonexistent".into(),
+        harness_code: Some(0),
+        harness_output: String::new(),
+        status: Some(0),
+        checks: names
+            .iter()
+            .map(|n| common::Check {
+                name: n.to_string(),
+                ok: true,
+                skip: None,
+                details: None,
+            })
+            .collect(),
+        bad_result_lines: Vec::new(),
+    };
+    let script = common::script_checks("check a true\ncheck \"b.$x\" true\nhelper c\n");
+    let expect = |count: Option<usize>, checks: &[&str]| common::Expect {
+        checks: checks.iter().map(|c| c.to_string()).collect(),
+        count,
+        timeout_secs: None,
+    };
+    let judge = |names: &[&str], e: common::Expect| report(names).judge(&script, &e);
+
+    assert!(judge(&["a", "b.1", "c"], expect(Some(3), &["b.1"])).is_empty());
+    // A literal name that did not run, a required one, a wrong count.
+    let p = judge(&["b.1", "c"], expect(Some(3), &["b.2"]));
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p[0].contains("[\"a\"]") && p[1].contains("[\"b.2\"]") && p[2].contains("count = 3"));
+    // Without a count, a name the script does not write out is unguarded.
+    let p = judge(&["a", "c"], expect(None, &[]));
+    assert!(p.len() == 1 && p[0].contains("count = 2"), "{p:?}");
+}

@@ -175,8 +175,16 @@ pub fn scenario_test(script: &str, expect: Expect) {
     let names = script_checks(&text);
     if expect.count.is_none() && !names.dynamic.is_empty() {
         panic!(
-            "{script} builds check names at run time ({}): give its vm_scenario! in              tests/vm.rs the number of checks it records, `count = N`, so that a check              that stops running fails the test",
-            names.dynamic.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+            "{script} builds check names at run time ({}): give its vm_scenario! in \
+             tests/vm.rs the number of checks it records, `count = N`, so that a \
+             check that stops running fails the test",
+            names
+                .dynamic
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let report = if rejudge() {
