@@ -48,6 +48,8 @@ vm_scenario!(
     /// for message, exit code and "changes nothing".
     differential,
     "differential.sh",
+    // Took 281 s alone and over 300 s (the default) beside other VMs on 2 cores.
+    timeout = 600,
     count = differential_checks().len(),
     checks = differential_checks()
 );
