@@ -1,7 +1,7 @@
 //! The generated bash completion, loaded into a real bash: what it offers
 //! for subcommands, options, scheduler names and output formats. (Existing
-//! services are offered from the live table; that part runs in the VM, see
-//! tests/vm/scenarios/completion.sh.)
+//! services are offered from the live table; that part runs in the VM:
+//! `native.complete.*` in tests/vm/scenarios/native.sh.)
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 #!/bin/bash
-# tests/vm/bench.sh — the benchmark of issue 6, run inside the test VM by
-# tests/vm/bench (not a test: it lives outside tests/vm/scenarios/ so that
-# cargo test does not run it). See tests/vm/bench for what it measures.
+# tests/vm/bench.sh — the benchmark (README "Performance"), run inside the
+# test VM by tests/vm/bench (not a test: it lives outside tests/vm/scenarios/
+# so that cargo test does not run it). See tests/vm/bench for what it measures.
 #
 # Every bulk load goes into a new network namespace (its own, empty IPVS
 # state), not into a flushed table: the kernel keeps deleted destinations in
@@ -271,7 +271,7 @@ cell() { [ -n "${R[$1]:-}" ] && printf '%s (%s)' "$(sec "${R[$1]}")" "${N[$1]}" 
 rat() { [ -n "${R[$1]:-}" ] && [ -n "${R[$2]:-}" ] && ratio "${R[$1]}" "${R[$2]}" || printf 'n/a'; }
 mem() { [ -n "${M[$1]:-}" ] && printf '%s MiB' "$(mib "${M[$1]}")" || printf 'n/a'; }
 {
-    echo "lvsctl benchmark (issue 6): bulk load, listing, one-entry change"
+    echo "lvsctl benchmark: bulk load, listing, one-entry change"
     echo "date:     $(date -u '+%Y-%m-%d %H:%M UTC')"
     [ -z "${BENCH_HOST:-}" ] || echo "host:     $BENCH_HOST"
     echo "VM:       kernel $(uname -r), qemu TCG (software emulation), $(nproc) vCPU: $guest_cpu, $guest_mem"

@@ -1,4 +1,4 @@
-# Smoke test of the VM harness itself (run by tests/vm_smoke.rs):
+# Smoke test of the VM harness itself (the `smoke` test of tests/vm.rs):
 # the kernel has IPVS, module loading (explicit and automatic) works,
 # network namespaces work, and the lvsctl under test runs.
 . "$REPO/tests/vm/lib.sh"
