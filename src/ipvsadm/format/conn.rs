@@ -151,9 +151,9 @@ mod tests {
     use super::*;
     use crate::ipvs::conn::parse_connections;
 
-    /// The `/proc/net/ip_vs_conn` text behind the reference notes' `-c`
-    /// samples (Debian's ipvsadm 1.31 read it through a redirected
-    /// `fopen`).
+    /// The `/proc/net/ip_vs_conn` text behind the `-c` samples below
+    /// (Debian's ipvsadm 1.31 read it through a redirected `fopen` when
+    /// they were recorded).
     const PROC: &str = "\
 Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData
 TCP C0A80A64 D431 C0A80A01 0050 0A000002 0050 ESTABLISHED     899
@@ -166,8 +166,9 @@ UDP C0A80A66 13C4 C0A80A03 13C4 0A000008 13C4 UDP             179 sip abcd1234@e
 TCP 7F000001 9C40 7F000001 0016 7F000001 0016 TIME_WAIT         5
 ";
 
-    /// The lookups faked for the samples: the reference notes' reverse
-    /// DNS and the standard services database for the ports used.
+    /// The lookups faked for the samples: reverse DNS names chosen for
+    /// these addresses, and the standard services database for the ports
+    /// used.
     struct Fake;
 
     impl Resolver for Fake {

@@ -1,5 +1,16 @@
-//! Formatting tests against output of Debian's ipvsadm 1.31, produced from
-//! the same synthetic table (see the reference notes' golden samples).
+//! Formatting tests against output of Debian's ipvsadm 1.31 for the same
+//! synthetic table.
+//!
+//! Each `.txt` file beside this one is what ipvsadm 1.31 printed for the
+//! table [`table`] builds (counters included), with the listing options
+//! its test names; they were recorded when these tests were written, and
+//! how ipvsadm was fed the table then was not kept. To regenerate one
+//! after changing [`table`]: answer ipvsadm's requests with that table
+//! (`src/ipvs/codec/tests/ipvsadm_shim.c` shows how to stand in for the
+//! kernel with a preloaded library, and `ipvs::codec::reply` builds the
+//! kernel's replies), run the named `ipvsadm -L...` and replace the file.
+//! The VM test `differential` (`tests/vm.rs`) checks every one of these
+//! formats against Debian's ipvsadm on the real kernel in each run.
 
 use super::*;
 use crate::ipvs::{Destination, Stats, TunnelType};
