@@ -5,26 +5,38 @@
 //! `cargo test --test layers`, which reads this file):
 //!
 //! * [`netlink`] — the wire: netlink sockets, Generic Netlink family
-//!   lookup, requests, dumps, batches, extended ACKs. Knows nothing of IPVS
-//!   and formats no text.
+//!   lookup, requests, dumps, batches, multicast groups for events,
+//!   extended ACKs. Knows nothing of IPVS and formats no text.
 //! * [`ipvs`] — the IPVS model (services, destinations, daemons,
-//!   timeouts), its attribute codec, a client with batch operations, and
-//!   the connection table reader.
-//! * [`host`] — the rest of the host: network namespaces, sysctl files,
-//!   addresses and links over rtnetlink, fou ports, and the C library's
+//!   timeouts) and its vocabulary ([`ipvs::names`]), one change
+//!   ([`ipvs::Op`]), the attribute codec one module per object, a client
+//!   with consistent reads and batches, and the connection table reader.
+//! * [`host`] — the rest of the host: network namespaces, sysctl files
+//!   (every `net.ipv4.vs.*` with its range), addresses, links and their
+//!   events over rtnetlink, fou ports, prefix math, and the C library's
 //!   name lookups.
-//! * [`arp`] — raw ARP and NDP: gratuitous announcements and probes.
+//! * [`arp`] — raw ARP and NDP: announcements one frame at a time on the
+//!   caller's schedule, probes, and VIP add/del with interface choice.
 //! * [`rs`] — the real-server side of the ARP problem (sysctls, hidden
-//!   VIPs, tunnel devices) with an undo record.
-//! * [`ipvsadm`] — the ipvsadm compatibility layer: its grammar, its text
-//!   formats and its messages, byte for byte, with no I/O.
+//!   VIPs, tunnel devices): `up`, `down`, `status` with typed problems,
+//!   over an undo journal recorded under `/run/lvsctl`.
+//! * [`ipvsadm`] — the ipvsadm compatibility layer: its grammar (one
+//!   definition per option), its text formats and its messages, byte for
+//!   byte, with no I/O.
 //! * [`state`] — desired state: the table model, the minimal diff, the
-//!   rules and TOML file formats, and the all-or-nothing engine.
-//! * [`output`] — lvsctl's own formats: JSON schema, text tables.
+//!   rules and TOML file formats, the all-or-nothing engine
+//!   ([`state::reconcile`]) over a [`state::Backend`] (the kernel, or an
+//!   in-memory fake), and the table lock.
+//! * [`output`] — lvsctl's own formats: the JSON schema, text tables, its
+//!   sort order.
 //! * [`cli`] — front ends: the ipvsadm-compatible command line and
-//!   lvsctl's subcommands. Front ends never build netlink bytes.
+//!   lvsctl's subcommands, writing to a [`cli::Console`]; the only place
+//!   exit codes are decided. Front ends never build netlink bytes. (The
+//!   daemon of the next issues joins them here: its checks, VRRP codec and
+//!   state machine, and control protocol.)
 //!
-//! `main.rs` only hands the arguments to [`cli::run`].
+//! `main.rs` only hands over the arguments and the standard streams, and
+//! exits with the status [`cli::run`] returns.
 
 pub mod netlink;
 pub mod ipvs;

@@ -8,26 +8,28 @@ use crate::ipvs::{
     AddressFamily, DestEntry, ForwardMethod, ServiceEntry, ServiceFlags, ServiceKey, TunnelType,
 };
 
-/// The `list` table.
-pub fn list_table(t: &[(ServiceEntry, Vec<DestEntry>)]) -> Table {
-    let mut table = Table::new(&[
-        "SERVICE",
-        "SCHED/FORWARD",
-        ">WEIGHT",
-        ">UPPER",
-        ">LOWER",
-        ">ACTIVE",
-        ">INACTIVE",
-        ">PERSIST",
-        "FLAGS",
-    ]);
+/// The columns of the `list` table (`>`: numeric).
+pub const LIST_COLUMNS: [&str; 9] = [
+    "SERVICE",
+    "SCHED/FORWARD",
+    ">WEIGHT",
+    ">UPPER",
+    ">LOWER",
+    ">ACTIVE",
+    ">INACTIVE",
+    ">PERSIST",
+    "FLAGS",
+];
+
+/// The rows of the `list` table, one at a time.
+pub fn list_rows(t: &[(ServiceEntry, Vec<DestEntry>)], each: &mut dyn FnMut(&[String])) {
     for (s, dests) in t {
         let mut row = vec![service_label(&s.service.key), s.service.scheduler.clone()];
         row.extend(std::iter::repeat_n(String::new(), 6));
         row.push(service_flags(s));
-        table.row(row);
+        each(&row);
         for d in dests {
-            table.row(vec![
+            each(&[
                 dest_label(d),
                 forward_label(d),
                 d.dest.weight.to_string(),
@@ -39,6 +41,12 @@ pub fn list_table(t: &[(ServiceEntry, Vec<DestEntry>)]) -> Table {
             ]);
         }
     }
+}
+
+/// The `list` table.
+pub fn list_table(t: &[(ServiceEntry, Vec<DestEntry>)]) -> Table {
+    let mut table = Table::new(&LIST_COLUMNS);
+    list_rows(t, &mut |r| table.row(r.to_vec()));
     table
 }
 
@@ -116,20 +124,25 @@ pub fn dest_label(d: &DestEntry) -> String {
     format!("  -> {}", json::addr_port(&d.dest.addr, d.dest.port))
 }
 
-/// The `stats` (or, with `rate`, the `rate`) table: exact 64-bit values.
-pub fn counters_table(t: &[(ServiceEntry, Vec<DestEntry>)], rate: bool) -> Table {
-    let mut table = if rate {
-        Table::new(&["SERVICE", ">CPS", ">INPPS", ">OUTPPS", ">INBPS", ">OUTBPS"])
+/// The columns of the `stats` (or, with `rate`, the `rate`) table.
+pub fn counters_columns(rate: bool) -> [&'static str; 6] {
+    if rate {
+        ["SERVICE", ">CPS", ">INPPS", ">OUTPPS", ">INBPS", ">OUTBPS"]
     } else {
-        Table::new(&[
+        [
             "SERVICE",
             ">CONNS",
             ">INPKTS",
             ">OUTPKTS",
             ">INBYTES",
             ">OUTBYTES",
-        ])
-    };
+        ]
+    }
+}
+
+/// The rows of the `stats` (or `rate`) table, one at a time: exact 64-bit
+/// values.
+pub fn counters_rows(t: &[(ServiceEntry, Vec<DestEntry>)], rate: bool, each: &mut dyn FnMut(&[String])) {
     let cells = |label: String, s: &crate::ipvs::Stats| {
         let v = if rate {
             [s.cps, s.inpps, s.outpps, s.inbps, s.outbps]
@@ -141,11 +154,17 @@ pub fn counters_table(t: &[(ServiceEntry, Vec<DestEntry>)], rate: bool) -> Table
             .collect::<Vec<_>>()
     };
     for (s, dests) in t {
-        table.row(cells(service_label(&s.service.key), &s.stats));
+        each(&cells(service_label(&s.service.key), &s.stats));
         for d in dests {
-            table.row(cells(dest_label(d), &d.stats));
+            each(&cells(dest_label(d), &d.stats));
         }
     }
+}
+
+/// The `stats` (or, with `rate`, the `rate`) table.
+pub fn counters_table(t: &[(ServiceEntry, Vec<DestEntry>)], rate: bool) -> Table {
+    let mut table = Table::new(&counters_columns(rate));
+    counters_rows(t, rate, &mut |r| table.row(r.to_vec()));
     table
 }
 
@@ -246,5 +265,37 @@ mod tests {
             lines[1].contains("5000000004"),
             "byte counters stay 64-bit: {text}"
         );
+    }
+
+    /// The streamed text (`write_text` over `list_rows`, what `list`
+    /// prints) is the table's text, for a service with and without real
+    /// servers.
+    #[test]
+    fn streamed_list_text_is_the_tables_text() {
+        let dest = codec::decode_dest(&recorded_dest_reply(), AddressFamily::Inet).unwrap();
+        let svc = |port| ServiceEntry {
+            service: crate::ipvs::Service::new(ServiceKey::Addr {
+                protocol: Protocol::Tcp,
+                addr: "192.0.2.1".parse().unwrap(),
+                port,
+            }),
+            stats: Default::default(),
+        };
+        let t = vec![(svc(80), vec![dest.clone(), dest]), (svc(8080), vec![])];
+        let headers: Vec<&str> = LIST_COLUMNS.iter().map(|c| c.trim_start_matches('>')).collect();
+        let numeric: Vec<bool> = LIST_COLUMNS.iter().map(|c| c.starts_with('>')).collect();
+        let mut streamed = String::new();
+        let rows = |f: &mut dyn FnMut(&[String])| list_rows(&t, f);
+        crate::output::table::write_text(&headers, &numeric, &rows, &mut |l| streamed.push_str(l));
+        let whole = list_table(&t).render_text();
+        assert_eq!(streamed, whole);
+        assert_eq!(whole.lines().count(), 5, "{whole}");
+        let mut counters = String::new();
+        let rows = |f: &mut dyn FnMut(&[String])| counters_rows(&t, true, f);
+        let cols = counters_columns(true);
+        let headers: Vec<&str> = cols.iter().map(|c| c.trim_start_matches('>')).collect();
+        let numeric: Vec<bool> = cols.iter().map(|c| c.starts_with('>')).collect();
+        crate::output::table::write_text(&headers, &numeric, &rows, &mut |l| counters.push_str(l));
+        assert_eq!(counters, counters_table(&t, true).render_text());
     }
 }

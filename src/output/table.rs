@@ -41,38 +41,14 @@ impl Table {
     /// Plain text: columns separated by two spaces, numbers right-aligned,
     /// no trailing blanks.
     pub fn render_text(&self) -> String {
-        let n = self.headers.len();
-        let mut width: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for r in &self.rows {
-            for (i, w) in width.iter_mut().enumerate() {
-                *w = (*w).max(self.cell(r, i).chars().count());
-            }
-        }
         let mut out = String::new();
-        let mut line = |cells: Vec<String>| {
-            let mut s = String::new();
-            for (i, c) in cells.iter().enumerate() {
-                if i > 0 {
-                    s.push_str("  ");
-                }
-                let pad = width[i].saturating_sub(c.chars().count());
-                if self.numeric[i] {
-                    s.push_str(&" ".repeat(pad));
-                    s.push_str(c);
-                } else {
-                    s.push_str(c);
-                    if i + 1 < n {
-                        s.push_str(&" ".repeat(pad));
-                    }
-                }
+        let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
+        let rows = |f: &mut dyn FnMut(&[String])| {
+            for r in &self.rows {
+                f(r);
             }
-            out.push_str(s.trim_end());
-            out.push('\n');
         };
-        line(self.headers.clone());
-        for r in &self.rows {
-            line((0..n).map(|i| self.cell(r, i)).collect());
-        }
+        write_text(&headers, &self.numeric, &rows, &mut |s| out.push_str(s));
         out
     }
 
@@ -100,6 +76,50 @@ impl Table {
         s.push('\n');
         s
     }
+}
+
+/// Something that hands out a table's rows one at a time (and can do it
+/// again).
+pub type Rows<'a> = dyn Fn(&mut dyn FnMut(&[String])) + 'a;
+
+/// Plain text of a table whose rows are made on demand: `rows` is called
+/// twice, once to measure the columns and once to write them, so a large
+/// listing never exists as a table of strings (or as one string: each line
+/// goes to `emit` as it is made). Short rows are padded with empty cells.
+pub fn write_text(headers: &[&str], numeric: &[bool], rows: &Rows, emit: &mut dyn FnMut(&str)) {
+    let n = headers.len();
+    let mut width: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    rows(&mut |r| {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    });
+    let mut line = String::new();
+    let mut write = |cells: &mut dyn Iterator<Item = &str>| {
+        line.clear();
+        for (i, w) in width.iter().enumerate() {
+            let c = cells.next().unwrap_or("");
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let pad = w.saturating_sub(c.chars().count());
+            if numeric.get(i).copied().unwrap_or(false) {
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(c);
+            } else {
+                line.push_str(c);
+                if i + 1 < n {
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+        }
+        let end = line.trim_end().len();
+        line.truncate(end);
+        line.push('\n');
+        emit(&line);
+    };
+    write(&mut headers.iter().copied());
+    rows(&mut |r| write(&mut r.iter().map(String::as_str)));
 }
 
 #[cfg(test)]

@@ -37,7 +37,8 @@ pub(super) fn diff(
     })
 }
 
-/// Runs the engine on FILE; returns the rendered plan and whether it was
+/// Runs the engine on FILE; returns the rendered plan (the text form is
+/// written out as it is made and comes back empty) and whether it was
 /// empty. Only a real run takes the table lock.
 fn reconcile(
     file: &str,
@@ -82,7 +83,10 @@ fn reconcile(
     };
     let plan = &report.plan;
     let rendered = match output {
-        PlanOutput::Text => text::plan(plan),
+        PlanOutput::Text => {
+            text::plan_each(plan, &mut |chunk| con.print(chunk));
+            String::new()
+        }
         PlanOutput::Json => {
             let mut doc = Document::new();
             doc.changes = Some(json::changes(plan, &desired.source));

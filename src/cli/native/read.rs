@@ -9,9 +9,9 @@ use super::{connect, NativeError, Output, Report};
 use crate::cli::Console;
 use crate::ipvs::{AddressFamily, DestEntry, IpvsClient, Protocol, ServiceEntry, ServiceKey};
 use crate::output::json::{self, Document};
-use crate::output::native::{counters_table, list_table, service_label};
+use crate::output::native::{self as native_fmt, service_label, LIST_COLUMNS};
 use crate::output::sort::{sort_daemons, sort_table};
-use crate::output::table::Table;
+use crate::output::table::{write_text, Rows, Table};
 use crate::output::text;
 
 type Entries = [(ServiceEntry, Vec<DestEntry>)];
@@ -24,7 +24,8 @@ pub(super) fn list(
     con: &mut Console,
 ) -> Result<Report, NativeError> {
     let t = read_table(service, netns)?;
-    services_output(&t, output, list_table, con)
+    let rows = |f: &mut dyn FnMut(&[String])| native_fmt::list_rows(&t, f);
+    services_output(&t, output, &LIST_COLUMNS, &rows, con)
 }
 
 /// `stats [SERVICE]`, or `rate [SERVICE]` with `rate`.
@@ -36,7 +37,8 @@ pub(super) fn counters(
     con: &mut Console,
 ) -> Result<Report, NativeError> {
     let t = read_table(service, netns)?;
-    services_output(&t, output, |t| counters_table(t, rate), con)
+    let rows = |f: &mut dyn FnMut(&[String])| native_fmt::counters_rows(&t, rate, f);
+    services_output(&t, output, &native_fmt::counters_columns(rate), &rows, con)
 }
 
 /// `conns`: the connection table of the namespace, in the kernel's order.
@@ -96,12 +98,15 @@ fn one_service(
     })
 }
 
-/// A listing of services: JSON, or the table `table` makes (only the one
-/// asked for is built; both are large for a large table).
+/// A listing of services: JSON, or the table of `columns` whose rows
+/// `rows` makes. JSON into a pipe and plain text are written as they are
+/// made (a large table never exists as text or as a table of strings);
+/// the bordered table is built whole.
 fn services_output(
     t: &Entries,
     output: Output,
-    table: impl FnOnce(&Entries) -> Table,
+    columns: &[&str],
+    rows: &Rows,
     con: &mut Console,
 ) -> Result<Report, NativeError> {
     Ok(Report::Done(match output {
@@ -118,8 +123,17 @@ fn services_output(
             doc.services = Some(t.iter().map(|(s, d)| json::service(s, d)).collect());
             doc.render_as(true)
         }
-        Output::Text => table(t).render_text(),
-        Output::Table => table(t).render_table(),
+        Output::Text => {
+            let headers: Vec<&str> = columns.iter().map(|c| c.trim_start_matches('>')).collect();
+            let numeric: Vec<bool> = columns.iter().map(|c| c.starts_with('>')).collect();
+            write_text(&headers, &numeric, rows, &mut |line| con.print(line));
+            String::new()
+        }
+        Output::Table => {
+            let mut table = Table::new(columns);
+            rows(&mut |r| table.row(r.to_vec()));
+            table.render_table()
+        }
     }))
 }
 
