@@ -172,53 +172,46 @@ pub fn counters_table(t: &[(ServiceEntry, Vec<DestEntry>)], rate: bool) -> Table
 mod tests {
     use super::*;
     use crate::ipvs::codec::{self, IpvsMessage};
-    use crate::ipvs::{Protocol, ServiceEntry, ServiceKey};
-    use netlink_packet_core::ParseableParametrized;
+    use crate::ipvs::{DestEntry, Destination, ForwardMethod, Protocol, ServiceEntry, ServiceKey, Stats};
+    use netlink_packet_core::{Emitable, ParseableParametrized};
     use netlink_packet_generic::GenlHeader;
 
-    fn attr(kind: u16, v: &[u8]) -> Vec<u8> {
-        let mut b = ((4 + v.len()) as u16).to_ne_bytes().to_vec();
-        b.extend(kind.to_ne_bytes());
-        b.extend(v);
-        while b.len() % 4 != 0 {
-            b.push(0);
-        }
-        b
-    }
-
-    /// A NEW_DEST reply as the kernel sends it, with STATS64 counters above
-    /// 2^32 (and the 32-bit STATS nest holding their low halves).
+    /// A NEW_DEST reply as the kernel writes it ([`codec::reply`]), with
+    /// every counter above 2^32 (the kernel's 32-bit STATS nest then holds
+    /// the low halves of the 32-bit fields, STATS64 the whole values).
     fn recorded_dest_reply() -> IpvsMessage {
-        let mut stats64 = Vec::new();
-        let mut stats32 = Vec::new();
-        for k in 1..=10u16 {
-            let v: u64 = 5_000_000_000 + u64::from(k);
-            stats64.extend(attr(k, &v.to_ne_bytes()));
-            if k == 4 || k == 5 {
-                stats32.extend(attr(k, &v.to_ne_bytes()));
-            } else {
-                stats32.extend(attr(k, &(v as u32).to_ne_bytes()));
-            }
-        }
-        let mut d = Vec::new();
-        d.extend(attr(11, &2u16.to_ne_bytes()));
-        d.extend(attr(1, &[198, 51, 100, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-        d.extend(attr(2, &80u16.to_be_bytes()));
-        for (k, v) in [(3u16, 0u32), (4, 1), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0)] {
-            d.extend(attr(k, &v.to_ne_bytes()));
-        }
-        d.extend(attr(10, &stats32));
-        d.extend(attr(12, &stats64));
-        let mut nest = attr(2, &d);
-        nest[2..4].copy_from_slice(&(2u16 | 0x8000).to_ne_bytes());
-        IpvsMessage::parse_with_param(
-            &nest,
-            GenlHeader {
-                cmd: codec::cmd::NEW_DEST,
-                version: 1,
-            },
-        )
-        .unwrap()
+        let v = |k: u64| 5_000_000_000 + k;
+        let stats = Stats {
+            conns: v(1),
+            inpkts: v(2),
+            outpkts: v(3),
+            inbytes: v(4),
+            outbytes: v(5),
+            cps: v(6),
+            inpps: v(7),
+            outpps: v(8),
+            inbps: v(9),
+            outbps: v(10),
+        };
+        let dest = Destination {
+            fwd: ForwardMethod::Masq,
+            ..Destination::new("198.51.100.1".parse().unwrap(), 80)
+        };
+        let msg = codec::reply::dest(&DestEntry {
+            dest,
+            active_conns: 0,
+            inact_conns: 0,
+            persist_conns: 0,
+            stats,
+        });
+        // Through the bytes, as a reply arrives.
+        let mut bytes = vec![0; msg.buffer_len()];
+        msg.emit(&mut bytes);
+        let header = GenlHeader {
+            cmd: codec::cmd::NEW_DEST,
+            version: 1,
+        };
+        IpvsMessage::parse_with_param(&bytes, header).unwrap()
     }
 
     #[test]
