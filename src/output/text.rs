@@ -133,15 +133,9 @@ pub fn rs_status(st: &[crate::rs::VipStatus]) -> String {
     t
 }
 
-/// A plan as text: one ipvsadm rule per change behind `+`, `~` or `-`.
-pub fn plan(plan: &crate::state::Plan) -> String {
-    let mut out = String::with_capacity(plan.changes.len() * 64);
-    plan_each(plan, &mut |chunk| out.push_str(chunk));
-    out
-}
-
-/// [`plan`] in pieces of about 32 KiB, so a 100,000-change plan is written
-/// out as it is made.
+/// A plan as text: one ipvsadm rule per change behind `+`, `~` or `-`,
+/// handed out in pieces of about 32 KiB, so a 100,000-change plan is
+/// written out as it is made.
 pub fn plan_each(plan: &crate::state::Plan, emit: &mut dyn FnMut(&str)) {
     let mut out = String::with_capacity(40 * 1024);
     for c in &plan.changes {

@@ -207,9 +207,6 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Desired, InputError> {
     Ok(Desired { table, source })
 }
 
-/// Schedulers the fast path knows; others go through the full grammar.
-const KNOWN_SCHEDULERS: [&str; 14] = crate::ipvs::names::SCHEDULERS;
-
 /// The two line shapes `ipvsadm -Sn` writes for IPv4 TCP and UDP
 /// services, read without the general grammar:
 ///
@@ -244,7 +241,7 @@ fn fast_line(line: &str) -> Option<Command> {
             let mut s = Service::new(key);
             match (it.next(), it.next(), it.next()) {
                 (None, _, _) => {}
-                (Some("-s"), Some(sched), None) if KNOWN_SCHEDULERS.contains(&sched) => {
+                (Some("-s"), Some(sched), None) if crate::ipvs::names::SCHEDULERS.contains(&sched) => {
                     s.scheduler = sched.to_string()
                 }
                 _ => return None,
