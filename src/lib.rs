@@ -29,11 +29,13 @@
 //!   in-memory fake), and the table lock.
 //! * [`output`] — lvsctl's own formats: the JSON schema, text tables, its
 //!   sort order.
-//! * [`cli`] — front ends: the ipvsadm-compatible command line and
-//!   lvsctl's subcommands, writing to a [`cli::Console`]; the only place
-//!   exit codes are decided. Front ends never build netlink bytes. (The
-//!   daemon of the next issues joins them here: its checks, VRRP codec and
-//!   state machine, and control protocol.)
+//! * [`daemon`] — the long-running front end: health checks, the health
+//!   overlay on the desired table, the control socket. Prints nothing to
+//!   stdout; it logs.
+//! * [`cli`] — the command-line front end: the ipvsadm-compatible command
+//!   line and lvsctl's subcommands (`daemon` among them, which runs or
+//!   asks the daemon), writing to a [`cli::Console`]; the only place exit
+//!   codes are decided. Front ends never build netlink bytes.
 //!
 //! `main.rs` only hands over the arguments and the standard streams, and
 //! exits with the status [`cli::run`] returns.
@@ -46,4 +48,5 @@ pub mod rs;
 pub mod ipvsadm;
 pub mod state;
 pub mod output;
+pub mod daemon;
 pub mod cli;
