@@ -25,6 +25,9 @@ _lvsctl() {
             lvsctl,conns)
                 cmd="lvsctl__subcmd__conns"
                 ;;
+            lvsctl,daemon)
+                cmd="lvsctl__subcmd__daemon"
+                ;;
             lvsctl,daemons)
                 cmd="lvsctl__subcmd__daemons"
                 ;;
@@ -73,6 +76,48 @@ _lvsctl() {
             lvsctl__subcmd__arp__subcmd__help,probe)
                 cmd="lvsctl__subcmd__arp__subcmd__help__subcmd__probe"
                 ;;
+            lvsctl__subcmd__daemon,check)
+                cmd="lvsctl__subcmd__daemon__subcmd__check"
+                ;;
+            lvsctl__subcmd__daemon,drain)
+                cmd="lvsctl__subcmd__daemon__subcmd__drain"
+                ;;
+            lvsctl__subcmd__daemon,help)
+                cmd="lvsctl__subcmd__daemon__subcmd__help"
+                ;;
+            lvsctl__subcmd__daemon,probe)
+                cmd="lvsctl__subcmd__daemon__subcmd__probe"
+                ;;
+            lvsctl__subcmd__daemon,reload)
+                cmd="lvsctl__subcmd__daemon__subcmd__reload"
+                ;;
+            lvsctl__subcmd__daemon,status)
+                cmd="lvsctl__subcmd__daemon__subcmd__status"
+                ;;
+            lvsctl__subcmd__daemon,undrain)
+                cmd="lvsctl__subcmd__daemon__subcmd__undrain"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,check)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__check"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,drain)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__drain"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,help)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__help"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,probe)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__probe"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,reload)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__reload"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,status)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__status"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,undrain)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__undrain"
+                ;;
             lvsctl__subcmd__help,apply)
                 cmd="lvsctl__subcmd__help__subcmd__apply"
                 ;;
@@ -81,6 +126,9 @@ _lvsctl() {
                 ;;
             lvsctl__subcmd__help,conns)
                 cmd="lvsctl__subcmd__help__subcmd__conns"
+                ;;
+            lvsctl__subcmd__help,daemon)
+                cmd="lvsctl__subcmd__help__subcmd__daemon"
                 ;;
             lvsctl__subcmd__help,daemons)
                 cmd="lvsctl__subcmd__help__subcmd__daemons"
@@ -117,6 +165,24 @@ _lvsctl() {
                 ;;
             lvsctl__subcmd__help__subcmd__arp,probe)
                 cmd="lvsctl__subcmd__help__subcmd__arp__subcmd__probe"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,check)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__check"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,drain)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__drain"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,probe)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__probe"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,reload)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__reload"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,status)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__status"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,undrain)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__undrain"
                 ;;
             lvsctl__subcmd__help__subcmd__rs,down)
                 cmd="lvsctl__subcmd__help__subcmd__rs__subcmd__down"
@@ -182,7 +248,7 @@ _lvsctl() {
 
     case "${cmd}" in
         lvsctl)
-            opts="-A -E -D -C -l -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons apply diff save rs vip arp help"
+            opts="-A -E -D -C -l -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons apply diff save rs vip arp daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +603,350 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__daemon)
+            opts="-c -h --config --log-format --netns --help check status reload drain undrain probe help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                -c)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__check)
+            opts="-h --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__drain)
+            opts="-h --wait --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help)
+            opts="check status reload drain undrain probe help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__drain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__reload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__undrain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__probe)
+            opts="-h --check --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__reload)
+            opts="-h --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__status)
+            opts="-o -h --output --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__undrain)
+            opts="-h --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__daemons)
             opts="-o -h --output --netns --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -590,7 +1000,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__help)
-            opts="list stats rate conns timeouts daemons apply diff save rs vip arp help"
+            opts="list stats rate conns timeouts daemons apply diff save rs vip arp daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -662,6 +1072,104 @@ _lvsctl() {
         lvsctl__subcmd__help__subcmd__conns)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon)
+            opts="check status reload drain undrain probe"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__drain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__probe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__reload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__undrain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -163,6 +163,127 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: ArpCmd,
     },
+    /// Health-checking daemon: keep the services of a file in the IPVS
+    /// table, overlaid with the health of their real servers.
+    #[command(long_about = DAEMON_LONG_ABOUT, args_conflicts_with_subcommands = true)]
+    Daemon(DaemonArgs),
+}
+
+const DAEMON_LONG_ABOUT: &str = "\
+Run the health-checking daemon in the foreground (systemd runs it), or ask \
+a running one.
+
+`lvsctl daemon --config FILE` checks every real server of the services in \
+FILE and keeps the kernel equal to those services overlaid with health, \
+through the same engine as `lvsctl apply` (minimal diff, batched, all or \
+nothing). It manages only the services its file lists unless `[daemon] \
+prune = true`. FILE is apply's TOML grown by a [daemon] section and check, \
+on_failure, quorum and hook keys (lvsctl-daemon(8)).
+
+SIGHUP or `lvsctl daemon reload` reads the file again (an invalid one keeps \
+the old); SIGTERM leaves the table as it is.
+
+Exit status: run: 0 stopped, 1 runtime failure, 2 invalid file or usage; \
+check: 0 valid, 2 invalid; status: 0 all up, 3 something down, 4 no daemon \
+answers; reload, drain, undrain: 0 done, 2 refused (invalid file, unknown \
+server), 4 no daemon answers; probe: 0 up, 3 down, 2 invalid check.";
+
+/// `lvsctl daemon`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DaemonArgs {
+    /// The daemon's file (apply's TOML with [daemon] and checks).
+    #[arg(long, short = 'c', value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<String>,
+    /// Log lines as text (journald-friendly) or as JSON objects.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// What to ask a running daemon (none: run one).
+    #[command(subcommand)]
+    pub cmd: Option<DaemonCmd>,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// One line per event: `LEVEL what happened key=value ...`.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where a client finds the daemon: `--socket`, or the one of its network
+/// namespace.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SocketArgs {
+    /// The daemon's control socket (default: the one registered for this
+    /// network namespace under /run/lvsctl).
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
+    pub socket: Option<String>,
+}
+
+/// `lvsctl daemon` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DaemonCmd {
+    /// Validate a daemon file without running it (exit 0 valid, 2 invalid).
+    Check {
+        /// The file.
+        #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        file: String,
+    },
+    /// Every service and real server of the running daemon: weights,
+    /// health, last result, quorum (exit 0 all up, 3 something down, 4 no
+    /// daemon answers).
+    Status {
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        socket: SocketArgs,
+    },
+    /// Read the daemon's file again; an invalid file keeps the old one and
+    /// exits 2 with FILE:LINE.
+    Reload {
+        #[command(flatten)]
+        socket: SocketArgs,
+    },
+    /// Set a real server's weight to 0 and keep it there (across restarts)
+    /// until `undrain`.
+    Drain {
+        /// The service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: String,
+        /// The real server: ADDR or ADDR:PORT ([ADDR]:PORT for IPv6).
+        #[arg(value_name = "SERVER")]
+        server: String,
+        /// Return when the server has no active connection left.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        socket: SocketArgs,
+    },
+    /// Give a drained real server its weight back.
+    Undrain {
+        /// The service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: String,
+        /// The real server (see `drain`).
+        #[arg(value_name = "SERVER")]
+        server: String,
+        #[command(flatten)]
+        socket: SocketArgs,
+    },
+    /// Run one check once against a server and print what it found (exit
+    /// 0 up, 3 down, 2 invalid check).
+    Probe {
+        /// The check as an inline TOML table, as in the file:
+        /// '{ type = "http", path = "/health" }'.
+        #[arg(long, value_name = "TOML")]
+        check: String,
+        /// The real server: ADDR:PORT ([ADDR]:PORT for IPv6), or ADDR for
+        /// checks that need no port.
+        #[arg(value_name = "SERVER")]
+        server: String,
+    },
 }
 
 const APPLY_LONG_ABOUT: &str = "\

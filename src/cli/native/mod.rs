@@ -9,7 +9,9 @@
 //! * `read`: `list`, `stats`, `rate`, `conns`, `timeouts`, `daemons`;
 //! * `apply`: `apply`, `diff`, `save` (the engine is `state::reconcile`);
 //! * `vip`, `arp`: the director's VIP and raw ARP (`arp::vip` does the work);
-//! * `rs`: the real-server side (`rs`).
+//! * `rs`: the real-server side (`rs`);
+//! * `daemon`: runs the daemon or asks it over its socket; `probe`: one
+//!   check, once.
 //!
 //! This module runs them and decides the exit code, here and nowhere else:
 //! a handler returns a [`Report`] (output, and what it means) or a
@@ -18,6 +20,8 @@
 mod apply;
 pub mod args;
 mod arp;
+mod daemon;
+mod probe;
 mod read;
 mod rs;
 mod vip;
@@ -240,6 +244,7 @@ fn execute(cmd: &Cmd, netns: Option<&str>, con: &mut Console) -> Result<Report, 
         Cmd::Rs { cmd } => rs::run(cmd, netns, pretty),
         Cmd::Vip { cmd } => vip::run(cmd, netns, con),
         Cmd::Arp { cmd } => arp::run(cmd, netns, con),
+        Cmd::Daemon(args) => daemon::run(args, netns, con),
     }
 }
 
