@@ -19,3 +19,4 @@
 
 pub mod duration;
 pub mod check;
+pub mod proto;
