@@ -20,3 +20,4 @@
 pub mod duration;
 pub mod check;
 pub mod proto;
+pub mod config;

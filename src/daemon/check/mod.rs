@@ -11,6 +11,8 @@
 //! [`probe`] runs one probe to the end or to its timeout and says why it
 //! failed; the rise/fall counting lives in [`super::health`].
 
+pub mod config;
+
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
