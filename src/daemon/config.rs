@@ -250,7 +250,11 @@ impl Extension for Reader {
             }
             Ok(Some(d))
         };
-        if let Some(v) = dur("reconcile_interval", &t.reconcile_interval, Duration::from_millis(100))? {
+        if let Some(v) = dur(
+            "reconcile_interval",
+            &t.reconcile_interval,
+            Duration::from_millis(100),
+        )? {
             d.reconcile_interval = v;
         }
         if let Some(v) = dur("drain_timeout", &t.drain_timeout, Duration::ZERO)? {
@@ -421,7 +425,10 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
                     ));
                 }
             }
-            dests.push(ManagedDest { dest: d.clone(), checks });
+            dests.push(ManagedDest {
+                dest: d.clone(),
+                checks,
+            });
         }
         if let Some(sorry) = &policy.sorry_server {
             if spec.dests.iter().any(|d| dest_id(d) == dest_id(sorry)) {

@@ -21,3 +21,4 @@ pub mod duration;
 pub mod check;
 pub mod proto;
 pub mod config;
+pub mod health;

@@ -205,7 +205,11 @@ pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
     let run = run_kind(spec, target);
     let (up, reason, weight) = match tokio::time::timeout(spec.timeout, run).await {
         Ok(r) => r,
-        Err(_) => (false, format!("timed out after {}", super::duration::show(spec.timeout)), None),
+        Err(_) => (
+            false,
+            format!("timed out after {}", super::duration::show(spec.timeout)),
+            None,
+        ),
     };
     Outcome {
         up,

@@ -58,7 +58,10 @@ fn reads_daemon_section_policies_and_checks() {
     assert_eq!(s.policy.slow_start, Duration::from_secs(10));
     assert_eq!((s.policy.quorum, s.policy.hysteresis), (2, 1));
     let sorry = s.policy.sorry_server.as_ref().unwrap();
-    assert_eq!((sorry.addr.to_string(), sorry.port, sorry.fwd), ("192.0.2.13".into(), 80, ForwardMethod::Masq));
+    assert_eq!(
+        (sorry.addr.to_string(), sorry.port, sorry.fwd),
+        ("192.0.2.13".into(), 80, ForwardMethod::Masq)
+    );
     assert_eq!(s.policy.notify_down, ["/usr/local/sbin/rs-event", "down", "%h"]);
     // The first server takes the service's check, the second its own.
     assert_eq!(s.dests[0].checks[0].interval, Duration::from_millis(500));
@@ -104,9 +107,15 @@ fn error(text: &str) -> String {
 fn errors_name_file_and_line() {
     let base = "[[services]]\nprotocol = \"tcp\"\naddress = \"192.0.2.110\"\nport = 80\n";
     let e = error(&format!("[daemon]\nreconcile_intervall = \"1s\"\n{base}"));
-    assert!(e.starts_with("d.toml:2: unknown field `reconcile_intervall`"), "{e}");
+    assert!(
+        e.starts_with("d.toml:2: unknown field `reconcile_intervall`"),
+        "{e}"
+    );
     let e = error(&format!("[daemon]\nreconcile_interval = \"10\"\n{base}"));
-    assert!(e.starts_with("d.toml:1: daemon.reconcile_interval: invalid duration"), "{e}");
+    assert!(
+        e.starts_with("d.toml:1: daemon.reconcile_interval: invalid duration"),
+        "{e}"
+    );
     let e = error(&format!("{base}on_failure = \"explode\"\n"));
     assert!(e.starts_with("d.toml:5: on_failure \"explode\""), "{e}");
     let e = error(&format!("{base}notify_up = [\"rs-event\"]\n"));
