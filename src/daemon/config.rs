@@ -173,24 +173,13 @@ pub struct DaemonConfig {
 }
 
 /// The keys this module reads in a service.
-pub const SERVICE_KEYS: [&str; 10] = [
-    "on_failure",
-    "slow_start",
-    "quorum",
-    "hysteresis",
-    "sorry_server",
-    "notify_up",
-    "notify_down",
-    "quorum_up",
-    "quorum_down",
-    "check",
-];
+pub use crate::state::config::DAEMON_SERVICE_KEYS as SERVICE_KEYS;
 
 /// The keys this module reads in a real server.
-pub const DESTINATION_KEYS: [&str; 1] = ["check"];
+pub use crate::state::config::DAEMON_DESTINATION_KEYS as DESTINATION_KEYS;
 
 /// The top-level sections this module reads.
-pub const SECTIONS: [&str; 1] = ["daemon"];
+pub use crate::state::config::DAEMON_SECTIONS as SECTIONS;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

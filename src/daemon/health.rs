@@ -553,7 +553,7 @@ impl Health {
     pub fn leaving_done(
         &mut self,
         now: Instant,
-        conns: &dyn Fn(&ServiceKey, (IpAddr, u16)) -> Option<(u32, u32)>,
+        conns: &ConnCount<'_>,
     ) -> Vec<Leaving> {
         let mut done = Vec::new();
         self.leaving.retain(|l| {
@@ -578,6 +578,10 @@ impl Health {
         done
     }
 }
+
+/// Active and inactive connections of a service's server, `None` when
+/// the kernel no longer has it.
+pub type ConnCount<'a> = dyn Fn(&ServiceKey, (IpAddr, u16)) -> Option<(u32, u32)> + 'a;
 
 /// How often a ramping weight is recomputed.
 pub const RAMP_STEP: Duration = Duration::from_millis(500);

@@ -220,8 +220,14 @@ pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
 }
 
 async fn run_kind(spec: &CheckSpec, target: &ProbeTarget) -> (bool, String, Option<u32>) {
-    let _ = target;
     match &spec.kind {
+        CheckKind::Tcp => {
+            let to = target.vip.unwrap_or_else(|| spec.target(&target.server));
+            match tokio::net::TcpStream::connect(to).await {
+                Ok(_) => (true, "connected".into(), None),
+                Err(e) => (false, e.to_string(), None),
+            }
+        }
         other => (false, format!("{} checks are not built yet", other.name()), None),
     }
 }
