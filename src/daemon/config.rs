@@ -113,7 +113,7 @@ pub enum OnFailure {
 }
 
 /// Health-related settings of one service.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePolicy {
     /// What a failed server becomes.
     pub on_failure: OnFailure,
@@ -135,6 +135,23 @@ pub struct ServicePolicy {
     pub quorum_down: Vec<String>,
     /// The service's default checks.
     pub checks: Vec<CheckSpec>,
+}
+
+impl Default for ServicePolicy {
+    fn default() -> Self {
+        ServicePolicy {
+            on_failure: OnFailure::Quiesce,
+            slow_start: Duration::ZERO,
+            quorum: 1,
+            hysteresis: 0,
+            sorry_server: None,
+            notify_up: Vec::new(),
+            notify_down: Vec::new(),
+            quorum_up: Vec::new(),
+            quorum_down: Vec::new(),
+            checks: Vec::new(),
+        }
+    }
 }
 
 /// One managed real server: as in the file, and its checks (empty:
