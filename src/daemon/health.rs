@@ -550,11 +550,7 @@ impl Health {
     /// (`conns` gives active and inactive counts for a service's server,
     /// `None` when the kernel no longer has it) or whose time is up;
     /// returns those that ended.
-    pub fn leaving_done(
-        &mut self,
-        now: Instant,
-        conns: &ConnCount<'_>,
-    ) -> Vec<Leaving> {
+    pub fn leaving_done(&mut self, now: Instant, conns: &ConnCount<'_>) -> Vec<Leaving> {
         let mut done = Vec::new();
         self.leaving.retain(|l| {
             let udp = matches!(

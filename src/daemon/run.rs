@@ -132,9 +132,6 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
         log.warn(&w, &[]);
     }
     let client = IpvsClient::connect()?;
-    let kernel =
-        KernelHandle::start(client).map_err(|e| DaemonError::Start(format!("kernel thread: {e}")))?;
-    let live = kernel.read_blocking().map_err(DaemonError::Start)?;
     let socket = match &config.daemon.socket {
         Some(p) => p.clone(),
         None => control::default_socket().map_err(|e| DaemonError::Start(format!("control socket: {e}")))?,
@@ -151,6 +148,12 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     listener
         .set_nonblocking(true)
         .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
+    // Everything that needed more than these is done; the threads started
+    // below inherit the reduced sets.
+    drop_privileges(&log);
+    let kernel =
+        KernelHandle::start(client).map_err(|e| DaemonError::Start(format!("kernel thread: {e}")))?;
+    let live = kernel.read_blocking().map_err(DaemonError::Start)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("lvsctl-check")
@@ -176,6 +179,25 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
+}
+
+/// Keeps only the capabilities the running daemon needs
+/// ([`crate::host::caps`]); a process that is not root keeps what it has.
+fn drop_privileges(log: &Log) {
+    use crate::host::caps;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    if let Err(e) = caps::keep_only(&[
+        caps::NET_ADMIN,
+        caps::NET_RAW,
+        caps::SETUID,
+        caps::SETGID,
+        caps::KILL,
+    ]) {
+        log.warn("could not drop capabilities", &[("error", &e.to_string())]);
+    }
 }
 
 /// A probe result, from its task.
