@@ -25,6 +25,7 @@ pub mod config;
 pub mod health;
 pub mod kernel;
 pub mod log;
+pub mod metrics;
 pub mod notify;
 pub mod run;
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::check::{self, Outcome, ProbeTarget};
@@ -32,6 +32,7 @@ use super::control::{self, ControlMsg};
 use super::health::{Event, Health, ProbeKey, RAMP_STEP};
 use super::kernel::{KernelError, KernelHandle, LiveTable};
 use super::log::{Format, Log};
+use super::metrics::{Histogram, ServerRow, Snapshot};
 use super::notify;
 use super::proto::{self, ErrorKind, Reply, Request};
 use crate::ipvs::{IpvsClient, IpvsError, ServiceKey};
@@ -148,6 +149,16 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     listener
         .set_nonblocking(true)
         .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
+    let metrics = match config.daemon.metrics {
+        None => None,
+        Some(addr) => {
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| DaemonError::Start(format!("metrics listener {addr}: {e}")))?;
+            l.set_nonblocking(true)
+                .map_err(|e| DaemonError::Start(format!("metrics listener {addr}: {e}")))?;
+            Some(l)
+        }
+    };
     // Everything that needed more than these is done; the threads started
     // below inherit the reduced sets.
     drop_privileges(&log);
@@ -165,6 +176,12 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
             .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
         let (ctl_tx, ctl_rx) = mpsc::channel(64);
         tokio::spawn(control::serve(listener, group, ctl_tx));
+        let (scrape_tx, scrape_rx) = mpsc::channel(8);
+        if let Some(l) = metrics {
+            let l = tokio::net::TcpListener::from_std(l)
+                .map_err(|e| DaemonError::Start(format!("metrics: {e}")))?;
+            tokio::spawn(super::metrics::serve(l, scrape_tx));
+        }
         let mut d = Daemon::new(
             opts,
             log,
@@ -173,7 +190,7 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
             Table::from_owned_entries(live),
             socket.clone(),
         );
-        let r = d.main(ctl_rx).await;
+        let r = d.main(ctl_rx, scrape_rx).await;
         let _ = std::fs::remove_file(&socket);
         r
     });
@@ -234,6 +251,10 @@ struct Daemon {
     drain_file: Option<PathBuf>,
     hook_ids: Option<(u32, u32)>,
     seed: u64,
+    /// Health changes per (service, server), for metrics.
+    transitions: HashMap<(String, String), u64>,
+    /// Probe latency per check type.
+    latency: std::collections::BTreeMap<String, Histogram>,
 }
 
 fn epoch(t: SystemTime) -> u64 {
@@ -285,10 +306,16 @@ impl Daemon {
             drain_file,
             hook_ids,
             seed,
+            transitions: HashMap::new(),
+            latency: std::collections::BTreeMap::new(),
         }
     }
 
-    async fn main(&mut self, mut ctl: mpsc::Receiver<ControlMsg>) -> Result<(), DaemonError> {
+    async fn main(
+        &mut self,
+        mut ctl: mpsc::Receiver<ControlMsg>,
+        mut scrapes: mpsc::Receiver<oneshot::Sender<String>>,
+    ) -> Result<(), DaemonError> {
         let sig = |k: SignalKind| signal(k).map_err(|e| DaemonError::Start(format!("signals: {e}")));
         let mut hup = sig(SignalKind::hangup())?;
         let mut term = sig(SignalKind::terminate())?;
@@ -332,6 +359,10 @@ impl Daemon {
                 Some(msg) = ctl.recv() => {
                     let reply = self.on_request(msg.request).await;
                     let _ = msg.reply.send(reply);
+                }
+                Some(tx) = scrapes.recv() => {
+                    let live = self.kernel.read().await.ok();
+                    let _ = tx.send(super::metrics::render(&self.snapshot(live.as_ref())));
                 }
                 _ = hup.recv() => {
                     let _ = self.reload().await;
@@ -393,9 +424,21 @@ impl Daemon {
         };
         let now = Instant::now();
         let wall = SystemTime::now();
+        self.latency
+            .entry(key.spec.kind.name().to_string())
+            .or_default()
+            .observe(outcome.latency);
         let events = self.health.record(&self.config, id, &outcome, now, wall);
         let changed = !events.is_empty() || self.health.probes[id].state.weight().is_some();
         for e in events {
+            if let Event::ServerUp { service, dest, .. } | Event::ServerDown { service, dest, .. } = &e {
+                let s = &self.config.services[*service];
+                let d = &s.dests[*dest].dest;
+                *self
+                    .transitions
+                    .entry((proto::selector(&s.key), proto::server_text(d.addr, Some(d.port))))
+                    .or_default() += 1;
+            }
             self.on_event(&e);
         }
         changed
@@ -794,6 +837,45 @@ impl Daemon {
                 .error("stopping; removing the managed services failed", &[]),
         }
         let _ = Reason::Stop;
+    }
+
+    /// What a metrics scrape shows: the status, the counters kept here,
+    /// and the kernel's counters.
+    fn snapshot(&self, live: Option<&LiveTable>) -> Snapshot {
+        let status = self.status(live);
+        let find =
+            |sel: &str| live.and_then(|l| l.iter().find(|(s, _)| proto::selector(&s.service.key) == sel));
+        let mut snap = Snapshot {
+            latency: self.latency.clone(),
+            probes: self.latency.iter().map(|(k, h)| (k.clone(), h.count())).collect(),
+            ..Snapshot::default()
+        };
+        for s in &status.services {
+            let entry = find(&s.service);
+            snap.services
+                .push((s.service.clone(), s.quorum_up, entry.map(|(e, _)| e.stats)));
+            for d in &s.servers {
+                let stats = entry.and_then(|(_, ds)| {
+                    ds.iter()
+                        .find(|x| proto::server_text(x.dest.addr, Some(x.dest.port)) == d.server)
+                        .map(|x| x.stats)
+                });
+                snap.servers.push(ServerRow {
+                    service: s.service.clone(),
+                    server: d.server.clone(),
+                    up: d.health == proto::Health::Up,
+                    weight: d.weight,
+                    effective: d.effective_weight,
+                    transitions: self
+                        .transitions
+                        .get(&(s.service.clone(), d.server.clone()))
+                        .copied()
+                        .unwrap_or(0),
+                    stats,
+                });
+            }
+        }
+        snap
     }
 
     fn status(&self, live: Option<&LiveTable>) -> proto::Status {
