@@ -19,4 +19,5 @@
 
 pub mod duration;
 pub mod check;
+pub mod control;
 pub mod proto;
