@@ -115,9 +115,26 @@ pub struct Registration {
     pub config: String,
     /// [`proto::selector`] of every service it manages.
     pub services: Vec<String>,
+    /// When the process started (`/proc/PID/stat` field 22, clock ticks
+    /// after boot): a PID reused by another process after a `kill -9` is
+    /// not taken for the daemon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<u64>,
 }
 
 impl Registration {
+    /// The record of the calling process.
+    pub fn new(socket: PathBuf, config: String, services: Vec<String>) -> Self {
+        let pid = std::process::id();
+        Registration {
+            pid,
+            socket,
+            config,
+            services,
+            start: start_time(pid),
+        }
+    }
+
     /// The warning a command changing `ops` prints while this daemon runs,
     /// if any of them touches a service the daemon manages (`Flush` touches
     /// them all; zeroing counters, timeouts and sync daemons none).
@@ -220,7 +237,7 @@ pub fn running() -> Option<Registration> {
 }
 
 fn running_at(path: &Path) -> Option<Registration> {
-    read_registration(path).filter(|r| alive(r.pid))
+    read_registration(path).filter(|r| alive(r.pid) && (r.start.is_none() || start_time(r.pid) == r.start))
 }
 
 fn read_registration(path: &Path) -> Option<Registration> {
@@ -254,11 +271,26 @@ pub fn alive(pid: u32) -> bool {
     }
 }
 
-/// The state letter of a `/proc/PID/stat` line (after the command, which
-/// may itself hold parentheses and spaces).
+/// The fields of a `/proc/PID/stat` line after the command (which may
+/// itself hold parentheses and spaces): the state is the first.
+fn stat_fields(stat: &str) -> impl Iterator<Item = &str> {
+    let rest = stat.rfind(')').map_or("", |i| &stat[i + 1..]);
+    rest.split_whitespace()
+}
+
+/// The state letter of a `/proc/PID/stat` line.
 fn stat_state(stat: &str) -> Option<char> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.trim_start().chars().next()
+    stat_fields(stat).next()?.chars().next()
+}
+
+/// Field 22 (`starttime`) of a `/proc/PID/stat` line.
+fn stat_start(stat: &str) -> Option<u64> {
+    stat_fields(stat).nth(19)?.parse().ok()
+}
+
+/// When process `pid` started; `None` if it is gone.
+fn start_time(pid: u32) -> Option<u64> {
+    stat_start(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
 /// Why the control socket could not be set up.
@@ -501,7 +533,7 @@ pub enum ClientError {
     NoDaemon(PathBuf),
     /// Connecting, writing or reading failed otherwise (permission, time
     /// out).
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), reason(source))]
     Io {
         /// The socket.
         path: PathBuf,
@@ -516,6 +548,14 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+}
+
+/// An I/O error as the C library words it.
+fn reason(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(errno) => crate::netlink::strerror(errno),
+        None => e.to_string(),
+    }
 }
 
 /// Sends one request to the daemon on `path` and waits up to `timeout`
@@ -662,6 +702,7 @@ mod tests {
             socket: PathBuf::from("/run/lvsctl/daemon.sock"),
             config: "/etc/lvsctl/daemon.toml".into(),
             services: vec!["tcp:192.0.2.110:80".into(), "udp:[2001:db8::1]:53".into()],
+            start: None,
         }
     }
 
@@ -713,6 +754,32 @@ mod tests {
         assert_eq!(stat_state("123 (a) b) Z 1 2 3"), Some('Z'));
         assert_eq!(stat_state("123 (x"), None);
         assert_eq!(stat_state(""), None);
+        let line = "4242 (lvsctl d) S 1 4242 4242 0 -1 4194560 1 0 0 0 5 3 0 0 20 0 3 0 987654 1000 10";
+        assert_eq!(stat_start(line), Some(987654));
+        assert_eq!(stat_start("4242 (x) S 1 2"), None);
+    }
+
+    #[test]
+    fn a_reused_pid_is_not_the_daemon() {
+        let d = TempDir::new("reuse");
+        let path = d.0.join("net-3.json");
+        let me = Registration::new("/run/lvsctl/daemon.sock".into(), "/etc/x.toml".into(), vec![]);
+        assert_eq!(me.pid, std::process::id());
+        assert!(me.start.is_some());
+        let _g = register_at(&path, &me).unwrap();
+        assert_eq!(running_at(&path), Some(me.clone()));
+        // Same PID, another start: another process.
+        let other = Registration {
+            start: me.start.map(|s| s + 1),
+            ..me.clone()
+        };
+        let _g2 = register_at(&path, &other).unwrap();
+        assert_eq!(read_registration(&path), Some(other));
+        assert_eq!(running_at(&path), None);
+        // Records without a start time are believed on the PID alone.
+        let old = Registration { start: None, ..me };
+        let _g3 = register_at(&path, &old).unwrap();
+        assert_eq!(running_at(&path), Some(old));
     }
 
     #[test]

@@ -193,6 +193,7 @@ mod tests {
             socket: "/run/lvsctl/daemon.sock".into(),
             config: "/etc/lvsctl/daemon.toml".into(),
             services: vec!["tcp:192.0.2.110:80".into()],
+            start: None,
         };
         let key = |a: &str| ServiceKey::Addr {
             protocol: Protocol::Tcp,

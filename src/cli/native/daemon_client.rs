@@ -146,6 +146,12 @@ fn parse_server(s: &str) -> Result<(IpAddr, Option<u16>), NativeError> {
 fn exchange(path: &std::path::Path, req: &Request) -> Result<Reply, NativeError> {
     let reply = control::ask(path, req, ANSWER_TIMEOUT).map_err(|e| match e {
         ClientError::NoDaemon(_) => NativeError::NoDaemon(e.to_string()),
+        ClientError::Io { path, source } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            NativeError::DaemonRefused(format!(
+                "{}: permission denied (the daemon answers root, and its status group for status)",
+                path.display()
+            ))
+        }
         other => NativeError::Daemon(other.to_string()),
     })?;
     match reply {
