@@ -187,6 +187,15 @@ impl Guard {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Replaces the record (after a reload changed the services). Use
+    /// this rather than a second [`register`]: dropping the first guard
+    /// would remove the new record, which names the same process.
+    pub fn update(&mut self, reg: &Registration) -> io::Result<()> {
+        write_record(&self.path, reg)?;
+        self.pid = reg.pid;
+        Ok(())
+    }
 }
 
 impl Drop for Guard {
@@ -204,6 +213,15 @@ pub fn register(reg: &Registration) -> io::Result<Guard> {
 }
 
 fn register_at(path: &Path, reg: &Registration) -> io::Result<Guard> {
+    write_record(path, reg)?;
+    Ok(Guard {
+        path: path.to_path_buf(),
+        pid: reg.pid,
+    })
+}
+
+/// Writes the record whole under a temporary name, then renames it.
+fn write_record(path: &Path, reg: &Registration) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::DirBuilder::new().recursive(true).mode(0o755).create(dir)?;
     let name = path
@@ -220,14 +238,10 @@ fn register_at(path: &Path, reg: &Registration) -> io::Result<Guard> {
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();
-    if let Err(e) = written {
+    if written.is_err() {
         let _ = fs::remove_file(&tmp);
-        return Err(e);
     }
-    Ok(Guard {
-        path: path.to_path_buf(),
-        pid: reg.pid,
-    })
+    written
 }
 
 /// The daemon running in the current network namespace: `None` if none
@@ -746,6 +760,20 @@ mod tests {
         let _g2 = register_at(&path, &other).unwrap();
         drop(guard);
         assert_eq!(read_registration(&path), Some(other));
+    }
+
+    #[test]
+    fn a_reload_updates_the_record_in_place() {
+        let d = TempDir::new("update");
+        let path = d.0.join("net-4.json");
+        let mut me = registration(std::process::id());
+        let mut guard = register_at(&path, &me).unwrap();
+        me.services.push("fwmark:5".into());
+        guard.update(&me).unwrap();
+        assert_eq!(running_at(&path), Some(me));
+        assert_eq!(fs::read_dir(&d.0).unwrap().count(), 1);
+        drop(guard);
+        assert!(!path.exists());
     }
 
     #[test]
