@@ -142,6 +142,14 @@ pub(crate) fn parse(buf: &[u8], eof: bool, head_only: bool) -> Result<Parsed, St
     loop {
         let rest = &buf[at..];
         let Some(end) = head_end(rest) else {
+            // Say "not HTTP" as soon as the first line shows it, rather
+            // than waiting for a head that never comes.
+            if let Some(nl) = rest.iter().position(|b| *b == b'\n') {
+                let line = &rest[..nl];
+                status_line(line.strip_suffix(b"\r").unwrap_or(line))?;
+            } else if (eof && !rest.is_empty()) || (rest.len() >= 5 && !rest.starts_with(b"HTTP/")) {
+                status_line(rest)?;
+            }
             if rest.len() > HEAD_MAX {
                 return Err("response head longer than 64 KiB".into());
             }
