@@ -15,6 +15,13 @@
 //! TLS name that is not one, `timeout` longer than `interval`) is refused
 //! here, at load, so that a reload with such a mistake keeps the old file.
 //!
+//! `https` trusts the `ca_file` when given, else the system's CA bundle
+//! (see `tls.rs`: no bundle crate is built in); `insecure = true` trusts
+//! any certificate. `expect` is a regex in the `regex` crate's syntax,
+//! searched anywhere in the body, reply or output (`$` is the very end:
+//! write `\n$` before a final newline), or with `expect_mode = "literal"`
+//! a string where `*` matches anything.
+//!
 //! Defaults: `interval = "5s"`, `timeout = "3s"` (or the interval, when
 //! that is shorter), `rise = 2`, `fall = 2`; `http`: `GET /`, status
 //! 200-299; `dns`: `.` `SOA`, rcode `NOERROR`.

@@ -19,6 +19,8 @@ use super::{down, shown, up, Found, HttpCheck};
 pub(crate) const BODY_MAX: usize = 1 << 20;
 /// Longest status line and headers.
 const HEAD_MAX: usize = 64 << 10;
+/// Most bytes read in all (head, body and chunk framing).
+const RAW_MAX: usize = HEAD_MAX + 2 * BODY_MAX;
 
 pub(super) async fn run(sock: &Options, to: SocketAddr, check: &HttpCheck) -> Found {
     let stream = match sock.connect(to).await {
@@ -103,6 +105,11 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut s: S, request: &[u8], c
         if eof {
             // parse() answers every input at EOF.
             return down("connection closed before the response ended");
+        }
+        if buf.len() > RAW_MAX {
+            // Only chunk framing grows past the body's cap: tiny chunks or
+            // endless extensions.
+            return down("response over 2 MiB without an end");
         }
         match s.read(&mut chunk).await {
             Ok(0) => eof = true,

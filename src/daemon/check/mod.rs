@@ -13,17 +13,17 @@
 //!
 //! # One submodule per kind, sockets made by hand
 //!
-//! Every network probe opens its socket itself ([`net`]) rather than
+//! Every network probe opens its socket itself (`net.rs`) rather than
 //! through a client library: `source_address` (bind before connect) and
 //! `fwmark` (`SO_MARK`, how `through_vip` steers a probe into its
 //! per-server firewall-mark service) must be set on the socket before the
 //! first packet leaves, which HTTP and DNS client crates hide. What comes
-//! back is small and parsed by hand: an HTTP/1.x response ([`http`]), a
-//! DNS header ([`dns`]), an ICMP echo reply ([`ping`]), each a pure
+//! back is small and parsed by hand: an HTTP/1.x response (`http.rs`), a
+//! DNS header (`dns.rs`), an ICMP echo reply (`ping.rs`), each a pure
 //! function over bytes with property tests (they see whatever a broken or
 //! hostile server sends). TLS is rustls with the ring provider only
-//! ([`tls`]), so the build needs no C toolchain beyond ring's own and no
-//! OpenSSL.
+//! (`tls.rs`): no OpenSSL, and not rustls' default aws-lc-rs, whose C and
+//! assembler build is the heaviest part of a rustls build.
 //!
 //! # Time
 //!
@@ -276,7 +276,10 @@ fn down(reason: impl Into<String>) -> Found {
 /// server (or the `connect_*` overrides), with the kind's usual port
 /// when the server has none (a firewall-mark service).
 fn destination(spec: &CheckSpec, target: &ProbeTarget) -> Result<SocketAddr, String> {
-    let mut to = target.vip.unwrap_or_else(|| spec.target(&target.server));
+    // A ping cannot go through IPVS (no port to mark a service by); the
+    // configuration refuses through_vip on it.
+    let via = target.vip.filter(|_| !matches!(spec.kind, CheckKind::Ping));
+    let mut to = via.unwrap_or_else(|| spec.target(&target.server));
     if to.port() == 0 {
         let port = match &spec.kind {
             CheckKind::Http(h) if h.tls.is_some() => 443,
