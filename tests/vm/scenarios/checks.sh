@@ -276,9 +276,10 @@ check command.args up "exit 0" '{ type = "command", argv = ["test", "%h:%p", "="
 check command.expect up "exit 0" '{ type = "command", argv = ["echo", "state=ok %h"], expect = "state=ok 198\\.51\\.100\\.2" }' $S:80
 check command.expect-down down 'output does not match "state=bad"' '{ type = "command", argv = ["echo", "state=ok"], expect = "state=bad" }' $S:80
 check command.missing down "cannot run /nonexistent/check: no such file or directory" '{ type = "command", argv = ["/nonexistent/check"] }' $S:80
-check command.timeout down "timed out after 300ms" '{ type = "command", argv = ["sleep", "37.25"], timeout = "300ms" }' $S:80
-# kill_on_drop: the child does not outlive the probe.
-check command.timeout-killed wait_until 5 bash -c '! pgrep -f "sleep 37[.]25"'
+check command.timeout down "timed out after 300ms" '{ type = "command", argv = ["sh", "-c", "sleep 37.25 & sleep 37.5"], timeout = "300ms" }' $S:80
+# Neither the program nor its own child outlives the probe (its process
+# group is killed).
+check command.timeout-killed wait_until 5 bash -c '! pgrep -f "sleep 37[.](25|5)"'
 
 # ------------------------------------------------------------ file
 mkdir -p maint
