@@ -249,10 +249,7 @@ fn check(doc: &Doc<'_>, t: &Spanned<CheckToml>) -> Result<CheckSpec, InputError>
      -> Result<Option<String>, InputError> {
         match sp(v) {
             None => Ok(None),
-            Some((s, span)) if ok(s) => {
-                let _ = span;
-                Ok(Some(s.clone()))
-            }
+            Some((s, _)) if ok(s) => Ok(Some(s.clone())),
             Some((s, span)) => Err(doc.err(&span, format!("invalid {what} {s:?}"))),
         }
     };
@@ -883,10 +880,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_in_a_file() {
-        let text = "[[services]]\nprotocol = \"tcp\"\n";
-        let _ = text;
         // Through a file: an extension claiming a top-level `check`, with
-        // the bad key on line 3.
+        // the bad key on line 4.
         struct R(Option<Result<Vec<CheckSpec>, InputError>>);
         impl Extension for R {
             fn sections(&self) -> &[&str] {

@@ -72,10 +72,15 @@ fn ranges(status: &[(u16, u16)]) -> String {
 }
 
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut s: S, request: &[u8], check: &HttpCheck) -> Found {
-    if let Err(e) = s.write_all(request).await {
+    // (flush: over TLS, the last record may still sit in rustls.)
+    if let Err(e) = async {
+        s.write_all(request).await?;
+        s.flush().await
+    }
+    .await
+    {
         return down(format!("sending the request: {}", reason(&e)));
     }
-    let _ = s.flush().await;
     let head_only = check.method.eq_ignore_ascii_case("HEAD");
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = vec![0u8; 16 << 10];
