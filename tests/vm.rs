@@ -250,6 +250,20 @@ vm_scenario!(
     ]
 );
 
+vm_scenario!(
+    /// Every health-check kind of `lvsctl daemon`, one probe at a time with
+    /// `lvsctl daemon probe`, against real listeners in a namespace: tcp
+    /// (up, refused, a swallowed SYN timed out), http (status, body regex
+    /// and literal, chunked and close-delimited bodies), https (a CA made
+    /// with openssl, the wrong CA, the wrong name, insecure), send-expect,
+    /// udp (a reply, ICMP port unreachable, silence), dns (NOERROR,
+    /// NXDOMAIN), ping (IPv4 and IPv6, raw and unprivileged datagram
+    /// sockets), command (exit codes, dynamic weight, output, a killed
+    /// child), file, and source_address and fwmark shown applied.
+    checks,
+    "checks.sh"
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line
