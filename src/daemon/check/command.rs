@@ -17,6 +17,17 @@ use tokio::process::Command;
 
 use super::{down, expand, shown, Found, Matcher, Server};
 
+/// The uid and gid command checks run as (the daemon's `user`), set by the
+/// daemon at start and on each reload; `None`: as the daemon itself.
+static RUN_AS: std::sync::RwLock<Option<(u32, u32)>> = std::sync::RwLock::new(None);
+
+/// Sets the user command checks run as.
+pub fn set_run_as(ids: Option<(u32, u32)>) {
+    if let Ok(mut g) = RUN_AS.write() {
+        *g = ids;
+    }
+}
+
 /// Most standard output read; the rest is not waited for.
 const OUTPUT_MAX: usize = 64 << 10;
 
@@ -30,7 +41,11 @@ pub(super) async fn run(
     let Some((program, args)) = argv.split_first() else {
         return down("no program to run");
     };
-    let mut child = match Command::new(program)
+    let mut cmd = Command::new(program);
+    if let Some((uid, gid)) = RUN_AS.read().ok().and_then(|g| *g) {
+        cmd.uid(uid).gid(gid);
+    }
+    let mut child = match cmd
         .args(args)
         .stdin(Stdio::null())
         .stdout(if expect.is_some() {

@@ -37,7 +37,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 pub mod config;
-mod command;
+pub mod command;
 mod dns;
 mod file;
 mod http;
