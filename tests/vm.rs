@@ -264,6 +264,18 @@ vm_scenario!(
     "checks.sh"
 );
 
+vm_scenario!(
+    /// `lvsctl daemon` for operators: `daemon check` and `apply` refusing a
+    /// daemon file, READY/RELOADING/STOPPING on a notify socket, the
+    /// capabilities it keeps, JSON logs, metrics scraped, the warning other
+    /// writers print naming its PID (and the drift it then repairs), the
+    /// status group's read-only access by peer credentials, hooks and
+    /// command checks as the file's user, SIGTERM keeping the table and
+    /// flush_on_stop emptying what it manages.
+    daemon_ops,
+    "daemon_ops.sh"
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line
