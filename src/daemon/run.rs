@@ -221,6 +221,11 @@ fn drop_privileges(log: &Log) {
     }
 }
 
+/// How long a failed engine call waits before it is retried (besides the
+/// next health change or periodic turn), so a busy lock or a refusing
+/// kernel is not hammered.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
 /// A probe result, from its task.
 type ProbeResult = (Arc<ProbeKey>, Outcome);
 
@@ -250,6 +255,8 @@ struct Daemon {
     leaving_services: FastSet<ServiceKey>,
     /// A health change not yet sent (the last engine call failed).
     pending: bool,
+    /// When the last engine call failed (retries wait [`RETRY_AFTER`]).
+    failed_at: Option<Instant>,
     started: SystemTime,
     loaded: SystemTime,
     drain_file: Option<PathBuf>,
@@ -311,6 +318,7 @@ impl Daemon {
             kernel,
             leaving_services: FastSet::default(),
             pending: false,
+            failed_at: None,
             started: wall,
             loaded: wall,
             drain_file,
@@ -357,7 +365,9 @@ impl Daemon {
         loop {
             let timed = self.health.ramping(&self.config, Instant::now())
                 || !self.health.leaving.is_empty()
-                || self.pending;
+                || self
+                    .failed_at
+                    .is_some_and(|t| self.pending && t.elapsed() >= RETRY_AFTER);
             tokio::select! {
                 Some(r) = results.recv() => {
                     let mut changed = self.on_result(r);
@@ -620,6 +630,7 @@ impl Daemon {
                     }
                 }
                 self.pending = false;
+                self.failed_at = None;
                 self.leaving_services.clear();
                 Some(report.plan.changes.len())
             }
@@ -635,6 +646,7 @@ impl Daemon {
                 self.log
                     .error("kernel update failed; retrying", &[("error", &message)]);
                 self.pending = true;
+                self.failed_at = Some(Instant::now());
                 None
             }
         }
@@ -880,12 +892,15 @@ impl Daemon {
             let entry = find(&s.service);
             snap.services
                 .push((s.service.clone(), s.quorum_up, entry.map(|(e, _)| e.stats)));
-            for d in &s.servers {
-                let stats = entry.and_then(|(_, ds)| {
+            let stats_of: HashMap<String, crate::ipvs::Stats> = entry
+                .map(|(_, ds)| {
                     ds.iter()
-                        .find(|x| proto::server_text(x.dest.addr, Some(x.dest.port)) == d.server)
-                        .map(|x| x.stats)
-                });
+                        .map(|x| (proto::server_text(x.dest.addr, Some(x.dest.port)), x.stats))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for d in &s.servers {
+                let stats = stats_of.get(&d.server).copied();
                 snap.servers.push(ServerRow {
                     service: s.service.clone(),
                     server: d.server.clone(),
@@ -907,25 +922,33 @@ impl Daemon {
     fn status(&self, live: Option<&LiveTable>) -> proto::Status {
         let now = Instant::now();
         let desired = self.health.desired(&self.config, now);
+        let by_id: HashMap<(ServiceKey, (IpAddr, u16)), (u32, u32)> = live
+            .map(|l| {
+                l.iter()
+                    .flat_map(|(s, ds)| {
+                        ds.iter().map(move |d| {
+                            ((s.service.key, dest_id(&d.dest)), (d.active_conns, d.inact_conns))
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let conns = |key: &ServiceKey, id: (IpAddr, u16)| -> (Option<u32>, Option<u32>) {
-            let Some(live) = live else { return (None, None) };
-            let found = live
-                .iter()
-                .find(|(s, _)| s.service.key == *key)
-                .and_then(|(_, ds)| ds.iter().find(|d| dest_id(&d.dest) == id));
-            match found {
-                Some(d) => (Some(d.active_conns), Some(d.inact_conns)),
+            match by_id.get(&(*key, id)) {
+                Some((a, i)) => (Some(*a), Some(*i)),
                 None => (None, None),
             }
         };
+        let wanted: HashMap<ServiceKey, &crate::state::table::ServiceSpec> =
+            desired.services.iter().map(|x| (x.service.key, x)).collect();
         let mut services = Vec::with_capacity(self.config.services.len());
         for (si, s) in self.config.services.iter().enumerate() {
             let st = &self.health.services[si];
-            let want = desired.services.iter().find(|x| x.service.key == s.key);
-            let effective = |id: (IpAddr, u16)| {
-                want.and_then(|w| w.dests.iter().find(|d| dest_id(d) == id))
-                    .map(|d| d.weight)
-            };
+            let want: HashMap<(IpAddr, u16), u32> = wanted
+                .get(&s.key)
+                .map(|w| w.dests.iter().map(|d| (dest_id(d), d.weight)).collect())
+                .unwrap_or_default();
+            let effective = |id: (IpAddr, u16)| want.get(&id).copied();
             let mut servers = Vec::with_capacity(s.dests.len());
             for (md, ds) in s.dests.iter().zip(&st.dests) {
                 let id = dest_id(&md.dest);
