@@ -186,7 +186,8 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
             tokio::spawn(super::metrics::serve(l, scrape_tx));
         }
         let mut d = Daemon::new(
-            registered,
+            Some(registered),
+            drain_file(),
             opts,
             log,
             config,
@@ -263,7 +264,7 @@ struct Daemon {
     hook_ids: Option<(u32, u32)>,
     seed: u64,
     /// The record other lvsctl processes find the daemon by.
-    registered: control::Guard,
+    registered: Option<control::Guard>,
     /// The control socket's path.
     socket: PathBuf,
     /// Health changes per (service, server), for metrics.
@@ -280,7 +281,8 @@ fn epoch(t: SystemTime) -> u64 {
 
 impl Daemon {
     fn new(
-        registered: control::Guard,
+        registered: Option<control::Guard>,
+        drain_file: Option<PathBuf>,
         opts: Options,
         log: Arc<Log>,
         config: DaemonConfig,
@@ -291,7 +293,6 @@ impl Daemon {
         let now = Instant::now();
         let wall = SystemTime::now();
         let mut health = Health::new(&config, &live, None, now, wall);
-        let drain_file = drain_file();
         if let Some(path) = &drain_file {
             for (service, addr, port) in read_drains(path) {
                 health.drained.insert((service, addr, port));
@@ -380,7 +381,10 @@ impl Daemon {
                         let _ = self.sync(Reason::Health).await;
                     }
                 }
-                Some(msg) = ctl.recv() => {
+                msg = ctl.recv() => {
+                    // The socket's server never closes its side; a test's
+                    // loop ends when the test drops its sender.
+                    let Some(msg) = msg else { break };
                     let reply = self.on_request(msg.request).await;
                     let _ = msg.reply.send(reply);
                 }
@@ -736,7 +740,7 @@ impl Daemon {
             .map(|s| proto::selector(&s.key))
             .collect();
         let reg = control::Registration::new(self.socket.clone(), self.opts.config.clone(), services);
-        if let Err(e) = self.registered.update(&reg) {
+        if let Some(Err(e)) = self.registered.as_mut().map(|g| g.update(&reg)) {
             self.log
                 .warn("updating the registry failed", &[("error", &e.to_string())]);
         }
@@ -1147,3 +1151,6 @@ fn write_drains(path: &std::path::Path, drained: &HashSet<(ServiceKey, IpAddr, u
     std::fs::write(&tmp, serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))?;
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests;
