@@ -185,16 +185,12 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
                 .map_err(|e| DaemonError::Start(format!("metrics: {e}")))?;
             tokio::spawn(super::metrics::serve(l, scrape_tx));
         }
-        let mut d = Daemon::new(
-            Some(registered),
-            drain_file(),
-            opts,
-            log,
-            config,
-            kernel,
-            Table::from_owned_entries(live),
-            socket.clone(),
-        );
+        let files = Files {
+            registered: Some(registered),
+            drain_file: drain_file(),
+            socket: socket.clone(),
+        };
+        let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
         let r = d.main(ctl_rx, scrape_rx).await;
         let _ = std::fs::remove_file(&socket);
         r
@@ -242,6 +238,14 @@ enum Reason {
     Stop,
 }
 
+/// Where a daemon keeps what outlives a call: its registry record, its
+/// drains, its socket (none of them in the in-process tests).
+struct Files {
+    registered: Option<control::Guard>,
+    drain_file: Option<PathBuf>,
+    socket: PathBuf,
+}
+
 struct Daemon {
     opts: Options,
     log: Arc<Log>,
@@ -281,15 +285,18 @@ fn epoch(t: SystemTime) -> u64 {
 
 impl Daemon {
     fn new(
-        registered: Option<control::Guard>,
-        drain_file: Option<PathBuf>,
+        files: Files,
         opts: Options,
         log: Arc<Log>,
         config: DaemonConfig,
         kernel: KernelHandle,
         live: Table,
-        socket: PathBuf,
     ) -> Self {
+        let Files {
+            registered,
+            drain_file,
+            socket,
+        } = files;
         let now = Instant::now();
         let wall = SystemTime::now();
         let mut health = Health::new(&config, &live, None, now, wall);

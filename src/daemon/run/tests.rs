@@ -89,16 +89,12 @@ impl Lab {
         let log = Arc::new(Log::new(Format::Text));
         let main = runtime.spawn(async move {
             let _keep = _scrape_tx;
-            let mut d = Daemon::new(
-                None,
-                None,
-                opts,
-                log,
-                config,
-                kernel,
-                Table::from_owned_entries(live),
-                PathBuf::from("/nonexistent"),
-            );
+            let files = Files {
+                registered: None,
+                drain_file: None,
+                socket: PathBuf::from("/nonexistent"),
+            };
+            let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
             d.main(ctl_rx, scrape_rx).await
         });
         Lab {
