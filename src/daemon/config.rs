@@ -187,6 +187,9 @@ pub struct DaemonConfig {
     pub daemon: DaemonSection,
     /// Services with their policies, in file order.
     pub services: Vec<ManagedService>,
+    /// The probe services of `through_vip` checks (placed when the file is
+    /// loaded on a director: [`super::vip_probe::plan`]).
+    pub vip_probes: super::vip_probe::VipProbes,
 }
 
 /// The keys this module reads in a service.
@@ -419,15 +422,6 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
             let own = reader.dest_checks.remove(&(key, dest_id(d)));
             let checks = own.unwrap_or_else(|| policy.checks.clone());
             for c in &checks {
-                if c.through_vip {
-                    return Err(err(
-                        line,
-                        format!(
-                            "real server {}: through_vip probes are not built yet (this lvsctl probes the real server directly; leave through_vip out)",
-                            d.addr
-                        ),
-                    ));
-                }
                 let needs_port = c.kind.uses_network() && !matches!(c.kind, super::check::CheckKind::Ping);
                 if needs_port && c.connect_port.unwrap_or(d.port) == 0 {
                     return Err(err(
@@ -464,6 +458,7 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
         desired,
         daemon: reader.daemon,
         services,
+        vip_probes: Default::default(),
     })
 }
 
@@ -480,6 +475,13 @@ impl DaemonConfig {
             }
         }
         seen.len()
+    }
+
+    /// Whether a check probes through the VIP.
+    pub fn has_vip_probes(&self) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.dests.iter().any(|d| d.checks.iter().any(|c| c.through_vip)))
     }
 
     /// Number of real servers (service × server).

@@ -120,6 +120,10 @@ pub struct Registration {
     /// not taken for the daemon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<u64>,
+    /// [`proto::selector`] of its own probe services (`through_vip`),
+    /// which `apply` and `diff` leave alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
 }
 
 impl Registration {
@@ -132,6 +136,7 @@ impl Registration {
             config,
             services,
             start: start_time(pid),
+            keep: Vec::new(),
         }
     }
 
@@ -717,6 +722,7 @@ mod tests {
             config: "/etc/lvsctl/daemon.toml".into(),
             services: vec!["tcp:192.0.2.110:80".into(), "udp:[2001:db8::1]:53".into()],
             start: None,
+            keep: Vec::new(),
         }
     }
 

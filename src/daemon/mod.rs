@@ -27,6 +27,7 @@ pub mod kernel;
 pub mod log;
 pub mod metrics;
 pub mod notify;
+pub mod vip_probe;
 pub mod run;
 
 pub use run::{load, run, warnings, DaemonError, Options};

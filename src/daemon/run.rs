@@ -83,7 +83,14 @@ pub fn load(file: &str) -> Result<DaemonConfig, DaemonError> {
         line: 0,
         message: "not UTF-8 text".into(),
     })?;
-    Ok(config::parse(file, &text)?)
+    let mut config = config::parse(file, &text)?;
+    if config.has_vip_probes() {
+        let addresses = crate::host::rtnl::Rtnl::open()
+            .and_then(|mut r| r.addresses())
+            .map_err(|e| DaemonError::Start(format!("reading the director's addresses: {e}")))?;
+        config.vip_probes = super::vip_probe::plan(&mut config, &addresses)?;
+    }
+    Ok(config)
 }
 
 /// Warnings about a valid file: settings that work against each other.
@@ -145,13 +152,8 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
         ),
     };
     let listener = control::bind(&socket, group).map_err(|e| DaemonError::Start(e.to_string()))?;
-    let services = config.services.iter().map(|s| proto::selector(&s.key)).collect();
-    let registered = control::register(&control::Registration::new(
-        socket.clone(),
-        opts.config.clone(),
-        services,
-    ))
-    .map_err(|e| DaemonError::Start(format!("registry under /run/lvsctl: {e}")))?;
+    let registered = control::register(&registration(&config, &socket, &opts.config))
+        .map_err(|e| DaemonError::Start(format!("registry under /run/lvsctl: {e}")))?;
     let metrics = match config.daemon.metrics {
         None => None,
         Some(addr) => {
@@ -197,6 +199,15 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
+}
+
+/// The record other lvsctl processes find the daemon by: its services,
+/// and its own probe services that `apply` leaves alone.
+fn registration(config: &DaemonConfig, socket: &std::path::Path, file: &str) -> control::Registration {
+    let services = config.services.iter().map(|s| proto::selector(&s.key)).collect();
+    let mut r = control::Registration::new(socket.to_path_buf(), file.to_string(), services);
+    r.keep = config.vip_probes.keys().map(|k| proto::selector(&k)).collect();
+    r
 }
 
 /// Keeps only the capabilities the running daemon needs
@@ -271,6 +282,8 @@ struct Daemon {
     registered: Option<control::Guard>,
     /// The control socket's path.
     socket: PathBuf,
+    /// Director sysctls set for through_vip probes, with their old values.
+    saved_sysctls: Vec<(&'static str, i64)>,
     /// Health changes per (service, server), for metrics.
     transitions: HashMap<(String, String), u64>,
     /// Probe latency per check type.
@@ -334,6 +347,7 @@ impl Daemon {
             seed,
             registered,
             socket,
+            saved_sysctls: Vec::new(),
             transitions: HashMap::new(),
             latency: std::collections::BTreeMap::new(),
         }
@@ -351,6 +365,7 @@ impl Daemon {
         let Some(mut results) = self.results_rx.take() else {
             return Err(DaemonError::Start("the daemon's loop started twice".into()));
         };
+        self.director_sysctls();
         self.start_probes();
         self.log.info(
             "started",
@@ -421,9 +436,102 @@ impl Daemon {
         if self.config.daemon.flush_on_stop {
             self.flush().await;
         } else {
+            self.remove_vip_probes().await;
             self.log.info("stopping; the table stays as it is", &[]);
         }
+        self.restore_sysctls();
         Ok(())
+    }
+
+    /// Deletes the probe services of `through_vip` checks (on stop: they
+    /// are the daemon's own, not the site's).
+    async fn remove_vip_probes(&mut self) {
+        let keys: FastSet<ServiceKey> = self.config.vip_probes.keys().collect();
+        if keys.is_empty() {
+            return;
+        }
+        let opts = ReconcileOptions {
+            prune: false,
+            dry_run: false,
+            services: Services::Only(keys),
+            scope: Some(crate::state::apply::Scope::default()),
+        };
+        match self.kernel.reconcile(Table::default(), opts).await {
+            Ok(r) => self.log.info(
+                "stopping; removed the through_vip probe services",
+                &[("changes", &r.plan.changes.len().to_string())],
+            ),
+            Err(_) => self
+                .log
+                .error("stopping; removing the through_vip probe services failed", &[]),
+        }
+    }
+
+    /// Sets the director sysctls probes through the VIP need, remembering
+    /// what they were.
+    fn director_sysctls(&mut self) {
+        use crate::host::sysctl;
+        if self.config.vip_probes.services.is_empty() {
+            return;
+        }
+        for (key, want) in super::vip_probe::DIRECTOR_SYSCTLS {
+            if self.saved_sysctls.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let Ok(have) = sysctl::get("all", key) else {
+                self.log.warn(
+                    "cannot read a sysctl through_vip needs",
+                    &[("sysctl", &sysctl::conf_name("all", key))],
+                );
+                continue;
+            };
+            let needed = match key {
+                // rp_filter: only a strict (1) value anywhere gets in the way.
+                "rp_filter" => sysctl::interfaces()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|i| sysctl::effective(i, key).ok() == Some(1)),
+                _ => have != want,
+            };
+            if !needed {
+                continue;
+            }
+            match sysctl::set("all", key, want) {
+                Ok(()) => {
+                    self.log.info(
+                        "set for through_vip probes",
+                        &[
+                            ("sysctl", &sysctl::conf_name("all", key)),
+                            ("value", &want.to_string()),
+                            ("was", &have.to_string()),
+                        ],
+                    );
+                    self.saved_sysctls.push((key, have));
+                }
+                Err(e) => self.log.error(
+                    "cannot set a sysctl through_vip needs",
+                    &[
+                        ("sysctl", &sysctl::conf_name("all", key)),
+                        ("error", &e.to_string()),
+                    ],
+                ),
+            }
+        }
+    }
+
+    /// Gives back the sysctls [`Daemon::director_sysctls`] changed.
+    fn restore_sysctls(&mut self) {
+        for (key, was) in std::mem::take(&mut self.saved_sysctls) {
+            if let Err(e) = crate::host::sysctl::set("all", key, was) {
+                self.log.error(
+                    "cannot restore a sysctl",
+                    &[
+                        ("sysctl", &crate::host::sysctl::conf_name("all", key)),
+                        ("error", &e.to_string()),
+                    ],
+                );
+            }
+        }
     }
 
     /// Starts a task for every probe of `self.health` that has none, stops
@@ -583,6 +691,7 @@ impl Daemon {
     /// The table and options of one engine call.
     fn engine_call(&self, now: Instant) -> (Table, ReconcileOptions) {
         let mut t = self.health.desired(&self.config, now);
+        t.services.extend(self.config.vip_probes.services.iter().cloned());
         let file = &self.config.desired;
         if self.config.daemon.prune {
             t.timeouts = file.table.timeouts;
@@ -614,6 +723,7 @@ impl Daemon {
             }
         }
         let mut owned: FastSet<ServiceKey> = self.config.services.iter().map(|s| s.key).collect();
+        owned.extend(self.config.vip_probes.keys());
         owned.extend(self.leaving_services.iter().copied());
         let opts = ReconcileOptions {
             prune: false,
@@ -733,26 +843,27 @@ impl Daemon {
         let now = Instant::now();
         let health = Health::new(&new, &live, Some(&self.health), now, SystemTime::now());
         let new_keys: HashSet<ServiceKey> = new.services.iter().map(|s| s.key).collect();
+        let new_probes: HashSet<ServiceKey> = new.vip_probes.keys().collect();
         for s in &self.config.services {
             if !new_keys.contains(&s.key) {
                 self.leaving_services.insert(s.key);
             }
         }
+        for k in self.config.vip_probes.keys() {
+            if !new_probes.contains(&k) {
+                self.leaving_services.insert(k);
+            }
+        }
         self.config = new;
         self.health = health;
-        let services = self
-            .config
-            .services
-            .iter()
-            .map(|s| proto::selector(&s.key))
-            .collect();
-        let reg = control::Registration::new(self.socket.clone(), self.opts.config.clone(), services);
+        let reg = registration(&self.config, &self.socket, &self.opts.config);
         if let Some(Err(e)) = self.registered.as_mut().map(|g| g.update(&reg)) {
             self.log
                 .warn("updating the registry failed", &[("error", &e.to_string())]);
         }
         self.hook_ids = hook_user(&self.config, &self.log);
         check::command::set_run_as(self.hook_ids);
+        self.director_sysctls();
         self.start_probes();
         self.loaded = SystemTime::now();
         let sent = self.sync(Reason::Reload).await;
@@ -869,6 +980,7 @@ impl Daemon {
     /// Deletes what the daemon manages (`flush_on_stop`).
     async fn flush(&mut self) {
         let mut owned: FastSet<ServiceKey> = self.config.services.iter().map(|s| s.key).collect();
+        owned.extend(self.config.vip_probes.keys());
         owned.extend(self.leaving_services.iter().copied());
         let opts = ReconcileOptions {
             prune: false,

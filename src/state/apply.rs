@@ -70,6 +70,9 @@ pub enum Services {
     /// its file lists (old and new file together on a reload) beside
     /// services other tools made.
     Only(FastSet<ServiceKey>),
+    /// All of them but these, which are neither changed nor deleted (a
+    /// running daemon's own probe services, when `apply` prunes).
+    AllBut(FastSet<ServiceKey>),
 }
 
 /// How [`reconcile`] runs.
@@ -280,6 +283,13 @@ pub fn plan(before: &Table, desired: &Table, opts: &ReconcileOptions) -> Plan {
     };
     match &opts.services {
         Services::All => before.diff(desired, diff),
+        Services::AllBut(keys) => {
+            let mut view = before.clone();
+            view.services.retain(|s| !keys.contains(&s.service.key));
+            let mut want = desired.clone();
+            want.services.retain(|s| !keys.contains(&s.service.key));
+            view.diff(&want, diff)
+        }
         Services::Only(keys) => {
             // Diff against the owned part of the live table only, with
             // pruning: what is owned and no longer desired goes, what

@@ -60,19 +60,27 @@ fn reconcile(
             |o: Option<&lock::LockOwner>| con.progress(&format!("lvsctl: {}", lock::waiting_text(o)));
         Some(lock::lock_table_with(lock::DEFAULT_WAIT, &mut note)?)
     };
+    // A daemon of this namespace puts back what it manages (read after
+    // entering the namespace: the registry is per namespace), and its own
+    // probe services are not the file's to change.
+    let registered = crate::daemon::control::running();
+    let keep: state::FastSet<crate::ipvs::ServiceKey> = registered
+        .iter()
+        .flat_map(|d| d.keep.iter())
+        .filter_map(|s| crate::daemon::proto::parse_selector(s))
+        .collect();
     let opts = state::ReconcileOptions {
         prune,
         dry_run,
+        services: if keep.is_empty() {
+            state::Services::All
+        } else {
+            state::Services::AllBut(keep)
+        },
         ..state::ReconcileOptions::default()
     };
     let mut kernel = state::Kernel::new(&mut client);
-    // A daemon of this namespace puts back what it manages (read after
-    // entering the namespace: the registry is per namespace).
-    let daemon = if dry_run {
-        None
-    } else {
-        crate::daemon::control::running()
-    };
+    let daemon = if dry_run { None } else { registered };
     let mut warn = |plan: &state::Plan| {
         for w in &plan.warnings {
             con.eprintln(&format!("lvsctl: warning: {w}"));
@@ -194,6 +202,7 @@ mod tests {
             config: "/etc/lvsctl/daemon.toml".into(),
             services: vec!["tcp:192.0.2.110:80".into()],
             start: None,
+            keep: Vec::new(),
         };
         let key = |a: &str| ServiceKey::Addr {
             protocol: Protocol::Tcp,

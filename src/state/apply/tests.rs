@@ -337,6 +337,42 @@ fn owned_services_only() {
 }
 
 #[test]
+fn kept_services_survive_a_pruning_apply() {
+    // A daemon's probe service (fwmark 99) is neither deleted by a pruning
+    // apply that lacks it nor changed by one that lists it differently.
+    let mut k = loaded(BASE);
+    let probe = ServiceKey::Fwmark {
+        af: crate::ipvs::AddressFamily::Inet,
+        mark: 99,
+    };
+    k.execute(&Op::AddService(Service::new(probe))).unwrap();
+    let keep: FastSet<ServiceKey> = [probe].into_iter().collect();
+    let mut wanted = table(BASE);
+    let mut other = Service::new(probe);
+    other.scheduler = "sh".into();
+    wanted.services.push(crate::state::table::ServiceSpec {
+        service: other,
+        dests: Vec::new(),
+    });
+    for desired in [table(BASE), wanted] {
+        let mut k = k.clone();
+        let opts = ReconcileOptions {
+            prune: true,
+            services: Services::AllBut(keep.clone()),
+            ..ReconcileOptions::default()
+        };
+        let r = reconcile(&mut k, &desired, &opts).unwrap();
+        assert!(r.plan.is_empty(), "{:?}", r.plan.changes);
+    }
+    // Without the exception the same apply deletes it.
+    let r = reconcile(&mut k.clone(), &table(BASE), &ReconcileOptions::default()).unwrap();
+    assert_eq!(
+        r.plan.changes.iter().map(change_line).collect::<Vec<_>>(),
+        ["- -D -f 99"]
+    );
+}
+
+#[test]
 fn ipvsadm_restore_lines_all_or_nothing() {
     let mut k = loaded(BASE);
     let before = full(&mut k);
