@@ -276,6 +276,16 @@ vm_scenario!(
     "daemon_ops.sh"
 );
 
+vm_scenario!(
+    /// `through_vip` on an LVS-DR wire: the probe through IPVS to the VIP
+    /// passes for the cured real server and fails for the one without the
+    /// VIP (a plain probe passes for both); the daemon's firewall-mark
+    /// probe services and director sysctls while it runs, left alone by a
+    /// pruning `apply`, removed and restored on stop.
+    daemon_vip,
+    "daemon_vip.sh"
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line
