@@ -207,10 +207,11 @@ else:
 PY
 
 cat > "$W/nlsends.py" <<'PY'
-# nlsends.py STRACE: the daemon's trace (strace -f -ttt -yy -xx -s 4096
+# nlsends.py STRACE [LOGFILE]: the daemon's trace (strace -f -ttt -yy -xx -s 4096
 # -e trace=sendto,sendmsg,write,writev) as events, in order:
 #   SIG NAME                          a signal delivered
-#   LOG TEXT                          a line written to fd 2 (its log)
+#   LOG TEXT                          a line written to fd 2 or to LOGFILE
+#                                     (its log)
 #   NL CMD SERVICE DEST WEIGHT        an IPVS message that changes the
 #                                     table (DEST, WEIGHT "-" if none)
 # IPVS messages are told by the socket (Generic Netlink) and the family
@@ -268,6 +269,10 @@ def describe(payload):
             weight = str(struct.unpack("=I", d[4][:4])[0])
     return "NL %s %s %s %s" % (CMDS[cmd], svc, dest, weight)
 
+def unhex_path(s):
+    return re.sub(r'\\x([0-9a-f]{2})', lambda m: chr(int(m.group(1), 16)), s)
+
+logpath = sys.argv[2] if len(sys.argv) > 2 else None
 for raw in open(sys.argv[1], errors="replace"):
     m = LINE.match(raw.rstrip("\n"))
     if not m:
@@ -275,7 +280,9 @@ for raw in open(sys.argv[1], errors="replace"):
     rest = m.group(1)
     if rest.startswith("--- SIG"):
         print("SIG " + rest.split()[1])
-    elif re.match(r'writev?\(2[<,]', rest):
+    elif re.match(r'writev?\((\d+)<', rest) and (
+            rest.split("(", 1)[1].split("<", 1)[0] == "2" or
+            unhex_path(rest.split("<", 1)[1].split(">", 1)[0]) == logpath):
         text = b"".join(unhex(h) for h in HEX.findall(rest)).decode("utf-8", "replace")
         for line in text.splitlines():
             if line.strip():
@@ -327,7 +334,7 @@ daemon_pid() {
     s=$(topo_pid "$DNAME")
     [ -n "$s" ] && awk '{ print $1; exit }' "/proc/$s/task/$s/children" 2>/dev/null
 }
-events() { python3 "$W/nlsends.py" "$DTRACE"; }
+events() { python3 "$W/nlsends.py" "$DTRACE" "$DLOG"; }
 changes() { events | awk '/^NL /'; }
 changes_after() { events | tail -n "+$(($1 + 1))" | awk '/^NL /'; }   # N: after the first N events
 log_has() { grep -qiF -- "$1" "$DLOG"; }
