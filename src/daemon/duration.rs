@@ -10,7 +10,9 @@ pub const MAX: Duration = Duration::from_secs(7 * 86_400);
 
 /// Parses a duration string; the message says what was expected.
 pub fn parse(text: &str) -> Result<Duration, String> {
-    let bad = || format!("invalid duration {text:?}: expected a number and a unit (ms, s, m, h), e.g. \"500ms\", \"10s\", \"1m30s\"");
+    let bad = || {
+        format!("invalid duration {text:?}: expected a number and a unit (ms, s, m, h), e.g. \"500ms\", \"10s\", \"1m30s\"")
+    };
     let s = text.trim();
     if s.is_empty() {
         return Err(bad());

@@ -20,3 +20,13 @@
 pub mod duration;
 pub mod check;
 pub mod proto;
+pub mod control;
+pub mod config;
+pub mod health;
+pub mod kernel;
+pub mod log;
+pub mod metrics;
+pub mod notify;
+pub mod run;
+
+pub use run::{load, run, warnings, DaemonError, Options};

@@ -238,6 +238,32 @@ pub fn selector(key: &ServiceKey) -> String {
     }
 }
 
+/// Reads what [`selector`] writes (protocol names in any case).
+pub fn parse_selector(s: &str) -> Option<ServiceKey> {
+    let (kind, rest) = s.split_once(':')?;
+    let protocol = match kind.to_ascii_lowercase().as_str() {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        "sctp" => Protocol::Sctp,
+        "fwmark" | "fwmark6" => {
+            let mark: u32 = rest.parse().ok().filter(|m| *m != 0)?;
+            let af = if kind.eq_ignore_ascii_case("fwmark6") {
+                AddressFamily::Inet6
+            } else {
+                AddressFamily::Inet
+            };
+            return Some(ServiceKey::Fwmark { af, mark });
+        }
+        _ => return None,
+    };
+    let sa: std::net::SocketAddr = rest.parse().ok()?;
+    Some(ServiceKey::Addr {
+        protocol,
+        addr: sa.ip(),
+        port: sa.port(),
+    })
+}
+
 /// `192.0.2.11:80`, `[2001:db8::11]:80`, or the bare address without a
 /// port.
 pub fn server_text(addr: IpAddr, port: Option<u16>) -> String {

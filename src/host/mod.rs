@@ -2,6 +2,7 @@
 //! addresses and links over rtnetlink (no shelling out to `ip` or
 //! `sysctl`).
 
+pub mod caps;
 pub mod fou;
 pub mod net;
 pub mod netdb;

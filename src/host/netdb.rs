@@ -1,7 +1,8 @@
 //! Name lookups through the C library, the one place the crate calls the
 //! resolver: host names through NSS (like ipvsadm's `gethostbyname` and
 //! `gethostbyaddr`), service names and ports from the services database.
-//! The ipvsadm grammar and listings use these without `-n`.
+//! The ipvsadm grammar and listings use these without `-n`; the daemon
+//! finds the user its hooks run as, and its status group.
 
 use std::ffi::{CStr, CString};
 use std::net::{IpAddr, Ipv4Addr};
@@ -181,5 +182,43 @@ pub fn service_port(name: &str, protocol: Protocol) -> Option<u16> {
         }
         // s_port holds the port in network byte order in its low 16 bits.
         return Some(u16::from_be(entry.s_port as u16));
+    }
+}
+
+/// A user's uid and primary gid from the password database (NSS).
+pub fn user_ids(name: &str) -> Option<(u32, u32)> {
+    let cname = CString::new(name).ok()?;
+    // SAFETY: passwd is plain old data; zeroed is a valid value for it.
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    let mut out: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call: the name is a C string,
+    // `pw` and `buf` are ours and `buf.len()` is its size; getpwnam_r
+    // writes the entry into them and sets `out` to `&pw` or null.
+    let rc = unsafe { libc::getpwnam_r(cname.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) };
+    (rc == 0 && !out.is_null()).then_some((pw.pw_uid, pw.pw_gid))
+}
+
+/// A group's gid from the group database (NSS).
+pub fn group_id(name: &str) -> Option<u32> {
+    let cname = CString::new(name).ok()?;
+    // SAFETY: group is plain old data; zeroed is a valid value for it.
+    let mut gr: libc::group = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 64 * 1024];
+    let mut out: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: as in `user_ids`: valid C string, our own struct and buffer
+    // with its true length, and an out pointer getgrnam_r sets.
+    let rc = unsafe { libc::getgrnam_r(cname.as_ptr(), &mut gr, buf.as_mut_ptr(), buf.len(), &mut out) };
+    (rc == 0 && !out.is_null()).then_some(gr.gr_gid)
+}
+
+#[cfg(test)]
+mod user_tests {
+    #[test]
+    fn root_is_uid_zero() {
+        assert_eq!(super::user_ids("root"), Some((0, 0)));
+        assert_eq!(super::user_ids("no-such-user-lvsctl"), None);
+        assert_eq!(super::group_id("root"), Some(0));
+        assert_eq!(super::user_ids("nul\0byte"), None);
     }
 }

@@ -207,6 +207,12 @@ pub trait Extension {
     fn sections(&self) -> &[&str] {
         &[]
     }
+    /// Whether its sections are named in the "expected one of" list of an
+    /// unknown section (not for an extension that claims them only to
+    /// refuse them).
+    fn advertised(&self) -> bool {
+        true
+    }
     /// The keys it reads inside each `[[services]]` table.
     fn service_keys(&self) -> &[&str] {
         &[]
@@ -265,9 +271,83 @@ const SECTIONS: [(&str, Reader); 4] = [
     ("services", services),
 ];
 
-/// Parses and validates a TOML desired-state file.
+/// The top-level sections of a daemon file (`lvsctl daemon`).
+pub const DAEMON_SECTIONS: [&str; 1] = ["daemon"];
+
+/// The keys a daemon file adds to each `[[services]]` table.
+pub const DAEMON_SERVICE_KEYS: [&str; 10] = [
+    "on_failure",
+    "slow_start",
+    "quorum",
+    "hysteresis",
+    "sorry_server",
+    "notify_up",
+    "notify_down",
+    "quorum_up",
+    "quorum_down",
+    "check",
+];
+
+/// The keys a daemon file adds to each `[[services.destinations]]` table.
+pub const DAEMON_DESTINATION_KEYS: [&str; 1] = ["check"];
+
+/// Parses and validates a TOML desired-state file. A daemon file's
+/// sections and keys are refused by name: `apply` would otherwise put the
+/// services in the kernel without their checks, and the daemon would then
+/// fight it.
 pub fn parse(file: &str, text: &str) -> Result<Desired, InputError> {
-    parse_with(file, text, &mut [])
+    parse_with(file, text, &mut [&mut DaemonParts])
+}
+
+/// Claims the daemon's sections and keys to refuse them with a message
+/// that says whose they are.
+struct DaemonParts;
+
+fn daemon_only(doc: &Doc<'_>, value: &Value<'_>, what: &str) -> InputError {
+    doc.err(
+        &value.span(),
+        format!(
+            "{what} belongs to a daemon file: `lvsctl apply` does not run health checks \
+             (run the file with `lvsctl daemon --config FILE`, check it with `lvsctl daemon check FILE`)"
+        ),
+    )
+}
+
+impl Extension for DaemonParts {
+    fn sections(&self) -> &[&str] {
+        &DAEMON_SECTIONS
+    }
+    fn advertised(&self) -> bool {
+        false
+    }
+    fn service_keys(&self) -> &[&str] {
+        &DAEMON_SERVICE_KEYS
+    }
+    fn destination_keys(&self) -> &[&str] {
+        &DAEMON_DESTINATION_KEYS
+    }
+    fn section(&mut self, doc: &Doc<'_>, name: &str, value: Value<'_>) -> Result<(), InputError> {
+        Err(daemon_only(doc, &value, &format!("[{name}]")))
+    }
+    fn service_key(
+        &mut self,
+        doc: &Doc<'_>,
+        _: &ServiceKey,
+        key: &str,
+        value: Value<'_>,
+    ) -> Result<(), InputError> {
+        Err(daemon_only(doc, &value, &format!("services.{key}")))
+    }
+    fn destination_key(
+        &mut self,
+        doc: &Doc<'_>,
+        _: &ServiceKey,
+        _: &Destination,
+        key: &str,
+        value: Value<'_>,
+    ) -> Result<(), InputError> {
+        Err(daemon_only(doc, &value, &format!("services.destinations.{key}")))
+    }
 }
 
 /// Parses and validates a TOML desired-state file whose other sections and
@@ -287,7 +367,7 @@ pub fn parse_with(
             || extensions.iter().any(|x| x.sections().contains(&name));
         if !known {
             let mut all: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
-            for x in extensions.iter() {
+            for x in extensions.iter().filter(|x| x.advertised()) {
                 all.extend(x.sections().iter().copied());
             }
             return Err(doc.err(&key.span(), unknown_field(name, &all)));

@@ -72,11 +72,13 @@ impl Source {
         }
     }
 
-    fn service_line(&self, key: &ServiceKey) -> Option<usize> {
+    /// The line a service was written on.
+    pub fn service_line(&self, key: &ServiceKey) -> Option<usize> {
         self.services.get(key).map(|(line, _)| *line as usize)
     }
 
-    fn dest_line(&self, key: &ServiceKey, addr: IpAddr, port: u16) -> Option<usize> {
+    /// The line a real server was written on.
+    pub fn dest_line(&self, key: &ServiceKey, addr: IpAddr, port: u16) -> Option<usize> {
         let (_, index) = self.services.get(key)?;
         self.dests.get(&(*index, addr, port)).map(|l| *l as usize)
     }
@@ -95,6 +97,21 @@ impl Source {
         self.dests
             .insert((index as u32, addr, port), line as u32)
             .map(|first| first as usize)
+    }
+
+    /// Whether the file wrote `[timeouts]`.
+    pub fn has_timeouts(&self) -> bool {
+        self.timeouts.is_some()
+    }
+
+    /// Whether the file listed sync daemons.
+    pub fn has_daemons(&self) -> bool {
+        !self.daemons.is_empty()
+    }
+
+    /// The sysctls the file names.
+    pub fn sysctl_names(&self) -> impl Iterator<Item = &str> {
+        self.sysctls.keys().map(String::as_str)
     }
 
     pub(crate) fn daemon(&mut self, state: DaemonState, line: usize) {

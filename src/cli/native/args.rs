@@ -170,18 +170,72 @@ pub enum Cmd {
 }
 
 const DAEMON_LONG_ABOUT: &str = "\
-Run the health-checking daemon in the foreground (systemd runs it), or ask \
-a running one.
+Run the health-checking daemon in the foreground (systemd runs it; units in \
+dist/), or ask a running one.
 
 `lvsctl daemon --config FILE` checks every real server of the services in \
 FILE and keeps the kernel equal to those services overlaid with health, \
 through the same engine as `lvsctl apply` (minimal diff, batched, all or \
-nothing). It manages only the services its file lists unless `[daemon] \
-prune = true`. FILE is apply's TOML grown by a [daemon] section and check, \
-on_failure, quorum and hook keys (lvsctl-daemon(8)).
+nothing). One daemon per network namespace (--netns is entered before any \
+thread starts). It manages only the services its file lists: services \
+other tools made are left alone, unless `[daemon] prune = true` makes the \
+file the whole table. It takes the table lock only for each engine call.
 
-SIGHUP or `lvsctl daemon reload` reads the file again (an invalid one keeps \
-the old); SIGTERM leaves the table as it is.
+THE FILE is apply's TOML (unknown keys are refused with FILE:LINE) grown by \
+a [daemon] section and keys in services and real servers. Keys apply \
+already had keep integer seconds; the new duration keys take strings: \
+\"500ms\", \"10s\", \"5m\", \"1m30s\".
+
+[daemon]: reconcile_interval (\"10s\": the kernel is read whole and drift \
+such as an `ipvsadm -d` by hand is repaired and logged), drain_timeout \
+(\"300s\": how long a server removed by a reload drains at most), socket \
+(default /run/lvsctl/daemon.sock in the init namespace, one per namespace \
+otherwise), metrics (\"127.0.0.1:9480\": a Prometheus listener), prune \
+(false), flush_on_stop (false: SIGTERM leaves the table as it is), user \
+(\"nobody\": hooks run as this user), status_group (members may read \
+`status`). [timeouts], [sysctl] settings and [[daemons]] are managed only \
+where the file writes them (with prune = true, as apply does).
+
+In each [[services]]: on_failure (\"quiesce\": weight 0, the default; or \
+\"remove\"), slow_start (\"0s\": a server that comes back ramps its weight \
+up linearly over this time), quorum (1: least total live weight) and \
+hysteresis (0): quorum is lost when the live weight falls below quorum - \
+hysteresis or reaches 0 and regained at quorum + hysteresis; while it is \
+lost, sorry_server = { address, port, forward } is in the table at weight 1 \
+and the real servers are at weight 0. notify_up, notify_down (argv run when \
+a server changes; %h and %p are its address and port), quorum_up, \
+quorum_down: absolute program paths, never a shell. [services.check] is \
+every real server's check; a real server's own `check = {...}` replaces \
+it; an array of checks must all pass. A real server with no check is \
+static (always up).
+
+A check: type = tcp | http | https | send-expect | udp | dns | ping | \
+command | file, with interval, timeout, rise (successes before a down \
+server is up), fall (failures before an up server is down), \
+connect_address, connect_port, source_address, fwmark (SO_MARK). A server \
+that refuses connections is down within fall x interval, one that swallows \
+packets within fall x interval + timeout. The first probe of each check \
+starts at a random offset within its interval, and one probe runs per \
+(server address, port, check) however many services share the server. \
+See `lvsctl daemon probe` to try one check once.
+
+Start: servers already in the kernel with a weight count as up, at weight \
+0 as down, absent ones as down until their first success: a restart while \
+health is unchanged sends the kernel nothing. Health changes arriving \
+together go to the kernel in one engine call.
+
+SIGHUP or `lvsctl daemon reload` reads the file again, validated whole \
+first: an invalid file keeps the old one. Unchanged servers and checks \
+keep their health and schedule; a removed server stays at weight 0 until \
+it has no active connection (for UDP no connection at all) or \
+drain_timeout passes. `drain` keeps a server at weight 0 until `undrain`, \
+across restarts. SIGTERM and SIGINT stop it.
+
+Logs: one line per event on stderr (journald priority prefixes under \
+systemd), or JSON objects with --log-format json. systemd: READY=1 after \
+the first engine call, RELOADING=1 during reloads, WATCHDOG=1 when \
+WatchdogSec is set. Once running it keeps only CAP_NET_ADMIN, CAP_NET_RAW, \
+CAP_SETUID, CAP_SETGID and CAP_KILL.
 
 Exit status: run: 0 stopped, 1 runtime failure, 2 invalid file or usage; \
 check: 0 valid, 2 invalid; status: 0 all up, 3 something down, 4 no daemon \

@@ -97,6 +97,9 @@ pub enum NativeError {
     /// A VIP step (`vip add/del`, `arp probe`) failed.
     #[error(transparent)]
     Vip(#[from] crate::arp::VipError),
+    /// The daemon could not start (its socket, a thread).
+    #[error("{0}")]
+    Daemon(String),
 }
 
 /// What a command found: its output, printed whatever it means, and

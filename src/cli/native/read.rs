@@ -3,11 +3,9 @@
 //! bordered table from `output`, or lvsctl's JSON schema (streamed for
 //! service listings when standard output is not a terminal).
 
-use std::net::SocketAddr;
-
 use super::{connect, NativeError, Output, Report};
 use crate::cli::Console;
-use crate::ipvs::{AddressFamily, DestEntry, IpvsClient, Protocol, ServiceEntry, ServiceKey};
+use crate::ipvs::{DestEntry, IpvsClient, ServiceEntry, ServiceKey};
 use crate::output::json::{self, Document};
 use crate::output::native::{self as native_fmt, service_label, LIST_COLUMNS};
 use crate::output::sort::{sort_daemons, sort_table};
@@ -148,35 +146,10 @@ fn render(doc: Document, table: impl FnOnce() -> Table, output: Output, pretty: 
 /// Parses a service selector: `tcp:ADDR:PORT`, `udp:...`, `sctp:...`,
 /// `fwmark:MARK`, `fwmark6:MARK`.
 pub fn parse_service(s: &str) -> Result<ServiceKey, NativeError> {
-    let bad = || {
+    crate::daemon::proto::parse_selector(s).ok_or_else(|| {
         NativeError::Usage(format!(
             "invalid service {s:?}: expected tcp:ADDR:PORT, udp:ADDR:PORT, sctp:ADDR:PORT, fwmark:MARK or fwmark6:MARK"
         ))
-    };
-    let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
-    let protocol = match kind.to_ascii_lowercase().as_str() {
-        "tcp" => Protocol::Tcp,
-        "udp" => Protocol::Udp,
-        "sctp" => Protocol::Sctp,
-        "fwmark" | "fwmark6" => {
-            let mark: u32 = rest.parse().map_err(|_| bad())?;
-            if mark == 0 {
-                return Err(bad());
-            }
-            let af = if kind.eq_ignore_ascii_case("fwmark6") {
-                AddressFamily::Inet6
-            } else {
-                AddressFamily::Inet
-            };
-            return Ok(ServiceKey::Fwmark { af, mark });
-        }
-        _ => return Err(bad()),
-    };
-    let sa: SocketAddr = rest.parse().map_err(|_| bad())?;
-    Ok(ServiceKey::Addr {
-        protocol,
-        addr: sa.ip(),
-        port: sa.port(),
     })
 }
 
@@ -184,6 +157,7 @@ pub fn parse_service(s: &str) -> Result<ServiceKey, NativeError> {
 mod tests {
     use super::*;
     use crate::cli::NativeExit;
+    use crate::ipvs::{AddressFamily, Protocol};
 
     #[test]
     fn service_selectors() {

@@ -11,6 +11,8 @@
 //! [`probe`] runs one probe to the end or to its timeout and says why it
 //! failed; the rise/fall counting lives in [`super::health`].
 
+pub mod config;
+
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -203,7 +205,11 @@ pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
     let run = run_kind(spec, target);
     let (up, reason, weight) = match tokio::time::timeout(spec.timeout, run).await {
         Ok(r) => r,
-        Err(_) => (false, format!("timed out after {}", super::duration::show(spec.timeout)), None),
+        Err(_) => (
+            false,
+            format!("timed out after {}", super::duration::show(spec.timeout)),
+            None,
+        ),
     };
     Outcome {
         up,
@@ -214,8 +220,14 @@ pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
 }
 
 async fn run_kind(spec: &CheckSpec, target: &ProbeTarget) -> (bool, String, Option<u32>) {
-    let _ = target;
     match &spec.kind {
+        CheckKind::Tcp => {
+            let to = target.vip.unwrap_or_else(|| spec.target(&target.server));
+            match tokio::net::TcpStream::connect(to).await {
+                Ok(_) => (true, "connected".into(), None),
+                Err(e) => (false, e.to_string(), None),
+            }
+        }
         other => (false, format!("{} checks are not built yet", other.name()), None),
     }
 }

@@ -211,7 +211,7 @@ address = "192.0.2.1"
 port = 80
 check = { type = "tcp" }
 "#,
-        r#"x.toml:5: unknown field `check`, expected one of `family`, `protocol`, `address`, `port`, `fwmark`, `scheduler`, `sched_flags`, `persistent`, `timeout`, `netmask`, `one_packet`, `pe`, `destinations`"#,
+        r#"x.toml:5: services.check belongs to a daemon file: `lvsctl apply` does not run health checks (run the file with `lvsctl daemon --config FILE`, check it with `lvsctl daemon check FILE`)"#,
     ),
 ];
 
@@ -237,12 +237,14 @@ fn unknown_sections_and_keys_name_their_lines() {
         ("[timeouts]\ntcp = 60\n\nudp_fin = 1\n", 4, "unknown field `udp_fin`"),
         ("[sysctl]\nsloppy_tcp = 1\nsloppy = 1\n", 3, "unknown sysctl \"sloppy\" (known: am_droprate, amemthresh,"),
         ("[[daemons]]\nstate = \"backup\"\ninterface = \"eth0\"\nmcast = 1\n", 4, "unknown field `mcast`"),
-        ("[[services]]\nfwmark = 1\n\n[[services]]\nfwmark = 2\ncheck = 1\n", 6, "unknown field `check`"),
+        ("[[services]]\nfwmark = 1\n\n[[services]]\nfwmark = 2\ncheck = 1\n", 6, "services.check belongs to a daemon file"),
         (
             "[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"192.0.2.1\"\ncheck = 1\n",
             5,
-            "unknown field `check`",
+            "services.destinations.check belongs to a daemon file",
         ),
+        ("[[services]]\nfwmark = 1\non_failure = \"remove\"\n", 3, "services.on_failure belongs to a daemon file"),
+        ("[daemon]\nprune = true\n", 1, "[daemon] belongs to a daemon file: `lvsctl apply` does not run health checks"),
         (
             "[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"192.0.2.1\"\nforward = \"tunnel\"\ntunnel = { type = \"gre\", ttl = 3 }\n",
             6,
@@ -413,7 +415,7 @@ fn extensions_get_their_sections_and_keys_with_lines() {
     // Without the extension the same file is refused where it starts.
     assert_eq!(
         error(WITH_EXTENSIONS).to_string(),
-        "f.toml:1: unknown field `daemon`, expected one of `timeouts`, `sysctl`, `daemons`, `services`"
+        "f.toml:4: unknown field `vrrp`, expected one of `timeouts`, `sysctl`, `daemons`, `services`"
     );
     // An extension's own errors and serde's inside its section keep lines.
     let mut r = Recorder::default();

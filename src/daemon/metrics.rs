@@ -1,0 +1,387 @@
+//! Prometheus metrics (`[daemon] metrics = "ADDR:PORT"`): the text
+//! exposition format over a minimal HTTP/1.1 responder.
+//!
+//! Hand-written rather than a metrics crate: the families are few, fixed,
+//! and rendered from state the loop already has ([`Snapshot`]); the format
+//! is a dozen rules (`# HELP`, `# TYPE`, `name{labels} value`, escaped
+//! label values, cumulative `_bucket{le=...}` histograms). The responder
+//! answers `GET /metrics` and nothing else, reads at most 8 KiB of request
+//! within 5 s, and never panics on what a client sends.
+//!
+//! Families: per (service, server) health, configured and effective weight
+//! and transitions; per service quorum; per check type a latency
+//! histogram; and the kernel's 64-bit counters and rates per service and
+//! per server, read at scrape time.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ipvs::Stats;
+
+/// Upper bounds of the latency histogram, seconds.
+pub const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0];
+
+/// A latency histogram.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    /// Count per bucket of [`BUCKETS`] (not cumulative), then +Inf.
+    pub counts: [u64; BUCKETS.len() + 1],
+    /// Sum of observations, seconds.
+    pub sum: f64,
+}
+
+impl Histogram {
+    /// Counts one observation.
+    pub fn observe(&mut self, d: Duration) {
+        let s = d.as_secs_f64();
+        let i = BUCKETS.iter().position(|b| s <= *b).unwrap_or(BUCKETS.len());
+        self.counts[i] += 1;
+        self.sum += s;
+    }
+
+    /// Observations in all.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+/// One real server's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerRow {
+    /// Service selector.
+    pub service: String,
+    /// `ADDR:PORT`.
+    pub server: String,
+    /// Checks pass.
+    pub up: bool,
+    /// Weight in the file.
+    pub weight: u32,
+    /// Weight wanted now (`None`: removed).
+    pub effective: Option<u32>,
+    /// Health transitions since the daemon started.
+    pub transitions: u64,
+    /// Kernel counters, when the kernel has the server.
+    pub stats: Option<Stats>,
+}
+
+/// Everything a scrape shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Per service: selector, quorum held, kernel counters.
+    pub services: Vec<(String, bool, Option<Stats>)>,
+    /// Per real server.
+    pub servers: Vec<ServerRow>,
+    /// Probe latency per check type.
+    pub latency: BTreeMap<String, Histogram>,
+    /// Probes run per check type.
+    pub probes: BTreeMap<String, u64>,
+}
+
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// A kernel counter family: name suffix, help, and how to read it.
+type StatFamily = (&'static str, &'static str, fn(&Stats) -> u64);
+
+/// The exposition text of a snapshot.
+pub fn render(s: &Snapshot) -> String {
+    let mut o = String::with_capacity(256 + s.servers.len() * 600);
+    family(
+        &mut o,
+        "lvsctl_server_up",
+        "gauge",
+        "1 when every check of the real server passes",
+    );
+    for r in &s.servers {
+        let _ = writeln!(
+            o,
+            "lvsctl_server_up{{service=\"{}\",server=\"{}\"}} {}",
+            label(&r.service),
+            label(&r.server),
+            u8::from(r.up)
+        );
+    }
+    family(
+        &mut o,
+        "lvsctl_server_weight",
+        "gauge",
+        "Weight of the real server in the file",
+    );
+    for r in &s.servers {
+        let _ = writeln!(
+            o,
+            "lvsctl_server_weight{{service=\"{}\",server=\"{}\"}} {}",
+            label(&r.service),
+            label(&r.server),
+            r.weight
+        );
+    }
+    family(
+        &mut o,
+        "lvsctl_server_effective_weight",
+        "gauge",
+        "Weight the daemon gives the real server now (-1: removed)",
+    );
+    for r in &s.servers {
+        let w = r.effective.map(i64::from).unwrap_or(-1);
+        let _ = writeln!(
+            o,
+            "lvsctl_server_effective_weight{{service=\"{}\",server=\"{}\"}} {w}",
+            label(&r.service),
+            label(&r.server)
+        );
+    }
+    family(
+        &mut o,
+        "lvsctl_server_transitions_total",
+        "counter",
+        "Health changes of the real server",
+    );
+    for r in &s.servers {
+        let _ = writeln!(
+            o,
+            "lvsctl_server_transitions_total{{service=\"{}\",server=\"{}\"}} {}",
+            label(&r.service),
+            label(&r.server),
+            r.transitions
+        );
+    }
+    family(
+        &mut o,
+        "lvsctl_service_quorum_up",
+        "gauge",
+        "1 while the service holds its quorum",
+    );
+    for (svc, q, _) in &s.services {
+        let _ = writeln!(
+            o,
+            "lvsctl_service_quorum_up{{service=\"{}\"}} {}",
+            label(svc),
+            u8::from(*q)
+        );
+    }
+    family(
+        &mut o,
+        "lvsctl_probes_total",
+        "counter",
+        "Probes run, by check type",
+    );
+    for (kind, n) in &s.probes {
+        let _ = writeln!(o, "lvsctl_probes_total{{type=\"{}\"}} {n}", label(kind));
+    }
+    family(
+        &mut o,
+        "lvsctl_probe_latency_seconds",
+        "histogram",
+        "Time from a probe's start to its result",
+    );
+    for (kind, h) in &s.latency {
+        let k = label(kind);
+        let mut cum = 0;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            cum += h.counts[i];
+            let _ = writeln!(
+                o,
+                "lvsctl_probe_latency_seconds_bucket{{type=\"{k}\",le=\"{b}\"}} {cum}"
+            );
+        }
+        let _ = writeln!(
+            o,
+            "lvsctl_probe_latency_seconds_bucket{{type=\"{k}\",le=\"+Inf\"}} {}",
+            h.count()
+        );
+        let _ = writeln!(o, "lvsctl_probe_latency_seconds_sum{{type=\"{k}\"}} {}", h.sum);
+        let _ = writeln!(
+            o,
+            "lvsctl_probe_latency_seconds_count{{type=\"{k}\"}} {}",
+            h.count()
+        );
+    }
+    let counters: [StatFamily; 5] = [
+        ("connections_total", "Connections scheduled", |s| s.conns),
+        ("packets_in_total", "Packets in", |s| s.inpkts),
+        ("packets_out_total", "Packets out", |s| s.outpkts),
+        ("bytes_in_total", "Bytes in", |s| s.inbytes),
+        ("bytes_out_total", "Bytes out", |s| s.outbytes),
+    ];
+    let rates: [StatFamily; 5] = [
+        (
+            "connections_per_second",
+            "Connection rate (kernel estimate)",
+            |s| s.cps,
+        ),
+        ("packets_in_per_second", "Incoming packet rate", |s| s.inpps),
+        ("packets_out_per_second", "Outgoing packet rate", |s| s.outpps),
+        ("bytes_in_per_second", "Incoming byte rate", |s| s.inbps),
+        ("bytes_out_per_second", "Outgoing byte rate", |s| s.outbps),
+    ];
+    for (list, kind) in [(&counters, "counter"), (&rates, "gauge")] {
+        for (suffix, help, get) in list.iter() {
+            let name = format!("lvsctl_ipvs_service_{suffix}");
+            family(&mut o, &name, kind, &format!("{help} by the IPVS service"));
+            for (svc, _, st) in &s.services {
+                if let Some(st) = st {
+                    let _ = writeln!(o, "{name}{{service=\"{}\"}} {}", label(svc), get(st));
+                }
+            }
+            let name = format!("lvsctl_ipvs_server_{suffix}");
+            family(&mut o, &name, kind, &format!("{help} to the real server"));
+            for r in &s.servers {
+                if let Some(st) = &r.stats {
+                    let _ = writeln!(
+                        o,
+                        "{name}{{service=\"{}\",server=\"{}\"}} {}",
+                        label(&r.service),
+                        label(&r.server),
+                        get(st)
+                    );
+                }
+            }
+        }
+    }
+    o
+}
+
+/// Serves `GET /metrics` on `listener`; each scrape asks the loop for the
+/// text through `ask`.
+pub async fn serve(listener: tokio::net::TcpListener, ask: mpsc::Sender<oneshot::Sender<String>>) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let ask = ask.clone();
+        tokio::spawn(async move {
+            let mut buf = Vec::with_capacity(1024);
+            let head = tokio::time::timeout(Duration::from_secs(5), async {
+                let mut chunk = [0u8; 1024];
+                while buf.len() < 8192 && !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+            })
+            .await;
+            if head.is_err() {
+                return;
+            }
+            let response = match request_path(&buf) {
+                Some("/metrics") => {
+                    let (tx, rx) = oneshot::channel();
+                    let body = match ask.send(tx).await {
+                        Ok(()) => rx.await.unwrap_or_default(),
+                        Err(_) => String::new(),
+                    };
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                }
+                Some(_) => {
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n"
+                        .to_string()
+                }
+                None => {
+                    "HTTP/1.1 400 Bad Request\r\nContent-Length: 12\r\nConnection: close\r\n\r\nbad request\n"
+                        .to_string()
+                }
+            };
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+/// The path of a `GET` request line (query string dropped).
+pub fn request_path(head: &[u8]) -> Option<&str> {
+    let line_end = head.windows(2).position(|w| w == b"\r\n")?;
+    let line = std::str::from_utf8(&head[..line_end]).ok()?;
+    let mut parts = line.split(' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if method != "GET" || !version.starts_with("HTTP/1.") || parts.next().is_some() {
+        return None;
+    }
+    Some(target.split('?').next().unwrap_or(target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_families_with_escaped_labels() {
+        let mut h = Histogram::default();
+        h.observe(Duration::from_micros(300));
+        h.observe(Duration::from_millis(20));
+        h.observe(Duration::from_secs(3));
+        let s = Snapshot {
+            services: vec![(
+                "tcp:192.0.2.10:80".into(),
+                true,
+                Some(Stats {
+                    conns: 5,
+                    ..Stats::default()
+                }),
+            )],
+            servers: vec![ServerRow {
+                service: "tcp:192.0.2.10:80".into(),
+                server: "192.0.2.11:80".into(),
+                up: false,
+                weight: 3,
+                effective: None,
+                transitions: 2,
+                stats: None,
+            }],
+            latency: [("http\"x".to_string(), h)].into_iter().collect(),
+            probes: [("http".to_string(), 3)].into_iter().collect(),
+        };
+        let t = render(&s);
+        assert!(t.contains("lvsctl_server_up{service=\"tcp:192.0.2.10:80\",server=\"192.0.2.11:80\"} 0\n"));
+        assert!(t.contains(
+            "lvsctl_server_effective_weight{service=\"tcp:192.0.2.10:80\",server=\"192.0.2.11:80\"} -1\n"
+        ));
+        assert!(t.contains(
+            "lvsctl_server_transitions_total{service=\"tcp:192.0.2.10:80\",server=\"192.0.2.11:80\"} 2\n"
+        ));
+        assert!(t.contains("lvsctl_ipvs_service_connections_total{service=\"tcp:192.0.2.10:80\"} 5\n"));
+        assert!(t.contains("lvsctl_probe_latency_seconds_bucket{type=\"http\\\"x\",le=\"0.0005\"} 1\n"));
+        assert!(t.contains("lvsctl_probe_latency_seconds_bucket{type=\"http\\\"x\",le=\"0.025\"} 2\n"));
+        assert!(t.contains("lvsctl_probe_latency_seconds_bucket{type=\"http\\\"x\",le=\"+Inf\"} 3\n"));
+        assert!(t.contains("lvsctl_probe_latency_seconds_count{type=\"http\\\"x\"} 3\n"));
+        assert!(t.contains("# TYPE lvsctl_ipvs_server_bytes_in_per_second gauge\n"));
+    }
+
+    #[test]
+    fn request_lines() {
+        assert_eq!(
+            request_path(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Some("/metrics")
+        );
+        assert_eq!(
+            request_path(b"GET /metrics?x=1 HTTP/1.0\r\n\r\n"),
+            Some("/metrics")
+        );
+        assert_eq!(request_path(b"POST /metrics HTTP/1.1\r\n\r\n"), None);
+        assert_eq!(request_path(b"GET /metrics\r\n\r\n"), None);
+        assert_eq!(request_path(b"\xff\xfe\r\n"), None);
+        assert_eq!(request_path(b""), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_request_head_is_answered_without_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = request_path(&bytes);
+        }
+    }
+}

@@ -1,0 +1,1100 @@
+//! The daemon's loop: probes in, one engine call out.
+//!
+//! One task owns all state (the config, [`Health`], drains) and reacts to
+//! probe results, control requests, signals and timers, one at a time, so
+//! there are no locks around health. Probes are tasks of their own, one
+//! per distinct probe, each on its own `interval` (ticks do not slip when
+//! a probe is slow: a probe that takes longer than its interval delays the
+//! next one, it never runs two at once), started at a random offset within
+//! the interval so a thousand checks do not fire in the same millisecond.
+//!
+//! Results that arrive together are coalesced: after a health change the
+//! loop first takes every result already queued, then makes one engine
+//! call for all of them. Every engine call is the whole desired table of
+//! what the daemon manages, diffed against a fresh read of the kernel, so
+//! a missed or failed call is repaired by the next one, and the periodic
+//! one (`reconcile_interval`) repairs hand changes: its changes are logged
+//! as drift.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::check::{self, Outcome, ProbeTarget};
+use super::config::{self, DaemonConfig};
+use super::control::{self, ControlMsg};
+use super::health::{Event, Health, ProbeKey, RAMP_STEP};
+use super::kernel::{KernelError, KernelHandle, LiveTable};
+use super::log::{Format, Log};
+use super::metrics::{Histogram, ServerRow, Snapshot};
+use super::notify;
+use super::proto::{self, ErrorKind, Reply, Request};
+use crate::ipvs::{IpvsClient, IpvsError, ServiceKey};
+use crate::state::apply::{ReconcileOptions, Services};
+use crate::state::table::dest_id;
+use crate::state::{FastSet, InputError, Table};
+
+/// How the daemon runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Its file.
+    pub config: String,
+    /// Log lines as text or JSON.
+    pub log: Format,
+}
+
+/// Why the daemon could not start (once running it does not stop on
+/// errors: it logs them).
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The file could not be read.
+    #[error("{file}: {error}")]
+    File {
+        /// Its name.
+        file: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The file is invalid.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// IPVS is unusable.
+    #[error(transparent)]
+    Ipvs(#[from] IpvsError),
+    /// Something else needed to start failed (the socket, a thread).
+    #[error("{0}")]
+    Start(String),
+}
+
+/// Reads and validates a daemon file.
+pub fn load(file: &str) -> Result<DaemonConfig, DaemonError> {
+    let text = std::fs::read(file).map_err(|error| DaemonError::File {
+        file: file.to_string(),
+        error,
+    })?;
+    let text = String::from_utf8(text).map_err(|_| InputError {
+        file: file.to_string(),
+        line: 0,
+        message: "not UTF-8 text".into(),
+    })?;
+    Ok(config::parse(file, &text)?)
+}
+
+/// Warnings about a valid file: settings that work against each other.
+pub fn warnings(c: &DaemonConfig) -> Vec<String> {
+    let sysctl = |name: &str| -> Option<i64> {
+        if let Some(v) = c.desired.table.sysctls.as_ref().and_then(|m| m.get(name)) {
+            if c.desired.source.sysctl_names().any(|n| n == name) {
+                return Some(*v);
+            }
+        }
+        crate::host::sysctl::get_vs(name).ok()
+    };
+    let mut out = Vec::new();
+    for s in &c.services {
+        let Some(spec) = c.desired.table.services.iter().find(|x| x.service.key == s.key) else {
+            continue;
+        };
+        let persistent = spec.service.flags.0 & crate::ipvs::ServiceFlags::PERSISTENT != 0;
+        let checked = s.dests.iter().any(|d| !d.checks.is_empty());
+        if !checked {
+            continue;
+        }
+        let at = format!("{}:{}", c.desired.source.file, s.line);
+        match s.policy.on_failure {
+            config::OnFailure::Quiesce if persistent && sysctl("expire_quiescent_template") != Some(1) => {
+                out.push(format!(
+                    "{at}: {} is persistent and quiesces failed servers, but net.ipv4.vs.expire_quiescent_template is not 1: persistent clients keep going to a failed server",
+                    proto::selector(&s.key)
+                ))
+            }
+            config::OnFailure::Remove if sysctl("expire_nodest_conn") != Some(1) => out.push(format!(
+                "{at}: {} removes failed servers, but net.ipv4.vs.expire_nodest_conn is not 1: their connections hang until they time out",
+                proto::selector(&s.key)
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Runs the daemon until SIGTERM or SIGINT. The caller has entered the
+/// network namespace; no thread has been started yet.
+pub fn run(opts: Options) -> Result<(), DaemonError> {
+    let log = Arc::new(Log::new(opts.log));
+    let config = load(&opts.config)?;
+    for w in warnings(&config) {
+        log.warn(&w, &[]);
+    }
+    let client = IpvsClient::connect()?;
+    let socket = match &config.daemon.socket {
+        Some(p) => p.clone(),
+        None => control::default_socket().map_err(|e| DaemonError::Start(format!("control socket: {e}")))?,
+    };
+    let group = match &config.daemon.status_group {
+        None => None,
+        Some(g) => Some(
+            crate::host::netdb::group_id(g)
+                .ok_or_else(|| DaemonError::Start(format!("status_group {g:?}: no such group")))?,
+        ),
+    };
+    let listener = control::bind(&socket, group)
+        .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
+    let metrics = match config.daemon.metrics {
+        None => None,
+        Some(addr) => {
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| DaemonError::Start(format!("metrics listener {addr}: {e}")))?;
+            l.set_nonblocking(true)
+                .map_err(|e| DaemonError::Start(format!("metrics listener {addr}: {e}")))?;
+            Some(l)
+        }
+    };
+    // Everything that needed more than these is done; the threads started
+    // below inherit the reduced sets.
+    drop_privileges(&log);
+    let kernel =
+        KernelHandle::start(client).map_err(|e| DaemonError::Start(format!("kernel thread: {e}")))?;
+    let live = kernel.read_blocking().map_err(DaemonError::Start)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("lvsctl-check")
+        .enable_all()
+        .build()
+        .map_err(|e| DaemonError::Start(format!("runtime: {e}")))?;
+    let result = runtime.block_on(async move {
+        let listener = tokio::net::UnixListener::from_std(listener)
+            .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
+        let (ctl_tx, ctl_rx) = mpsc::channel(64);
+        tokio::spawn(control::serve(listener, group, ctl_tx));
+        let (scrape_tx, scrape_rx) = mpsc::channel(8);
+        if let Some(l) = metrics {
+            let l = tokio::net::TcpListener::from_std(l)
+                .map_err(|e| DaemonError::Start(format!("metrics: {e}")))?;
+            tokio::spawn(super::metrics::serve(l, scrape_tx));
+        }
+        let mut d = Daemon::new(
+            opts,
+            log,
+            config,
+            kernel,
+            Table::from_owned_entries(live),
+            socket.clone(),
+        );
+        let r = d.main(ctl_rx, scrape_rx).await;
+        let _ = std::fs::remove_file(&socket);
+        r
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+/// Keeps only the capabilities the running daemon needs
+/// ([`crate::host::caps`]); a process that is not root keeps what it has.
+fn drop_privileges(log: &Log) {
+    use crate::host::caps;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    if let Err(e) = caps::keep_only(&[
+        caps::NET_ADMIN,
+        caps::NET_RAW,
+        caps::SETUID,
+        caps::SETGID,
+        caps::KILL,
+    ]) {
+        log.warn("could not drop capabilities", &[("error", &e.to_string())]);
+    }
+}
+
+/// A probe result, from its task.
+type ProbeResult = (Arc<ProbeKey>, Outcome);
+
+/// Why an engine call is made (what its changes are logged as).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    Start,
+    Health,
+    Periodic,
+    Reload,
+    Drain,
+    Timer,
+    Stop,
+}
+
+struct Daemon {
+    opts: Options,
+    log: Arc<Log>,
+    config: DaemonConfig,
+    health: Health,
+    index: HashMap<Arc<ProbeKey>, usize>,
+    tasks: HashMap<Arc<ProbeKey>, JoinHandle<()>>,
+    results_tx: mpsc::Sender<ProbeResult>,
+    results_rx: Option<mpsc::Receiver<ProbeResult>>,
+    kernel: KernelHandle,
+    /// Services of earlier files not yet deleted (a reload removed them).
+    leaving_services: FastSet<ServiceKey>,
+    /// A health change not yet sent (the last engine call failed).
+    pending: bool,
+    started: SystemTime,
+    loaded: SystemTime,
+    drain_file: Option<PathBuf>,
+    hook_ids: Option<(u32, u32)>,
+    seed: u64,
+    /// Health changes per (service, server), for metrics.
+    transitions: HashMap<(String, String), u64>,
+    /// Probe latency per check type.
+    latency: std::collections::BTreeMap<String, Histogram>,
+}
+
+fn epoch(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Daemon {
+    fn new(
+        opts: Options,
+        log: Arc<Log>,
+        config: DaemonConfig,
+        kernel: KernelHandle,
+        live: Table,
+        _socket: PathBuf,
+    ) -> Self {
+        let now = Instant::now();
+        let wall = SystemTime::now();
+        let mut health = Health::new(&config, &live, None, now, wall);
+        let drain_file = drain_file();
+        if let Some(path) = &drain_file {
+            for (service, addr, port) in read_drains(path) {
+                health.drained.insert((service, addr, port));
+            }
+        }
+        // Quorum at start follows the kernel's current state once drains
+        // are known.
+        for si in 0..config.services.len() {
+            let _ = health.update_quorum(&config, si);
+        }
+        let (results_tx, results_rx) = mpsc::channel(4096);
+        let hook_ids = hook_user(&config, &log);
+        let seed = u64::from(std::process::id()) ^ epoch(wall).rotate_left(17) ^ 0x9e37_79b9_7f4a_7c15;
+        Daemon {
+            opts,
+            log,
+            config,
+            health,
+            index: HashMap::new(),
+            tasks: HashMap::new(),
+            results_tx,
+            results_rx: Some(results_rx),
+            kernel,
+            leaving_services: FastSet::default(),
+            pending: false,
+            started: wall,
+            loaded: wall,
+            drain_file,
+            hook_ids,
+            seed,
+            transitions: HashMap::new(),
+            latency: std::collections::BTreeMap::new(),
+        }
+    }
+
+    async fn main(
+        &mut self,
+        mut ctl: mpsc::Receiver<ControlMsg>,
+        mut scrapes: mpsc::Receiver<oneshot::Sender<String>>,
+    ) -> Result<(), DaemonError> {
+        let sig = |k: SignalKind| signal(k).map_err(|e| DaemonError::Start(format!("signals: {e}")));
+        let mut hup = sig(SignalKind::hangup())?;
+        let mut term = sig(SignalKind::terminate())?;
+        let mut int = sig(SignalKind::interrupt())?;
+        let mut results = self.results_rx.take().expect("main runs once");
+        self.start_probes();
+        self.log.info(
+            "started",
+            &[
+                ("config", &self.opts.config),
+                ("services", &self.config.services.len().to_string()),
+                ("servers", &self.config.server_count().to_string()),
+                ("probes", &self.health.probes.len().to_string()),
+            ],
+        );
+        let _ = self.sync(Reason::Start).await;
+        notify::notify("READY=1");
+        let mut periodic = tokio::time::interval(self.config.daemon.reconcile_interval);
+        periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        periodic.tick().await; // the first tick is now: the start sync was it
+        let watchdog = notify::watchdog_interval();
+        let mut dog = tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
+        let mut step = tokio::time::interval(RAMP_STEP);
+        step.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let timed = self.health.ramping(&self.config, Instant::now())
+                || !self.health.leaving.is_empty()
+                || self.pending;
+            tokio::select! {
+                Some(r) = results.recv() => {
+                    let mut changed = self.on_result(r);
+                    // Coalesce: everything already queued goes in the
+                    // same engine call.
+                    while let Ok(r) = results.try_recv() {
+                        changed |= self.on_result(r);
+                    }
+                    if changed {
+                        let _ = self.sync(Reason::Health).await;
+                    }
+                }
+                Some(msg) = ctl.recv() => {
+                    let reply = self.on_request(msg.request).await;
+                    let _ = msg.reply.send(reply);
+                }
+                Some(tx) = scrapes.recv() => {
+                    let live = self.kernel.read().await.ok();
+                    let _ = tx.send(super::metrics::render(&self.snapshot(live.as_ref())));
+                }
+                _ = hup.recv() => {
+                    let _ = self.reload().await;
+                }
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = periodic.tick() => {
+                    let _ = self.sync(Reason::Periodic).await;
+                }
+                _ = step.tick(), if timed => {
+                    self.leaving_check().await;
+                    let _ = self.sync(Reason::Timer).await;
+                }
+                _ = dog.tick(), if watchdog.is_some() => notify::notify("WATCHDOG=1"),
+            }
+        }
+        notify::notify("STOPPING=1");
+        for t in self.tasks.values() {
+            t.abort();
+        }
+        if self.config.daemon.flush_on_stop {
+            self.flush().await;
+        } else {
+            self.log.info("stopping; the table stays as it is", &[]);
+        }
+        Ok(())
+    }
+
+    /// Starts a task for every probe of `self.health` that has none, stops
+    /// those of probes it no longer has; kept probes keep their schedule.
+    fn start_probes(&mut self) {
+        let mut index = HashMap::with_capacity(self.health.probes.len());
+        for (id, p) in self.health.probes.iter().enumerate() {
+            index.insert(Arc::new(p.key.clone()), id);
+        }
+        self.tasks.retain(|k, t| {
+            let keep = index.contains_key(k);
+            if !keep {
+                t.abort();
+            }
+            keep
+        });
+        for key in index.keys() {
+            if self.tasks.contains_key(key) {
+                continue;
+            }
+            self.seed = xorshift(self.seed);
+            let task = spawn_probe(key.clone(), self.results_tx.clone(), self.seed);
+            self.tasks.insert(key.clone(), task);
+        }
+        // The tasks' keys are the map's; results are looked up by value.
+        self.index = index;
+    }
+
+    /// Counts one result; true when the kernel needs a change.
+    fn on_result(&mut self, (key, outcome): ProbeResult) -> bool {
+        let Some(&id) = self.index.get(&key) else {
+            return false; // a probe of an earlier file
+        };
+        let now = Instant::now();
+        let wall = SystemTime::now();
+        self.latency
+            .entry(key.spec.kind.name().to_string())
+            .or_default()
+            .observe(outcome.latency);
+        let events = self.health.record(&self.config, id, &outcome, now, wall);
+        let changed = !events.is_empty() || self.health.probes[id].state.weight().is_some();
+        for e in events {
+            if let Event::ServerUp { service, dest, .. } | Event::ServerDown { service, dest, .. } = &e {
+                let s = &self.config.services[*service];
+                let d = &s.dests[*dest].dest;
+                *self
+                    .transitions
+                    .entry((proto::selector(&s.key), proto::server_text(d.addr, Some(d.port))))
+                    .or_default() += 1;
+            }
+            self.on_event(&e);
+        }
+        changed
+    }
+
+    fn on_event(&self, e: &Event) {
+        let c = &self.config;
+        match e {
+            Event::ServerUp {
+                service,
+                dest,
+                reason,
+            }
+            | Event::ServerDown {
+                service,
+                dest,
+                reason,
+            } => {
+                let s = &c.services[*service];
+                let d = &s.dests[*dest].dest;
+                let up = matches!(e, Event::ServerUp { .. });
+                let server = proto::server_text(d.addr, Some(d.port));
+                let fields = [
+                    ("service", proto::selector(&s.key)),
+                    ("server", server),
+                    ("reason", reason.clone()),
+                ];
+                let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                if up {
+                    self.log.info("server up", &f);
+                } else {
+                    self.log.warn("server down", &f);
+                }
+                let argv = if up {
+                    &s.policy.notify_up
+                } else {
+                    &s.policy.notify_down
+                };
+                self.hook(argv, Some((d.addr, d.port)));
+            }
+            Event::QuorumGained { service, live } | Event::QuorumLost { service, live } => {
+                let s = &c.services[*service];
+                let gained = matches!(e, Event::QuorumGained { .. });
+                let sel = proto::selector(&s.key);
+                let live = live.to_string();
+                let quorum = s.policy.quorum.to_string();
+                let f = [
+                    ("service", sel.as_str()),
+                    ("live_weight", &live),
+                    ("quorum", &quorum),
+                ];
+                if gained {
+                    self.log.info("quorum gained", &f);
+                } else {
+                    self.log.warn("quorum lost", &f);
+                }
+                let argv = if gained {
+                    &s.policy.quorum_up
+                } else {
+                    &s.policy.quorum_down
+                };
+                self.hook(argv, None);
+            }
+        }
+    }
+
+    /// Runs a hook (argv, `%h`/`%p` replaced) as the configured user,
+    /// without waiting for it; one that runs over a minute is killed.
+    fn hook(&self, argv: &[String], server: Option<(IpAddr, u16)>) {
+        let Some(program) = argv.first() else { return };
+        let subst = |a: &String| match server {
+            Some((h, p)) => a.replace("%h", &h.to_string()).replace("%p", &p.to_string()),
+            None => a.clone(),
+        };
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(argv[1..].iter().map(subst));
+        cmd.stdin(std::process::Stdio::null());
+        cmd.kill_on_drop(true);
+        if let Some((uid, gid)) = self.hook_ids {
+            cmd.uid(uid).gid(gid);
+        }
+        let log = self.log.clone();
+        let program = program.clone();
+        match cmd.spawn() {
+            Ok(mut child) => {
+                tokio::spawn(async move {
+                    match tokio::time::timeout(Duration::from_secs(60), child.wait()).await {
+                        Ok(Ok(st)) if st.success() => {}
+                        Ok(Ok(st)) => log.warn(
+                            "hook failed",
+                            &[("program", &program), ("status", &st.to_string())],
+                        ),
+                        Ok(Err(e)) => {
+                            log.warn("hook failed", &[("program", &program), ("error", &e.to_string())])
+                        }
+                        Err(_) => log.warn("hook killed after 60s", &[("program", &program)]),
+                    }
+                });
+            }
+            Err(e) => self.log.warn(
+                "hook did not start",
+                &[("program", &program), ("error", &e.to_string())],
+            ),
+        }
+    }
+
+    /// The table and options of one engine call.
+    fn engine_call(&self, now: Instant) -> (Table, ReconcileOptions) {
+        let mut t = self.health.desired(&self.config, now);
+        let file = &self.config.desired;
+        if self.config.daemon.prune {
+            t.timeouts = file.table.timeouts;
+            t.daemons = file.table.daemons.clone();
+            t.sysctls = file.table.sysctls.clone();
+            let opts = ReconcileOptions {
+                prune: true,
+                dry_run: false,
+                services: Services::All,
+                scope: None,
+            };
+            return (t, opts);
+        }
+        if file.source.has_timeouts() {
+            t.timeouts = file.table.timeouts;
+        }
+        if file.source.has_daemons() {
+            t.daemons = file.table.daemons.clone();
+        }
+        let named: Vec<&str> = file.source.sysctl_names().collect();
+        if !named.is_empty() {
+            if let Some(all) = &file.table.sysctls {
+                t.sysctls = Some(
+                    all.iter()
+                        .filter(|(k, _)| named.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), *v))
+                        .collect(),
+                );
+            }
+        }
+        let mut owned: FastSet<ServiceKey> = self.config.services.iter().map(|s| s.key).collect();
+        owned.extend(self.leaving_services.iter().copied());
+        let opts = ReconcileOptions {
+            prune: false,
+            dry_run: false,
+            services: Services::Only(owned),
+            scope: None,
+        };
+        (t, opts)
+    }
+
+    /// One engine call: makes the kernel equal what the daemon wants now.
+    /// Returns the number of changes sent (`None` on failure, logged).
+    async fn sync(&mut self, reason: Reason) -> Option<usize> {
+        let (desired, opts) = self.engine_call(Instant::now());
+        match self.kernel.reconcile(desired, opts).await {
+            Ok(report) => {
+                for c in &report.plan.changes {
+                    let rule = crate::state::rules::change_text(&c.change);
+                    match reason {
+                        Reason::Periodic => self.log.warn("drift repaired", &[("change", &rule)]),
+                        _ => self.log.info(
+                            "kernel changed",
+                            &[("change", &rule), ("why", reason_word(reason))],
+                        ),
+                    }
+                }
+                self.pending = false;
+                self.leaving_services.clear();
+                Some(report.plan.changes.len())
+            }
+            Err(e) => {
+                let message = match &e {
+                    KernelError::Lock(m) => m.clone(),
+                    KernelError::Engine(crate::state::EngineError::Refused(r)) => {
+                        crate::output::text::refusal(&self.config.desired.source, r)
+                    }
+                    KernelError::Engine(e) => e.to_string(),
+                    KernelError::Stopped => "the kernel thread has stopped".to_string(),
+                };
+                self.log
+                    .error("kernel update failed; retrying", &[("error", &message)]);
+                self.pending = true;
+                None
+            }
+        }
+    }
+
+    /// Ends the drain of servers a reload removed once they have no
+    /// connection left (or their time is up).
+    async fn leaving_check(&mut self) {
+        if self.health.leaving.is_empty() {
+            return;
+        }
+        let live = match self.kernel.read().await {
+            Ok(t) => t,
+            Err(e) => {
+                self.log.error("reading the table failed", &[("error", &e)]);
+                return;
+            }
+        };
+        let conns = |key: &ServiceKey, id: (IpAddr, u16)| -> Option<(u32, u32)> {
+            let (_, dests) = live.iter().find(|(s, _)| s.service.key == *key)?;
+            let d = dests.iter().find(|d| dest_id(&d.dest) == id)?;
+            Some((d.active_conns, d.inact_conns))
+        };
+        for l in self.health.leaving_done(Instant::now(), &conns) {
+            self.log.info(
+                "drained out; deleting",
+                &[
+                    ("service", &proto::selector(&l.service)),
+                    ("server", &proto::server_text(l.dest.addr, Some(l.dest.port))),
+                ],
+            );
+        }
+    }
+
+    /// Reads the file again; an invalid one changes nothing.
+    async fn reload(&mut self) -> Reply {
+        notify::reloading();
+        self.log.info("reloading", &[("config", &self.opts.config)]);
+        let new = match load(&self.opts.config) {
+            Ok(c) => c,
+            Err(e) => {
+                let message = e.to_string();
+                self.log
+                    .error("reload refused; keeping the running file", &[("error", &message)]);
+                notify::notify("READY=1");
+                return Reply::Error {
+                    kind: ErrorKind::Invalid,
+                    message,
+                };
+            }
+        };
+        if new.daemon.socket != self.config.daemon.socket
+            || new.daemon.status_group != self.config.daemon.status_group
+        {
+            self.log
+                .warn("the control socket's settings change only on a restart", &[]);
+        }
+        for w in warnings(&new) {
+            self.log.warn(&w, &[]);
+        }
+        let live = match self.kernel.read().await {
+            Ok(t) => Table::from_owned_entries(t),
+            Err(e) => {
+                self.log
+                    .error("reload failed: reading the table", &[("error", &e)]);
+                notify::notify("READY=1");
+                return Reply::Error {
+                    kind: ErrorKind::Failed,
+                    message: e,
+                };
+            }
+        };
+        let now = Instant::now();
+        let health = Health::new(&new, &live, Some(&self.health), now, SystemTime::now());
+        let new_keys: HashSet<ServiceKey> = new.services.iter().map(|s| s.key).collect();
+        for s in &self.config.services {
+            if !new_keys.contains(&s.key) {
+                self.leaving_services.insert(s.key);
+            }
+        }
+        self.config = new;
+        self.health = health;
+        self.hook_ids = hook_user(&self.config, &self.log);
+        self.start_probes();
+        self.loaded = SystemTime::now();
+        let sent = self.sync(Reason::Reload).await;
+        notify::notify("READY=1");
+        match sent {
+            Some(n) => {
+                self.log.info("reload done", &[("changes", &n.to_string())]);
+                Reply::Ok {
+                    message: format!(
+                        "reloaded {}: {n} change{}",
+                        self.opts.config,
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    status: None,
+                }
+            }
+            None => Reply::Error {
+                kind: ErrorKind::Failed,
+                message: "reloaded, but the kernel update failed (see the log; retrying)".into(),
+            },
+        }
+    }
+
+    async fn on_request(&mut self, req: Request) -> Reply {
+        match req {
+            Request::Status => {
+                let live = self.kernel.read().await.ok();
+                Reply::Ok {
+                    message: String::new(),
+                    status: Some(self.status(live.as_ref())),
+                }
+            }
+            Request::Reload => self.reload().await,
+            Request::Drain { service, server } => self.drain(&service, &server, true).await,
+            Request::Undrain { service, server } => self.drain(&service, &server, false).await,
+        }
+    }
+
+    async fn drain(&mut self, service: &str, server: &str, drained: bool) -> Reply {
+        let invalid = |message: String| Reply::Error {
+            kind: ErrorKind::Invalid,
+            message,
+        };
+        let Some(s) = self
+            .config
+            .services
+            .iter()
+            .find(|s| proto::selector(&s.key) == service)
+        else {
+            return invalid(format!("the daemon manages no service {service}"));
+        };
+        let key = s.key;
+        let matches: Vec<(IpAddr, u16)> = s
+            .dests
+            .iter()
+            .map(|d| (d.dest.addr, d.dest.port))
+            .filter(|(a, p)| proto::server_text(*a, Some(*p)) == server || a.to_string() == server)
+            .collect();
+        if matches.is_empty() {
+            return invalid(format!("{service} has no real server {server}"));
+        }
+        let mut changed = 0;
+        for (a, p) in &matches {
+            changed += usize::from(self.health.set_drained(key, *a, *p, drained));
+        }
+        if let Some(path) = &self.drain_file {
+            if let Err(e) = write_drains(path, &self.health.drained) {
+                self.log.error(
+                    "saving drains failed",
+                    &[("file", &path.display().to_string()), ("error", &e.to_string())],
+                );
+            }
+        }
+        let word = if drained { "drained" } else { "undrained" };
+        for (a, p) in &matches {
+            self.log.info(
+                word,
+                &[
+                    ("service", service),
+                    ("server", &proto::server_text(*a, Some(*p))),
+                ],
+            );
+        }
+        if changed > 0 {
+            let _ = self.health.update_quorum(
+                &self.config,
+                self.config
+                    .services
+                    .iter()
+                    .position(|x| x.key == key)
+                    .unwrap_or(0),
+            );
+        }
+        match self.sync(Reason::Drain).await {
+            Some(_) => Reply::Ok {
+                message: format!(
+                    "{word} {}{}",
+                    matches
+                        .iter()
+                        .map(|(a, p)| proto::server_text(*a, Some(*p)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if changed == 0 { " (already)" } else { "" }
+                ),
+                status: None,
+            },
+            None => Reply::Error {
+                kind: ErrorKind::Failed,
+                message: "the kernel update failed (see the log; retrying)".into(),
+            },
+        }
+    }
+
+    /// Deletes what the daemon manages (`flush_on_stop`).
+    async fn flush(&mut self) {
+        let mut owned: FastSet<ServiceKey> = self.config.services.iter().map(|s| s.key).collect();
+        owned.extend(self.leaving_services.iter().copied());
+        let opts = ReconcileOptions {
+            prune: false,
+            dry_run: false,
+            services: Services::Only(owned),
+            scope: Some(crate::state::apply::Scope::default()),
+        };
+        match self.kernel.reconcile(Table::default(), opts).await {
+            Ok(r) => self.log.info(
+                "stopping; removed what the daemon manages",
+                &[("changes", &r.plan.changes.len().to_string())],
+            ),
+            Err(_) => self
+                .log
+                .error("stopping; removing the managed services failed", &[]),
+        }
+        let _ = Reason::Stop;
+    }
+
+    /// What a metrics scrape shows: the status, the counters kept here,
+    /// and the kernel's counters.
+    fn snapshot(&self, live: Option<&LiveTable>) -> Snapshot {
+        let status = self.status(live);
+        let find =
+            |sel: &str| live.and_then(|l| l.iter().find(|(s, _)| proto::selector(&s.service.key) == sel));
+        let mut snap = Snapshot {
+            latency: self.latency.clone(),
+            probes: self.latency.iter().map(|(k, h)| (k.clone(), h.count())).collect(),
+            ..Snapshot::default()
+        };
+        for s in &status.services {
+            let entry = find(&s.service);
+            snap.services
+                .push((s.service.clone(), s.quorum_up, entry.map(|(e, _)| e.stats)));
+            for d in &s.servers {
+                let stats = entry.and_then(|(_, ds)| {
+                    ds.iter()
+                        .find(|x| proto::server_text(x.dest.addr, Some(x.dest.port)) == d.server)
+                        .map(|x| x.stats)
+                });
+                snap.servers.push(ServerRow {
+                    service: s.service.clone(),
+                    server: d.server.clone(),
+                    up: d.health == proto::Health::Up,
+                    weight: d.weight,
+                    effective: d.effective_weight,
+                    transitions: self
+                        .transitions
+                        .get(&(s.service.clone(), d.server.clone()))
+                        .copied()
+                        .unwrap_or(0),
+                    stats,
+                });
+            }
+        }
+        snap
+    }
+
+    fn status(&self, live: Option<&LiveTable>) -> proto::Status {
+        let now = Instant::now();
+        let desired = self.health.desired(&self.config, now);
+        let conns = |key: &ServiceKey, id: (IpAddr, u16)| -> (Option<u32>, Option<u32>) {
+            let Some(live) = live else { return (None, None) };
+            let found = live
+                .iter()
+                .find(|(s, _)| s.service.key == *key)
+                .and_then(|(_, ds)| ds.iter().find(|d| dest_id(&d.dest) == id));
+            match found {
+                Some(d) => (Some(d.active_conns), Some(d.inact_conns)),
+                None => (None, None),
+            }
+        };
+        let mut services = Vec::with_capacity(self.config.services.len());
+        for (si, s) in self.config.services.iter().enumerate() {
+            let st = &self.health.services[si];
+            let want = desired.services.iter().find(|x| x.service.key == s.key);
+            let effective = |id: (IpAddr, u16)| {
+                want.and_then(|w| w.dests.iter().find(|d| dest_id(d) == id))
+                    .map(|d| d.weight)
+            };
+            let mut servers = Vec::with_capacity(s.dests.len());
+            for (md, ds) in s.dests.iter().zip(&st.dests) {
+                let id = dest_id(&md.dest);
+                let (active, inactive) = conns(&s.key, id);
+                let checks = ds
+                    .probes
+                    .iter()
+                    .map(|pid| {
+                        let p = &self.health.probes[*pid];
+                        proto::CheckStatus {
+                            kind: p.key.spec.kind.name().to_string(),
+                            target: check_target(&p.key),
+                            up: p.state.up,
+                            last: p.state.last.as_ref().map(|(o, at)| proto::ProbeStatus {
+                                up: o.up,
+                                reason: o.reason.clone(),
+                                latency_ms: o.latency.as_secs_f64() * 1000.0,
+                                at: epoch(*at),
+                            }),
+                            streak: p.state.streak,
+                        }
+                    })
+                    .collect();
+                servers.push(proto::ServerStatus {
+                    server: proto::server_text(md.dest.addr, Some(md.dest.port)),
+                    weight: md.dest.weight,
+                    effective_weight: effective(id),
+                    health: if ds.up {
+                        proto::Health::Up
+                    } else {
+                        proto::Health::Down
+                    },
+                    since: epoch(ds.since),
+                    drained: self.health.is_drained(&s.key, &md.dest),
+                    leaving_until: None,
+                    active_conns: active,
+                    inactive_conns: inactive,
+                    checks,
+                });
+            }
+            for l in self.health.leaving.iter().filter(|l| l.service == s.key) {
+                let id = dest_id(&l.dest);
+                let (active, inactive) = conns(&s.key, id);
+                servers.push(proto::ServerStatus {
+                    server: proto::server_text(l.dest.addr, Some(l.dest.port)),
+                    weight: 0,
+                    effective_weight: Some(0),
+                    health: proto::Health::Up,
+                    since: epoch(self.loaded),
+                    drained: false,
+                    leaving_until: Some(epoch(l.until_wall)),
+                    active_conns: active,
+                    inactive_conns: inactive,
+                    checks: Vec::new(),
+                });
+            }
+            services.push(proto::ServiceStatus {
+                service: proto::selector(&s.key),
+                quorum: s.policy.quorum,
+                quorum_up: st.quorum_up,
+                live_weight: self.health.live_weight(s, si),
+                sorry_server: s.policy.sorry_server.as_ref().map(|d| proto::SorryStatus {
+                    server: proto::server_text(d.addr, Some(d.port)),
+                    active: !st.quorum_up,
+                }),
+                servers,
+            });
+        }
+        proto::Status {
+            version: proto::STATUS_VERSION,
+            pid: std::process::id(),
+            config: self.opts.config.clone(),
+            started: epoch(self.started),
+            loaded: epoch(self.loaded),
+            services,
+        }
+    }
+}
+
+fn reason_word(r: Reason) -> &'static str {
+    match r {
+        Reason::Start => "start",
+        Reason::Health => "health",
+        Reason::Periodic => "drift",
+        Reason::Reload => "reload",
+        Reason::Drain => "drain",
+        Reason::Timer => "timer",
+        Reason::Stop => "stop",
+    }
+}
+
+/// Where a probe goes, for status.
+fn check_target(k: &ProbeKey) -> String {
+    use super::check::CheckKind;
+    match &k.spec.kind {
+        CheckKind::Command { argv, .. } => argv.join(" "),
+        CheckKind::File { path } => path.clone(),
+        _ => {
+            let t = k.spec.target(&k.server);
+            proto::server_text(t.ip(), Some(t.port()))
+        }
+    }
+}
+
+fn xorshift(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
+
+/// One probe's task: its first probe at `seed`'s offset within the
+/// interval, then one per interval.
+fn spawn_probe(key: Arc<ProbeKey>, tx: mpsc::Sender<ProbeResult>, seed: u64) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let interval = key.spec.interval.max(Duration::from_millis(10));
+        let offset = Duration::from_nanos(seed % (interval.as_nanos() as u64).max(1));
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let target = ProbeTarget {
+            server: key.server,
+            vip: None,
+        };
+        loop {
+            tick.tick().await;
+            let outcome = check::probe(&key.spec, &target).await;
+            if tx.send((key.clone(), outcome)).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// The uid and gid hooks run as (root only can switch; otherwise they run
+/// as the daemon's own user).
+fn hook_user(c: &DaemonConfig, log: &Log) -> Option<(u32, u32)> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return None;
+    }
+    match crate::host::netdb::user_ids(&c.daemon.user) {
+        Some(ids) => Some(ids),
+        None => {
+            log.warn(
+                "hook user not found; hooks run as root",
+                &[("user", &c.daemon.user)],
+            );
+            None
+        }
+    }
+}
+
+/// Where drains are kept across restarts: one file per network namespace
+/// under /run/lvsctl.
+fn drain_file() -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata("/proc/self/ns/net").ok()?.ino();
+    Some(PathBuf::from(format!("/run/lvsctl/daemon-drains-net-{ino}.json")))
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DrainRecord {
+    service: String,
+    server: String,
+}
+
+fn read_drains(path: &std::path::Path) -> Vec<(ServiceKey, IpAddr, u16)> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(list) = serde_json::from_str::<Vec<DrainRecord>>(&text) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|r| {
+            let key = proto::parse_selector(&r.service)?;
+            let sa: std::net::SocketAddr = r.server.parse().ok()?;
+            Some((key, sa.ip(), sa.port()))
+        })
+        .collect()
+}
+
+fn write_drains(path: &std::path::Path, drained: &HashSet<(ServiceKey, IpAddr, u16)>) -> std::io::Result<()> {
+    let mut list: Vec<DrainRecord> = drained
+        .iter()
+        .map(|(k, a, p)| DrainRecord {
+            service: proto::selector(k),
+            server: proto::server_text(*a, Some(*p)),
+        })
+        .collect();
+    list.sort_by(|a, b| (&a.service, &a.server).cmp(&(&b.service, &b.server)));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))?;
+    std::fs::rename(&tmp, path)
+}
