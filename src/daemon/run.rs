@@ -144,11 +144,14 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
                 .ok_or_else(|| DaemonError::Start(format!("status_group {g:?}: no such group")))?,
         ),
     };
-    let listener = control::bind(&socket, group)
-        .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
+    let listener = control::bind(&socket, group).map_err(|e| DaemonError::Start(e.to_string()))?;
+    let services = config.services.iter().map(|s| proto::selector(&s.key)).collect();
+    let registered = control::register(&control::Registration::new(
+        socket.clone(),
+        opts.config.clone(),
+        services,
+    ))
+    .map_err(|e| DaemonError::Start(format!("registry under /run/lvsctl: {e}")))?;
     let metrics = match config.daemon.metrics {
         None => None,
         Some(addr) => {
@@ -183,6 +186,7 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
             tokio::spawn(super::metrics::serve(l, scrape_tx));
         }
         let mut d = Daemon::new(
+            registered,
             opts,
             log,
             config,
@@ -251,6 +255,10 @@ struct Daemon {
     drain_file: Option<PathBuf>,
     hook_ids: Option<(u32, u32)>,
     seed: u64,
+    /// The record other lvsctl processes find the daemon by.
+    registered: control::Guard,
+    /// The control socket's path.
+    socket: PathBuf,
     /// Health changes per (service, server), for metrics.
     transitions: HashMap<(String, String), u64>,
     /// Probe latency per check type.
@@ -265,12 +273,13 @@ fn epoch(t: SystemTime) -> u64 {
 
 impl Daemon {
     fn new(
+        registered: control::Guard,
         opts: Options,
         log: Arc<Log>,
         config: DaemonConfig,
         kernel: KernelHandle,
         live: Table,
-        _socket: PathBuf,
+        socket: PathBuf,
     ) -> Self {
         let now = Instant::now();
         let wall = SystemTime::now();
@@ -306,6 +315,8 @@ impl Daemon {
             drain_file,
             hook_ids,
             seed,
+            registered,
+            socket,
             transitions: HashMap::new(),
             latency: std::collections::BTreeMap::new(),
         }
@@ -703,6 +714,17 @@ impl Daemon {
         }
         self.config = new;
         self.health = health;
+        let services = self
+            .config
+            .services
+            .iter()
+            .map(|s| proto::selector(&s.key))
+            .collect();
+        let reg = control::Registration::new(self.socket.clone(), self.opts.config.clone(), services);
+        if let Err(e) = self.registered.update(&reg) {
+            self.log
+                .warn("updating the registry failed", &[("error", &e.to_string())]);
+        }
         self.hook_ids = hook_user(&self.config, &self.log);
         self.start_probes();
         self.loaded = SystemTime::now();

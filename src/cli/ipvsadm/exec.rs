@@ -137,8 +137,9 @@ fn run_one(client: &mut IpvsClient, program: &str, cmd: &Command, out: &mut Out)
                 let Ok(_lock) = writer_lock(out) else {
                     return;
                 };
-                if let Err(e) = client.execute(&op) {
-                    out.fail(&error_message(func_of(other), &e), IpvsadmExit::Abort);
+                match client.execute(&op) {
+                    Ok(()) => warn_daemon(out, || vec![op.clone()]),
+                    Err(e) => out.fail(&error_message(func_of(other), &e), IpvsadmExit::Abort),
                 }
             }
         }
@@ -384,6 +385,20 @@ fn restore(client: &mut IpvsClient, program: &str, out: &mut Out) {
             }
             i += 1;
         }
+    }
+    warn_daemon(out, || cmds.iter().filter_map(|(_, c)| op_of(c)).collect());
+}
+
+/// After a change went through: if a daemon of this namespace manages a
+/// service it touched, says that the daemon will put it back. (No daemon,
+/// no output: ipvsadm's own output stays byte for byte.) The changes are
+/// made (`ops`) only when a daemon runs.
+fn warn_daemon(out: &mut Out, ops: impl FnOnce() -> Vec<Op>) {
+    let Some(daemon) = crate::daemon::control::running() else {
+        return;
+    };
+    if let Some(w) = daemon.warning(&ops()) {
+        out.note(&format!("lvsctl: warning: {w}"));
     }
 }
 

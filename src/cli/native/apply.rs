@@ -66,8 +66,18 @@ fn reconcile(
         ..state::ReconcileOptions::default()
     };
     let mut kernel = state::Kernel::new(&mut client);
+    // A daemon of this namespace puts back what it manages (read after
+    // entering the namespace: the registry is per namespace).
+    let daemon = if dry_run {
+        None
+    } else {
+        crate::daemon::control::running()
+    };
     let mut warn = |plan: &state::Plan| {
         for w in &plan.warnings {
+            con.eprintln(&format!("lvsctl: warning: {w}"));
+        }
+        if let Some(w) = daemon.as_ref().and_then(|d| daemon_warning(d, plan)) {
             con.eprintln(&format!("lvsctl: warning: {w}"));
         }
     };
@@ -136,6 +146,14 @@ pub(super) fn save(
     }))
 }
 
+/// The warning for a plan that changes services `daemon` manages.
+fn daemon_warning(daemon: &crate::daemon::control::Registration, plan: &state::Plan) -> Option<String> {
+    daemon.warning(plan.changes.iter().filter_map(|c| match &c.change {
+        state::Change::Ipvs(op) => Some(op),
+        state::Change::Sysctl { .. } => None,
+    }))
+}
+
 /// Reads a desired-state file (`-` is standard input).
 fn read_input(file: &str) -> Result<String, NativeError> {
     use std::io::Read as _;
@@ -158,5 +176,50 @@ fn engine_error(e: EngineError) -> NativeError {
     match e {
         EngineError::Ipvs(err) => NativeError::Ipvs(err),
         other => NativeError::Engine(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::control::Registration;
+    use crate::ipvs::{Destination, Op, Protocol, ServiceKey};
+    use state::{Change, ChangeKind, PlannedChange};
+
+    #[test]
+    fn plans_touching_a_daemons_services_are_told() {
+        let daemon = Registration {
+            pid: 4242,
+            socket: "/run/lvsctl/daemon.sock".into(),
+            config: "/etc/lvsctl/daemon.toml".into(),
+            services: vec!["tcp:192.0.2.110:80".into()],
+            start: None,
+        };
+        let key = |a: &str| ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: a.parse().unwrap(),
+            port: 80,
+        };
+        let change = |change| PlannedChange {
+            kind: ChangeKind::Edit,
+            change,
+        };
+        let dest = Destination::new("192.0.2.11".parse().unwrap(), 80);
+        let mut plan = state::Plan::default();
+        plan.changes.push(change(Change::Sysctl {
+            name: "expire_nodest_conn".into(),
+            value: 1,
+        }));
+        plan.changes.push(change(Change::Ipvs(Op::EditDest(
+            key("192.0.2.120"),
+            dest.clone(),
+        ))));
+        assert_eq!(daemon_warning(&daemon, &plan), None);
+        plan.changes
+            .push(change(Change::Ipvs(Op::EditDest(key("192.0.2.110"), dest))));
+        assert_eq!(
+            daemon_warning(&daemon, &plan).as_deref(),
+            Some("lvsctl daemon (pid 4242) manages tcp:192.0.2.110:80 and will revert this change")
+        );
     }
 }

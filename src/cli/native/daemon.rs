@@ -32,7 +32,21 @@ pub fn run(args: &DaemonArgs, netns: Option<&str>, con: &mut Console) -> Result<
         }
         Some(DaemonCmd::Check { file }) => check(file),
         Some(DaemonCmd::Probe { check, server }) => super::probe::run(check, server, netns),
-        Some(_) => Err(NativeError::Usage("lvsctl daemon: not built yet".into())),
+        Some(DaemonCmd::Status { out, socket }) => {
+            super::daemon_client::status(out.output, socket.socket.as_deref(), netns, con.out_is_terminal)
+        }
+        Some(DaemonCmd::Reload { socket }) => super::daemon_client::reload(socket.socket.as_deref(), netns),
+        Some(DaemonCmd::Drain {
+            service,
+            server,
+            wait,
+            socket,
+        }) => super::daemon_client::drain(service, server, *wait, socket.socket.as_deref(), netns),
+        Some(DaemonCmd::Undrain {
+            service,
+            server,
+            socket,
+        }) => super::daemon_client::undrain(service, server, socket.socket.as_deref(), netns),
     }
 }
 

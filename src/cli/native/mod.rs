@@ -21,6 +21,8 @@ mod apply;
 pub mod args;
 mod arp;
 mod daemon;
+// Called by `daemon` once its client handlers are wired in.
+mod daemon_client;
 mod probe;
 mod read;
 mod rs;
@@ -97,7 +99,15 @@ pub enum NativeError {
     /// A VIP step (`vip add/del`, `arp probe`) failed.
     #[error(transparent)]
     Vip(#[from] crate::arp::VipError),
-    /// The daemon could not start (its socket, a thread).
+    /// No daemon answers on the control socket (exit 4).
+    #[error("{0}")]
+    NoDaemon(String),
+    /// The daemon refused the request: invalid file, unknown server,
+    /// permission (exit 2).
+    #[error("{0}")]
+    DaemonRefused(String),
+    /// The daemon could not start, asking it failed, or it failed doing
+    /// it (exit 1).
     #[error("{0}")]
     Daemon(String),
 }
@@ -159,6 +169,7 @@ impl From<&NativeError> for NativeExit {
             NativeError::Usage(_)
             | NativeError::NotUtf8(_)
             | NativeError::Input(_)
+            | NativeError::DaemonRefused(_)
             | NativeError::Rs(RsError::Invalid(_) | RsError::Conflict(_))
             | NativeError::Arp(ArpError::Invalid(_) | ArpError::NoInterface(_))
             | NativeError::Vip(
@@ -170,7 +181,7 @@ impl From<&NativeError> for NativeExit {
             {
                 NativeExit::Usage
             }
-            NativeError::NotFound(_) => NativeExit::NotFound,
+            NativeError::NotFound(_) | NativeError::NoDaemon(_) => NativeExit::NotFound,
             _ => NativeExit::Runtime,
         }
     }
