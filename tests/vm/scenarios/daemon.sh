@@ -537,8 +537,9 @@ topo_kill rs1
 topo_kill rs2
 check daemon.sorry.in wait_until 20 weight_is "$S1" "$RS3" 1
 check daemon.sorry.reals-quiesced eval 'weight_is "$S1" "$RS1" 0 && weight_is "$S1" "$RS2" 0'
+dstatus --output json > status-sorry.json
 check daemon.sorry.status jq -e '.services[0].sorry_server.active == true and .services[0].quorum_up == false' \
-    <(dstatus --output json)
+    status-sorry.json
 capture sorry-serves C python3 "$TOPO_CLIENT" http 198.51.100.10 80 5
 check_output daemon.sorry.serves "rs3=5" cat sorry-serves.out
 check daemon.sorry.rs2-restarted start_rs 2
@@ -670,7 +671,10 @@ topo_bg gone1 director python3 "$W/ipvsw.py" gone "$S2" "$XA" 60 "$W/gone1"
 check_status daemon.leave.reload-exit0 0 dctl reload
 check daemon.leave.weight0-while-active wait_until 5 weight_is "$S2" "$XA" 0
 check daemon.leave.download-still-running test ! -e "$W/dl1.done"
-check daemon.leave.status-leaving eval '[ "$(jserver "$S2" "$XA" leaving_until)" != null ] && [ -n "$(jserver "$S2" "$XA" leaving_until)" ]'
+dstatus --output json > status-leaving.json
+check daemon.leave.status-leaving jq -e --arg d "$XA" \
+    '[.services[1].servers[] | select(.server == $d and .leaving_until != null and .effective_weight == 0)] | length == 1' \
+    status-leaving.json
 check daemon.leave.download-complete wait_until 30 test -e "$W/dl1.done"
 check_contains daemon.leave.download-ok " ok" cat "$W/dl1.done"
 check daemon.leave.deleted wait_until 20 test -e "$W/gone1"
@@ -721,7 +725,7 @@ check_same daemon.sigterm.table-kept table.before-term table.after-term
 check_status daemon.status.no-daemon-after-stop 4 dstatus
 
 mkdir -p "$OUT/daemon"
-cp "$TOPO_DIR"/*.log "$W"/*.toml "$W"/*.requests events.* window.* "$OUT/daemon/" 2>/dev/null
+cp "$TOPO_DIR"/*.log "$W"/*.toml "$W"/*.requests "$W"/*.json events.* window.* "$OUT/daemon/" 2>/dev/null
 for f in "$W"/daemon*.strace; do gzip -c "$f" > "$OUT/daemon/${f##*/}.gz"; done
 elapsed "done"
 topo_cleanup
