@@ -251,6 +251,20 @@ vm_scenario!(
 );
 
 vm_scenario!(
+    /// Every health-check kind of `lvsctl daemon`, one probe at a time with
+    /// `lvsctl daemon probe`, against real listeners in a namespace: tcp
+    /// (up, refused, a swallowed SYN timed out), http (status, body regex
+    /// and literal, chunked and close-delimited bodies), https (a CA made
+    /// with openssl, the wrong CA, the wrong name, insecure), send-expect,
+    /// udp (a reply, ICMP port unreachable, silence), dns (NOERROR,
+    /// NXDOMAIN), ping (IPv4 and IPv6, raw and unprivileged datagram
+    /// sockets), command (exit codes, dynamic weight, output, a killed
+    /// child), file, and source_address and fwmark shown applied.
+    checks,
+    "checks.sh"
+);
+
+vm_scenario!(
     /// `lvsctl daemon` against the real kernel with NAT traffic: a stopped
     /// real server quiesced (no failed request after) and ramped back with
     /// slow_start; the sorry server while every real server is down; one

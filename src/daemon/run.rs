@@ -297,6 +297,7 @@ impl Daemon {
         }
         let (results_tx, results_rx) = mpsc::channel(4096);
         let hook_ids = hook_user(&config, &log);
+        check::command::set_run_as(hook_ids);
         let seed = u64::from(std::process::id()) ^ epoch(wall).rotate_left(17) ^ 0x9e37_79b9_7f4a_7c15;
         Daemon {
             opts,
@@ -726,6 +727,7 @@ impl Daemon {
                 .warn("updating the registry failed", &[("error", &e.to_string())]);
         }
         self.hook_ids = hook_user(&self.config, &self.log);
+        check::command::set_run_as(self.hook_ids);
         self.start_probes();
         self.loaded = SystemTime::now();
         let sent = self.sync(Reason::Reload).await;
@@ -1055,8 +1057,8 @@ fn spawn_probe(key: Arc<ProbeKey>, tx: mpsc::Sender<ProbeResult>, seed: u64) -> 
     })
 }
 
-/// The uid and gid hooks run as (root only can switch; otherwise they run
-/// as the daemon's own user).
+/// The uid and gid hooks and command checks run as (root only can switch;
+/// otherwise they run as the daemon's own user).
 fn hook_user(c: &DaemonConfig, log: &Log) -> Option<(u32, u32)> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {

@@ -9,12 +9,47 @@
 //! panic.
 //!
 //! [`probe`] runs one probe to the end or to its timeout and says why it
-//! failed; the rise/fall counting lives in [`super::health`].
-
-pub mod config;
+//! failed; the rise/fall counting lives in `super::health`.
+//!
+//! # One submodule per kind, sockets made by hand
+//!
+//! Every network probe opens its socket itself (`net.rs`) rather than
+//! through a client library: `source_address` (bind before connect) and
+//! `fwmark` (`SO_MARK`, how `through_vip` steers a probe into its
+//! per-server firewall-mark service) must be set on the socket before the
+//! first packet leaves, which HTTP and DNS client crates hide. What comes
+//! back is small and parsed by hand: an HTTP/1.x response (`http.rs`), a
+//! DNS header (`dns.rs`), an ICMP echo reply (`ping.rs`), each a pure
+//! function over bytes with property tests (they see whatever a broken or
+//! hostile server sends). TLS is rustls with the ring provider only
+//! (`tls.rs`): no OpenSSL, and not rustls' default aws-lc-rs, whose C and
+//! assembler build is the heaviest part of a rustls build.
+//!
+//! # Time
+//!
+//! [`probe`] bounds the whole probe by `spec.timeout` (one deadline, not a
+//! timeout per step: a slow connect leaves less time for the answer); the
+//! kinds never sleep or retry on their own. The one kind whose success is
+//! "nothing happened" (a UDP probe without `expect`: up unless an ICMP port
+//! unreachable comes back) is up when that deadline passes.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+
+pub mod config;
+pub mod command;
+mod dns;
+mod file;
+mod http;
+mod matcher;
+mod net;
+mod ping;
+mod send_expect;
+mod tcp;
+mod tls;
+mod udp;
+
+pub use config::{read_checks, read_inline};
 
 /// How an `expect` string is matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -205,6 +240,13 @@ pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
     let run = run_kind(spec, target);
     let (up, reason, weight) = match tokio::time::timeout(spec.timeout, run).await {
         Ok(r) => r,
+        // A UDP probe without `expect` passes when no port unreachable came
+        // back in time: the deadline is its success.
+        Err(_) if matches!(spec.kind, CheckKind::Udp { expect: None, .. }) => (
+            true,
+            format!("no ICMP error within {}", super::duration::show(spec.timeout)),
+            None,
+        ),
         Err(_) => (
             false,
             format!("timed out after {}", super::duration::show(spec.timeout)),
@@ -219,15 +261,180 @@ pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
     }
 }
 
-async fn run_kind(spec: &CheckSpec, target: &ProbeTarget) -> (bool, String, Option<u32>) {
-    match &spec.kind {
-        CheckKind::Tcp => {
-            let to = target.vip.unwrap_or_else(|| spec.target(&target.server));
-            match tokio::net::TcpStream::connect(to).await {
-                Ok(_) => (true, "connected".into(), None),
-                Err(e) => (false, e.to_string(), None),
+/// What a kind's probe returns: up, the reason, a weight.
+type Found = (bool, String, Option<u32>);
+
+fn up(reason: impl Into<String>) -> Found {
+    (true, reason.into(), None)
+}
+
+fn down(reason: impl Into<String>) -> Found {
+    (false, reason.into(), None)
+}
+
+/// Where a network probe goes: the VIP for `through_vip`, else the
+/// server (or the `connect_*` overrides), with the kind's usual port
+/// when the server has none (a firewall-mark service).
+fn destination(spec: &CheckSpec, target: &ProbeTarget) -> Result<SocketAddr, String> {
+    // A ping cannot go through IPVS (no port to mark a service by); the
+    // configuration refuses through_vip on it.
+    let via = target.vip.filter(|_| !matches!(spec.kind, CheckKind::Ping));
+    let mut to = via.unwrap_or_else(|| spec.target(&target.server));
+    if to.port() == 0 {
+        let port = match &spec.kind {
+            CheckKind::Http(h) if h.tls.is_some() => 443,
+            CheckKind::Http(_) => 80,
+            CheckKind::Dns { .. } => 53,
+            CheckKind::Ping | CheckKind::Command { .. } | CheckKind::File { .. } => 0,
+            other => {
+                return Err(format!(
+                    "no port to probe (set connect_port on the {} check)",
+                    other.name()
+                ))
             }
+        };
+        to.set_port(port);
+    }
+    Ok(to)
+}
+
+async fn run_kind(spec: &CheckSpec, target: &ProbeTarget) -> Found {
+    let sock = net::Options {
+        source: spec.source_address,
+        mark: spec.fwmark,
+    };
+    let to = if spec.kind.uses_network() {
+        match destination(spec, target) {
+            Ok(to) => to,
+            Err(why) => return down(why),
         }
-        other => (false, format!("{} checks are not built yet", other.name()), None),
+    } else {
+        SocketAddr::new(target.server.address, target.server.port)
+    };
+    match &spec.kind {
+        CheckKind::Tcp => tcp::run(&sock, to).await,
+        CheckKind::Http(h) => http::run(&sock, to, h).await,
+        CheckKind::SendExpect { send, expect } => send_expect::run(&sock, to, send, expect.as_ref()).await,
+        CheckKind::Udp { payload, expect } => udp::run(&sock, to, payload, expect.as_ref()).await,
+        CheckKind::Dns { name, qtype, rcodes } => dns::run(&sock, to, name, *qtype, rcodes).await,
+        CheckKind::Ping => ping::run(&sock, to.ip()).await,
+        CheckKind::Command {
+            argv,
+            dynamic_weight,
+            expect,
+        } => command::run(argv, &target.server, *dynamic_weight, expect.as_ref()).await,
+        CheckKind::File { path } => file::run(path, &target.server),
+    }
+}
+
+/// `%h` and `%p` in `text` replaced by the server's address and port
+/// (`%%` is a `%`).
+fn expand(text: &str, server: &Server) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(&server.address.to_string()),
+            Some('p') => out.push_str(&server.port.to_string()),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+/// A short, quoted excerpt of a pattern for reasons.
+fn shown(m: &Matcher) -> String {
+    let p = m.pattern();
+    if p.chars().count() > 40 {
+        let cut: String = p.chars().take(40).collect();
+        format!("{cut:?}...")
+    } else {
+        format!("{p:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server() -> Server {
+        Server {
+            address: "192.0.2.7".parse().unwrap(),
+            port: 8080,
+        }
+    }
+
+    #[test]
+    fn expands_host_and_port() {
+        assert_eq!(expand("/m/%h:%p", &server()), "/m/192.0.2.7:8080");
+        assert_eq!(expand("100%% %x %", &server()), "100% %x %");
+        let v6 = Server {
+            address: "2001:db8::1".parse().unwrap(),
+            port: 0,
+        };
+        assert_eq!(expand("%h_%p", &v6), "2001:db8::1_0");
+    }
+
+    fn spec(kind: CheckKind) -> CheckSpec {
+        CheckSpec {
+            kind,
+            connect_address: None,
+            connect_port: None,
+            source_address: None,
+            fwmark: None,
+            through_vip: false,
+            interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(3),
+            rise: 2,
+            fall: 2,
+        }
+    }
+
+    #[test]
+    fn destination_prefers_vip_then_overrides_then_default_ports() {
+        let t = ProbeTarget {
+            server: Server {
+                address: "192.0.2.7".parse().unwrap(),
+                port: 0,
+            },
+            vip: None,
+        };
+        assert_eq!(
+            destination(
+                &spec(CheckKind::Dns {
+                    name: ".".into(),
+                    qtype: 6,
+                    rcodes: vec![0]
+                }),
+                &t
+            )
+            .unwrap()
+            .port(),
+            53
+        );
+        assert!(destination(&spec(CheckKind::Tcp), &t)
+            .unwrap_err()
+            .contains("connect_port"));
+        let mut s = spec(CheckKind::Tcp);
+        s.connect_port = Some(81);
+        s.connect_address = Some("192.0.2.8".parse().unwrap());
+        assert_eq!(destination(&s, &t).unwrap(), "192.0.2.8:81".parse().unwrap());
+        let via = ProbeTarget {
+            vip: Some("198.51.100.10:80".parse().unwrap()),
+            ..t
+        };
+        assert_eq!(
+            destination(&s, &via).unwrap(),
+            "198.51.100.10:80".parse().unwrap()
+        );
     }
 }
