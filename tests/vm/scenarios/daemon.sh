@@ -15,7 +15,7 @@
 # Each real server runs one small threaded python HTTP server (written
 # below, not topology.sh's: it logs every request with a timestamp and the
 # peer, which is how probes are counted at the server, and serves
-# /slow/SECS, a body trickled over SECS seconds, for connections that last).
+# /until/FILE, a body that lasts until FILE exists, for connections that last).
 # Stopping a real server's HTTP = killing that server process by its PID.
 #
 # The daemon's file (write_config) has two services sharing rs2 with the
@@ -23,7 +23,7 @@
 #   S1 tcp:198.51.100.10:80 wrr, slow_start 2s, sorry server rs3:
 #        rs1 weight 10, rs2 weight 10
 #   S2 tcp:198.51.100.11:80 wrr: rs2 weight 5
-# and [daemon] reconcile_interval 2s, drain_timeout 8s, its socket in this
+# and [daemon] reconcile_interval 2s, drain_timeout 10s, its socket in this
 # scenario's scratch dir. A third service, U tcp:198.51.100.20:80 with rs1,
 # is made by Debian's ipvsadm before the daemon starts and is not in the
 # file: it must never be touched.
@@ -74,9 +74,11 @@ INTERVAL_MS=500
 # ------------------------------------------------------------ helpers
 cat > "$W/httpd.py" <<'PY'
 # httpd.py NAME READYFILE LOGFILE ADDR PORT: HTTP/1.0, one thread per
-# connection; every request logged as "EPOCH PEER PATH". GET /slow/SECS
-# answers NAME at once, then the rest of the body over SECS seconds.
-import socket, sys, threading, time
+# connection; every request logged as "EPOCH PEER PATH". GET /until/FILE
+# answers NAME at once, then a line every 0.2 s until FILE exists, then
+# "end" (a close-delimited body: a download that lasts as long as the
+# scenario wants, whatever the VM's speed).
+import os, socket, sys, threading, time
 
 name, ready, logfile, addr, port = sys.argv[1:6]
 log = open(logfile, "a", buffering=1)
@@ -101,14 +103,13 @@ def handle(c, peer):
         with lock:
             log.write("%.3f %s %s\n" % (time.time(), peer[0], path))
         first = (name + "\n").encode()
-        if path.startswith("/slow/"):
-            secs, n = float(path[6:]), 20
-            chunk = b"y" * 99 + b"\n"
-            head = b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % (len(first) + n * len(chunk))
-            c.sendall(head + first)
-            for _ in range(n):
-                time.sleep(secs / n)
-                c.sendall(chunk)
+        if path.startswith("/until/"):
+            release = path[len("/until"):]
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + first)
+            while not os.path.exists(release):
+                time.sleep(0.2)
+                c.sendall(b"y" * 99 + b"\n")
+            c.sendall(b"end\n")
         else:
             c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
                       % len(first) + first)
@@ -127,8 +128,9 @@ PY
 
 cat > "$W/dl.py" <<'PY'
 # dl.py HOST PORT PATH PREFIX: one GET; PREFIX.name gets the answering
-# server's name as soon as it arrives, PREFIX.done "EPOCH ok" (or "EPOCH
-# short N/M") when the body has been read to its end.
+# server's name as soon as it arrives, PREFIX.done "EPOCH ok" when the
+# whole body has been read (its Content-Length, or up to the server's
+# closing "end" line), "EPOCH short ..." otherwise.
 import os, socket, sys, time
 
 host, port, path, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -153,7 +155,7 @@ while True:
         put(".name", body.split(b"\n", 1)[0].decode())
         named = True
 body = data.partition(b"\r\n\r\n")[2]
-ok = length is not None and len(body) == length
+ok = len(body) == length if length is not None else body.endswith(b"\nend\n")
 put(".done", "%.3f %s" % (time.time(), "ok" if ok else "short %d/%s" % (len(body), length)))
 PY
 
@@ -365,7 +367,7 @@ write_config() {
         cat <<EOF
 [daemon]
 reconcile_interval = "2s"
-drain_timeout = "8s"
+drain_timeout = "10s"
 socket = "$SOCK"
 prune = false
 flush_on_stop = false
@@ -659,22 +661,24 @@ check daemon.undrain.weight-back wait_until 20 weight_is "$S1" "$RS2" 7
 check daemon.undrain.status jserver_is "$S1" "$RS2" drained false
 
 # ------------------------------------------------------------ f: removed by reload
-# S2 is rs2 and rs1 (weight 5 each). A slow download through S2; the
-# server it landed on is removed by reload: weight 0 while the download
-# runs, deleted only after it ended.
-topo_bg dl1 client python3 "$W/dl.py" 198.51.100.11 80 /slow/4 "$W/dl1"
+# S2 is rs2 and rs1 (weight 5 each). A long download through S2 (it ends
+# when $W/release1 appears); the server it landed on is removed by
+# reload: weight 0 while the download runs, deleted only after it ended.
+topo_bg dl1 client python3 "$W/dl.py" 198.51.100.11 80 "/until$W/release1" "$W/dl1"
 check daemon.leave.download-started wait_until 20 test -s "$W/dl1.name"
 if [ "$(cat "$W/dl1.name" 2>/dev/null)" = rs1 ]; then XA=$RS1 OA=$RS2 ON=rs2; else XA=$RS2 OA=$RS1 ON=rs1; fi
 note "download on $(cat "$W/dl1.name" 2>/dev/null): removing $XA from S2, keeping $OA"
 write_config "$CFG" 7 "${OA%:*}=5"
 topo_bg gone1 director python3 "$W/ipvsw.py" gone "$S2" "$XA" 60 "$W/gone1"
 check_status daemon.leave.reload-exit0 0 dctl reload
-check daemon.leave.weight0-while-active wait_until 5 weight_is "$S2" "$XA" 0
-check daemon.leave.download-still-running test ! -e "$W/dl1.done"
 dstatus --output json > status-leaving.json
+check daemon.leave.weight0-while-active wait_until 5 weight_is "$S2" "$XA" 0
 check daemon.leave.status-leaving jq -e --arg d "$XA" \
     '[.services[1].servers[] | select(.server == $d and .leaving_until != null and .effective_weight == 0)] | length == 1' \
     status-leaving.json
+check daemon.leave.download-still-running test ! -e "$W/dl1.done"
+check daemon.leave.still-in-table weight_is "$S2" "$XA" 0
+touch "$W/release1"
 check daemon.leave.download-complete wait_until 30 test -e "$W/dl1.done"
 check_contains daemon.leave.download-ok " ok" cat "$W/dl1.done"
 check daemon.leave.deleted wait_until 20 test -e "$W/gone1"
@@ -691,8 +695,8 @@ topo_kill gone1
 topo_kill dl1
 
 # The last server of S2 removed while a connection stays open: deleted
-# after drain_timeout (8 s) anyway.
-topo_bg hold client python3 "$W/dl.py" 198.51.100.11 80 /slow/600 "$W/hold"
+# after drain_timeout (10 s) anyway.
+topo_bg hold client python3 "$W/dl.py" 198.51.100.11 80 "/until$W/never" "$W/hold"
 check daemon.timeout.connected wait_until 20 test -s "$W/hold.name"
 check_output daemon.timeout.on-remaining "$ON" cat "$W/hold.name"
 write_config "$CFG" 7
@@ -700,7 +704,7 @@ H=$(now)
 check_status daemon.timeout.reload-exit0 0 dctl reload
 check daemon.timeout.weight0 wait_until 5 weight_is "$S2" "$OA" 0
 check daemon.timeout.deleted wait_until 40 absent "$S2" "$OA"
-note "$OA deleted from S2 $(ms_since "$H") ms after the reload, its connection still open (drain_timeout 8s)"
+note "$OA deleted from S2 $(ms_since "$H") ms after the reload, its connection still open (drain_timeout 10s)"
 check daemon.timeout.connection-still-open test ! -e "$W/hold.done"
 topo_kill hold
 elapsed "leaving done"
