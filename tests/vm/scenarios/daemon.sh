@@ -341,6 +341,13 @@ events() { python3 "$W/nlsends.py" "$DTRACE" "$DLOG"; }
 changes() { events | awk '/^NL /'; }
 changes_after() { events | tail -n "+$(($1 + 1))" | awk '/^NL /'; }   # N: after the first N events
 log_has() { grep -qiF -- "$1" "$DLOG"; }
+# running PID: the process exists and is not a zombie (a child of this
+# shell that ended stays a zombie until `wait`; kill -0 cannot tell)
+running() {
+    local st
+    st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+    [ -n "$st" ] && [ "$st" != Z ]
+}
 
 # A real server: rsN's HTTP on port 80, logging to $W/rsN.requests.
 start_rs() {   # N
@@ -660,6 +667,26 @@ check_status daemon.undrain.exit0 0 dctl undrain "tcp:$S1" "$RS2"
 check daemon.undrain.weight-back wait_until 20 weight_is "$S1" "$RS2" 7
 check daemon.undrain.status jserver_is "$S1" "$RS2" drained false
 
+# drain --wait returns once the server has no active connection left: a
+# long download through S1, its server drained with --wait.
+topo_bg dl2 client python3 "$W/dl.py" 198.51.100.10 80 "/until$W/release2" "$W/dl2"
+check daemon.drainwait.download-started wait_until 20 test -s "$W/dl2.name"
+if [ "$(cat "$W/dl2.name" 2>/dev/null)" = rs1 ]; then DA=$RS1 DW=10; else DA=$RS2 DW=7; fi
+topo_bg drainwait director "$L" daemon drain "tcp:$S1" "$DA" --wait --socket "$SOCK"
+check daemon.drainwait.weight0 wait_until 10 weight_is "$S1" "$DA" 0
+sleep 1
+check daemon.drainwait.still-waiting running "$(topo_pid drainwait)"
+touch "$W/release2"
+check daemon.drainwait.download-complete wait_until 30 test -e "$W/dl2.done"
+check daemon.drainwait.returned wait_until 20 eval '! running "$(topo_pid drainwait)"'
+P=$(topo_pid drainwait)
+wait "$P"
+check_output daemon.drainwait.exit0 0 echo "$?"
+topo_kill drainwait
+topo_kill dl2
+check_status daemon.drainwait.undrain 0 dctl undrain "tcp:$S1" "$DA"
+check daemon.drainwait.weight-back wait_until 20 weight_is "$S1" "$DA" "$DW"
+
 # ------------------------------------------------------------ f: removed by reload
 # S2 is rs2 and rs1 (weight 5 each). A long download through S2 (it ends
 # when $W/release1 appears); the server it landed on is removed by
@@ -720,7 +747,7 @@ DP=$(daemon_pid)
 SP=$(topo_pid "$DNAME")
 check daemon.sigterm.sent kill -TERM "$DP"
 check daemon.sigterm.stopped wait_until 20 eval '! kill -0 "$DP"'
-wait_until 10 eval '! kill -0 "$SP"'
+wait_until 10 eval '! running "$SP"'
 wait "$SP"
 check_output daemon.sigterm.exit0 0 echo "$?"
 topo_kill "$DNAME"
