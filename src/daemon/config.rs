@@ -419,6 +419,15 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
             let own = reader.dest_checks.remove(&(key, dest_id(d)));
             let checks = own.unwrap_or_else(|| policy.checks.clone());
             for c in &checks {
+                if c.through_vip {
+                    return Err(err(
+                        line,
+                        format!(
+                            "real server {}: through_vip probes are not built yet (this lvsctl probes the real server directly; leave through_vip out)",
+                            d.addr
+                        ),
+                    ));
+                }
                 let needs_port = c.kind.uses_network() && !matches!(c.kind, super::check::CheckKind::Ping);
                 if needs_port && c.connect_port.unwrap_or(d.port) == 0 {
                     return Err(err(

@@ -140,3 +140,13 @@ fn a_fwmark_server_without_port_needs_connect_port() {
     let ok = text.replace("type = \"tcp\"", "type = \"tcp\", connect_port = 80");
     assert!(parse("d.toml", &ok).is_ok());
 }
+
+#[test]
+fn through_vip_is_refused_until_it_is_built() {
+    let text = "[[services]]\nprotocol = \"tcp\"\naddress = \"192.0.2.110\"\nport = 80\ncheck = { type = \"tcp\", through_vip = true }\ndestinations = [{ address = \"192.0.2.11\", port = 80 }]\n";
+    let e = error(text);
+    assert!(
+        e.starts_with("d.toml:1: real server 192.0.2.11: through_vip probes are not built yet"),
+        "{e}"
+    );
+}
