@@ -508,6 +508,8 @@ else fail daemon.dedup.one-per-interval "rs2 got $N2 probes, one per interval is
 if [ "$N1" -gt 0 ] && [ "$((N2 * 2))" -le "$((N1 * 3))" ]; then pass daemon.dedup.shared-as-single
 else fail daemon.dedup.shared-as-single "rs2 (two services) got $N2 probes, rs1 (one service) $N1: expected rs2 <= 1.5 x rs1"; fi
 
+elapsed "probes counted"
+
 # ------------------------------------------------------------ a: rs1 stops, comes back
 topo_kill rs1
 K=$(now)
@@ -520,9 +522,11 @@ check daemon.status.json-down-weight jserver_is "$S1" "$RS1" effective_weight 0
 check_contains daemon.status.text-down "down" status_text
 check daemon.log.rs1-transition grep -qE '192\.0\.2\.11.*down|down.*192\.0\.2\.11' "$DLOG"
 check_output daemon.foreign.kept-while-rs1-down "$(cat foreign.before)" foreign
+elapsed "rs1 down"
 # Requests started after the weight went 0: none fails, all on rs2.
 capture during-down C python3 "$TOPO_CLIENT" http 198.51.100.10 80 40
 check_output daemon.fall.no-failed-request "rs2=40" cat during-down.out
+elapsed "requests done"
 # rs1 back: weight back after rise successes, ramped by slow_start (2 s).
 topo_bg ramp director python3 "$W/ipvsw.py" ramp "$S1" "$RS1" 10 40
 sleep 0.5
@@ -540,6 +544,8 @@ else
 $(cat "$TOPO_DIR/ramp.log")"
 fi
 check daemon.status.all-up-again wait_until 20 dstatus
+
+elapsed "rs1 back"
 
 # ------------------------------------------------------------ b: sorry server
 topo_kill rs1
@@ -592,11 +598,13 @@ since status-before.json > since.before
 since status-after.json | grep -vF "tcp:198.51.100.11:80 192.0.2.11:80" > since.after
 check_same daemon.reload.health-kept since.before since.after
 check daemon.reload.still-all-up dstatus
+elapsed "SIGHUP reload judged"
 # The same file again, through the socket: exit 0, nothing sent.
 M=$(events | wc -l)
 check_status daemon.reload.unchanged-exit0 0 dctl reload
 sleep 1
 check_output daemon.reload.unchanged-sends-nothing "" changes_after "$M"
+elapsed "unchanged reload judged"
 # An invalid file: refused with FILE:LINE, exit 2, table and daemon kept.
 table > table.before-bad
 BAD=1 write_config "$CFG" 1 "192.0.2.12=1"
@@ -622,6 +630,8 @@ check daemon.drain.status jserver_is "$S1" "$RS2" drained true
 check_status daemon.drain.unknown-server-exit2 2 dctl drain "tcp:$S1" 192.0.2.99:80
 sleep 3   # past a reconcile and several probes: still 0
 check daemon.drain.kept weight_is "$S1" "$RS2" 0
+
+elapsed "drained"
 
 # ------------------------------------------------------------ e: kill -9, restart
 table > table.before-kill
@@ -663,9 +673,12 @@ for l in lines:
     assert isinstance(json.loads(l), dict), l
 ' "$DLOG"
 
+elapsed "drift repaired"
 check_status daemon.undrain.exit0 0 dctl undrain "tcp:$S1" "$RS2"
 check daemon.undrain.weight-back wait_until 20 weight_is "$S1" "$RS2" 7
 check daemon.undrain.status jserver_is "$S1" "$RS2" drained false
+
+elapsed "undrained"
 
 # drain --wait returns once the server has no active connection left: a
 # long download through S1, its server drained with --wait.
@@ -686,6 +699,8 @@ topo_kill drainwait
 topo_kill dl2
 check_status daemon.drainwait.undrain 0 dctl undrain "tcp:$S1" "$DA"
 check daemon.drainwait.weight-back wait_until 20 weight_is "$S1" "$DA" "$DW"
+
+elapsed "drain --wait done"
 
 # ------------------------------------------------------------ f: removed by reload
 # S2 is rs2 and rs1 (weight 5 each). A long download through S2 (it ends
@@ -721,6 +736,7 @@ check daemon.leave.other-kept weight_is "$S2" "$OA" 5
 topo_kill gone1
 topo_kill dl1
 
+elapsed "removed server left"
 # The last server of S2 removed while a connection stays open: deleted
 # after drain_timeout (10 s) anyway.
 topo_bg hold client python3 "$W/dl.py" 198.51.100.11 80 "/until$W/never" "$W/hold"
