@@ -265,6 +265,18 @@ vm_scenario!(
 );
 
 vm_scenario!(
+    /// `lvsctl daemon` for operators: `daemon check` and `apply` refusing a
+    /// daemon file, READY/RELOADING/STOPPING on a notify socket, the
+    /// capabilities it keeps, JSON logs, metrics scraped, the warning other
+    /// writers print naming its PID (and the drift it then repairs), the
+    /// status group's read-only access by peer credentials, hooks and
+    /// command checks as the file's user, SIGTERM keeping the table and
+    /// flush_on_stop emptying what it manages.
+    daemon_ops,
+    "daemon_ops.sh"
+);
+
+vm_scenario!(
     /// `lvsctl daemon` against the real kernel with NAT traffic: a stopped
     /// real server quiesced (no failed request after) and ramped back with
     /// slow_start; the sorry server while every real server is down; one

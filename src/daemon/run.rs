@@ -332,7 +332,9 @@ impl Daemon {
         let mut hup = sig(SignalKind::hangup())?;
         let mut term = sig(SignalKind::terminate())?;
         let mut int = sig(SignalKind::interrupt())?;
-        let mut results = self.results_rx.take().expect("main runs once");
+        let Some(mut results) = self.results_rx.take() else {
+            return Err(DaemonError::Start("the daemon's loop started twice".into()));
+        };
         self.start_probes();
         self.log.info(
             "started",
