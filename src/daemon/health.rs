@@ -207,13 +207,15 @@ pub struct Health {
     pub drained: HashSet<(ServiceKey, IpAddr, u16)>,
 }
 
-/// The weight the kernel has for a server, if it has the server.
-fn kernel_weight(live: &Table, key: &ServiceKey, d: &Destination) -> Option<u32> {
-    let s = live.services.iter().find(|s| s.service.key == *key)?;
-    s.dests
+/// The live table by service and server, for lookups in one step (a
+/// file of 37,000 servers is read at every start and reload).
+type LiveIndex<'a> = HashMap<(ServiceKey, (IpAddr, u16)), &'a Destination>;
+
+fn live_index(live: &Table) -> LiveIndex<'_> {
+    live.services
         .iter()
-        .find(|x| dest_id(x) == dest_id(d))
-        .map(|x| x.weight)
+        .flat_map(|s| s.dests.iter().map(move |d| ((s.service.key, dest_id(d)), d)))
+        .collect()
 }
 
 impl Health {
@@ -235,16 +237,23 @@ impl Health {
         let old: HashMap<&ProbeKey, &Probe> = previous
             .map(|h| h.probes.iter().map(|p| (&p.key, p)).collect())
             .unwrap_or_default();
+        let in_live = live_index(live);
+        let prev_services: HashMap<ServiceKey, &ServiceState> = previous
+            .map(|h| h.services.iter().map(|x| (x.key, x)).collect())
+            .unwrap_or_default();
         let mut services = Vec::with_capacity(config.services.len());
         for (si, s) in config.services.iter().enumerate() {
-            let prev_service = previous.and_then(|h| h.services.iter().find(|x| x.key == s.key));
+            let prev_service = prev_services.get(&s.key);
+            let prev_dests: HashMap<(IpAddr, u16), &DestState> = prev_service
+                .map(|p| p.dests.iter().map(|d| (d.id, d)).collect())
+                .unwrap_or_default();
             let mut dests = Vec::with_capacity(s.dests.len());
             for (di, md) in s.dests.iter().enumerate() {
                 let server = Server {
                     address: md.dest.addr,
                     port: md.dest.port,
                 };
-                let in_kernel = kernel_weight(live, &s.key, &md.dest);
+                let in_kernel = in_live.get(&(s.key, dest_id(&md.dest))).map(|d| d.weight);
                 let mut ids = Vec::with_capacity(md.checks.len());
                 for spec in &md.checks {
                     let key = ProbeKey {
@@ -275,7 +284,7 @@ impl Health {
                     ids.push(id);
                 }
                 let up = ids.iter().all(|id| probes[*id].state.up);
-                let prev = prev_service.and_then(|p| p.dests.iter().find(|x| x.id == dest_id(&md.dest)));
+                let prev = prev_dests.get(&dest_id(&md.dest));
                 let (since, ramp_from) = match prev {
                     Some(p) if p.up == up => (p.since, p.ramp_from),
                     _ => (wall, None),
@@ -302,43 +311,42 @@ impl Health {
         };
         for (si, s) in config.services.iter().enumerate() {
             let live = h.live_weight(s, si);
-            let held_before = previous.and_then(|p| p.services.iter().find(|x| x.key == s.key));
-            h.services[si].quorum_up = match held_before {
+            h.services[si].quorum_up = match prev_services.get(&s.key) {
                 Some(p) => p.quorum_up,
                 None => live > 0 && live >= u64::from(s.policy.quorum),
             };
         }
         if let Some(prev) = previous {
+            let in_file: std::collections::HashSet<(ServiceKey, (IpAddr, u16))> = config
+                .services
+                .iter()
+                .flat_map(|s| s.dests.iter().map(move |d| (s.key, dest_id(&d.dest))))
+                .collect();
+            let services_in_file: std::collections::HashSet<ServiceKey> =
+                config.services.iter().map(|s| s.key).collect();
             h.leaving = prev
                 .leaving
                 .iter()
-                .filter(|l| !config.has_dest(&l.service, dest_id(&l.dest)))
+                .filter(|l| !in_file.contains(&(l.service, dest_id(&l.dest))))
                 .cloned()
                 .collect();
+            let mut leaving: std::collections::HashSet<(ServiceKey, (IpAddr, u16))> =
+                h.leaving.iter().map(|l| (l.service, dest_id(&l.dest))).collect();
             // Servers of services that stay whose server left the file:
             // drain them. (A service that left the file goes at once.)
             for ps in &prev.services {
-                if !config.services.iter().any(|s| s.key == ps.key) {
+                if !services_in_file.contains(&ps.key) {
                     continue;
                 }
                 for pd in &ps.dests {
-                    if config.has_dest(&ps.key, pd.id)
-                        || h.leaving
-                            .iter()
-                            .any(|l| l.service == ps.key && dest_id(&l.dest) == pd.id)
-                    {
+                    if in_file.contains(&(ps.key, pd.id)) || !leaving.insert((ps.key, pd.id)) {
                         continue;
                     }
-                    if let Some(d) = live
-                        .services
-                        .iter()
-                        .find(|s| s.service.key == ps.key)
-                        .and_then(|s| s.dests.iter().find(|x| dest_id(x) == pd.id))
-                    {
+                    if let Some(d) = in_live.get(&(ps.key, pd.id)) {
                         let timeout = config.daemon.drain_timeout;
                         h.leaving.push(Leaving {
                             service: ps.key,
-                            dest: d.clone(),
+                            dest: (*d).clone(),
                             until: now + timeout,
                             until_wall: wall + timeout,
                         });
@@ -499,9 +507,11 @@ impl Health {
             daemons: None,
             sysctls: None,
         };
+        let specs: HashMap<ServiceKey, &ServiceSpec> =
+            file.services.iter().map(|x| (x.service.key, x)).collect();
         for (si, s) in config.services.iter().enumerate() {
             let st = &self.services[si];
-            let Some(spec) = file.services.iter().find(|x| x.service.key == s.key) else {
+            let Some(spec) = specs.get(&s.key) else {
                 continue;
             };
             let lost = !st.quorum_up;

@@ -22,9 +22,42 @@ use tokio::sync::oneshot;
 
 use crate::ipvs::{DestEntry, IpvsClient, ServiceEntry};
 use crate::state::apply::{reconcile_with, ApplyReport, ReconcileOptions};
-use crate::state::backend::Kernel;
+use crate::state::backend::{Backend, Kernel};
+use crate::state::fake::FakeKernel;
 use crate::state::lock::lock_table_with;
 use crate::state::Table;
+
+/// What the thread runs jobs against: the kernel's IPVS (under the table
+/// lock), or an in-memory [`FakeKernel`] for tests of the daemon's loop
+/// that run in milliseconds on any machine.
+pub trait KernelSide: Send + 'static {
+    /// The whole table, consistently.
+    fn read(&mut self) -> Result<LiveTable, String>;
+    /// One engine call.
+    fn reconcile(&mut self, desired: &Table, opts: &ReconcileOptions) -> Result<ApplyReport, KernelError>;
+}
+
+impl KernelSide for IpvsClient {
+    fn read(&mut self) -> Result<LiveTable, String> {
+        self.table().map_err(|e| e.to_string())
+    }
+    fn reconcile(&mut self, desired: &Table, opts: &ReconcileOptions) -> Result<ApplyReport, KernelError> {
+        let _lock = lock_table_with(LOCK_WAIT, &mut |_| {}).map_err(|e| KernelError::Lock(e.to_string()))?;
+        reconcile_with(&mut Kernel::new(self), desired, opts, &mut |_| {}).map_err(KernelError::Engine)
+    }
+}
+
+/// The fake, shared with the test that inspects it.
+impl KernelSide for std::sync::Arc<std::sync::Mutex<FakeKernel>> {
+    fn read(&mut self) -> Result<LiveTable, String> {
+        let mut k = self.lock().map_err(|_| "fake kernel poisoned".to_string())?;
+        k.table().map_err(|e| e.to_string())
+    }
+    fn reconcile(&mut self, desired: &Table, opts: &ReconcileOptions) -> Result<ApplyReport, KernelError> {
+        let mut k = self.lock().map_err(|_| KernelError::Stopped)?;
+        reconcile_with(&mut *k, desired, opts, &mut |_| {}).map_err(KernelError::Engine)
+    }
+}
 
 /// How long one job waits for the table lock.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -58,8 +91,8 @@ pub struct KernelHandle {
 }
 
 impl KernelHandle {
-    /// Starts the thread with its client.
-    pub fn start(mut client: IpvsClient) -> std::io::Result<Self> {
+    /// Starts the thread with its kernel side.
+    pub fn start(mut kernel: impl KernelSide) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("lvsctl-kernel".into())
@@ -67,10 +100,10 @@ impl KernelHandle {
                 while let Ok(job) = rx.recv() {
                     match job {
                         Job::Read { reply } => {
-                            let _ = reply.send(client.table().map_err(|e| e.to_string()));
+                            let _ = reply.send(kernel.read());
                         }
                         Job::Reconcile { desired, opts, reply } => {
-                            let _ = reply.send(reconcile(&mut client, &desired, &opts));
+                            let _ = reply.send(kernel.reconcile(&desired, &opts));
                         }
                     }
                 }
@@ -126,13 +159,4 @@ pub enum KernelError {
     Engine(crate::state::EngineError),
     /// The thread is gone.
     Stopped,
-}
-
-fn reconcile(
-    client: &mut IpvsClient,
-    desired: &Table,
-    opts: &ReconcileOptions,
-) -> Result<ApplyReport, KernelError> {
-    let _lock = lock_table_with(LOCK_WAIT, &mut |_| {}).map_err(|e| KernelError::Lock(e.to_string()))?;
-    reconcile_with(&mut Kernel::new(client), desired, opts, &mut |_| {}).map_err(KernelError::Engine)
 }

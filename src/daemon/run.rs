@@ -186,7 +186,8 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
             tokio::spawn(super::metrics::serve(l, scrape_tx));
         }
         let mut d = Daemon::new(
-            registered,
+            Some(registered),
+            drain_file(),
             opts,
             log,
             config,
@@ -221,6 +222,11 @@ fn drop_privileges(log: &Log) {
     }
 }
 
+/// How long a failed engine call waits before it is retried (besides the
+/// next health change or periodic turn), so a busy lock or a refusing
+/// kernel is not hammered.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
 /// A probe result, from its task.
 type ProbeResult = (Arc<ProbeKey>, Outcome);
 
@@ -250,13 +256,15 @@ struct Daemon {
     leaving_services: FastSet<ServiceKey>,
     /// A health change not yet sent (the last engine call failed).
     pending: bool,
+    /// When the last engine call failed (retries wait [`RETRY_AFTER`]).
+    failed_at: Option<Instant>,
     started: SystemTime,
     loaded: SystemTime,
     drain_file: Option<PathBuf>,
     hook_ids: Option<(u32, u32)>,
     seed: u64,
     /// The record other lvsctl processes find the daemon by.
-    registered: control::Guard,
+    registered: Option<control::Guard>,
     /// The control socket's path.
     socket: PathBuf,
     /// Health changes per (service, server), for metrics.
@@ -273,7 +281,8 @@ fn epoch(t: SystemTime) -> u64 {
 
 impl Daemon {
     fn new(
-        registered: control::Guard,
+        registered: Option<control::Guard>,
+        drain_file: Option<PathBuf>,
         opts: Options,
         log: Arc<Log>,
         config: DaemonConfig,
@@ -284,7 +293,6 @@ impl Daemon {
         let now = Instant::now();
         let wall = SystemTime::now();
         let mut health = Health::new(&config, &live, None, now, wall);
-        let drain_file = drain_file();
         if let Some(path) = &drain_file {
             for (service, addr, port) in read_drains(path) {
                 health.drained.insert((service, addr, port));
@@ -311,6 +319,7 @@ impl Daemon {
             kernel,
             leaving_services: FastSet::default(),
             pending: false,
+            failed_at: None,
             started: wall,
             loaded: wall,
             drain_file,
@@ -357,7 +366,9 @@ impl Daemon {
         loop {
             let timed = self.health.ramping(&self.config, Instant::now())
                 || !self.health.leaving.is_empty()
-                || self.pending;
+                || self
+                    .failed_at
+                    .is_some_and(|t| self.pending && t.elapsed() >= RETRY_AFTER);
             tokio::select! {
                 Some(r) = results.recv() => {
                     let mut changed = self.on_result(r);
@@ -370,7 +381,10 @@ impl Daemon {
                         let _ = self.sync(Reason::Health).await;
                     }
                 }
-                Some(msg) = ctl.recv() => {
+                msg = ctl.recv() => {
+                    // The socket's server never closes its side; a test's
+                    // loop ends when the test drops its sender.
+                    let Some(msg) = msg else { break };
                     let reply = self.on_request(msg.request).await;
                     let _ = msg.reply.send(reply);
                 }
@@ -620,6 +634,7 @@ impl Daemon {
                     }
                 }
                 self.pending = false;
+                self.failed_at = None;
                 self.leaving_services.clear();
                 Some(report.plan.changes.len())
             }
@@ -635,6 +650,7 @@ impl Daemon {
                 self.log
                     .error("kernel update failed; retrying", &[("error", &message)]);
                 self.pending = true;
+                self.failed_at = Some(Instant::now());
                 None
             }
         }
@@ -724,7 +740,7 @@ impl Daemon {
             .map(|s| proto::selector(&s.key))
             .collect();
         let reg = control::Registration::new(self.socket.clone(), self.opts.config.clone(), services);
-        if let Err(e) = self.registered.update(&reg) {
+        if let Some(Err(e)) = self.registered.as_mut().map(|g| g.update(&reg)) {
             self.log
                 .warn("updating the registry failed", &[("error", &e.to_string())]);
         }
@@ -880,12 +896,15 @@ impl Daemon {
             let entry = find(&s.service);
             snap.services
                 .push((s.service.clone(), s.quorum_up, entry.map(|(e, _)| e.stats)));
-            for d in &s.servers {
-                let stats = entry.and_then(|(_, ds)| {
+            let stats_of: HashMap<String, crate::ipvs::Stats> = entry
+                .map(|(_, ds)| {
                     ds.iter()
-                        .find(|x| proto::server_text(x.dest.addr, Some(x.dest.port)) == d.server)
-                        .map(|x| x.stats)
-                });
+                        .map(|x| (proto::server_text(x.dest.addr, Some(x.dest.port)), x.stats))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for d in &s.servers {
+                let stats = stats_of.get(&d.server).copied();
                 snap.servers.push(ServerRow {
                     service: s.service.clone(),
                     server: d.server.clone(),
@@ -907,25 +926,33 @@ impl Daemon {
     fn status(&self, live: Option<&LiveTable>) -> proto::Status {
         let now = Instant::now();
         let desired = self.health.desired(&self.config, now);
+        let by_id: HashMap<(ServiceKey, (IpAddr, u16)), (u32, u32)> = live
+            .map(|l| {
+                l.iter()
+                    .flat_map(|(s, ds)| {
+                        ds.iter().map(move |d| {
+                            ((s.service.key, dest_id(&d.dest)), (d.active_conns, d.inact_conns))
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let conns = |key: &ServiceKey, id: (IpAddr, u16)| -> (Option<u32>, Option<u32>) {
-            let Some(live) = live else { return (None, None) };
-            let found = live
-                .iter()
-                .find(|(s, _)| s.service.key == *key)
-                .and_then(|(_, ds)| ds.iter().find(|d| dest_id(&d.dest) == id));
-            match found {
-                Some(d) => (Some(d.active_conns), Some(d.inact_conns)),
+            match by_id.get(&(*key, id)) {
+                Some((a, i)) => (Some(*a), Some(*i)),
                 None => (None, None),
             }
         };
+        let wanted: HashMap<ServiceKey, &crate::state::table::ServiceSpec> =
+            desired.services.iter().map(|x| (x.service.key, x)).collect();
         let mut services = Vec::with_capacity(self.config.services.len());
         for (si, s) in self.config.services.iter().enumerate() {
             let st = &self.health.services[si];
-            let want = desired.services.iter().find(|x| x.service.key == s.key);
-            let effective = |id: (IpAddr, u16)| {
-                want.and_then(|w| w.dests.iter().find(|d| dest_id(d) == id))
-                    .map(|d| d.weight)
-            };
+            let want: HashMap<(IpAddr, u16), u32> = wanted
+                .get(&s.key)
+                .map(|w| w.dests.iter().map(|d| (dest_id(d), d.weight)).collect())
+                .unwrap_or_default();
+            let effective = |id: (IpAddr, u16)| want.get(&id).copied();
             let mut servers = Vec::with_capacity(s.dests.len());
             for (md, ds) in s.dests.iter().zip(&st.dests) {
                 let id = dest_id(&md.dest);
@@ -1124,3 +1151,6 @@ fn write_drains(path: &std::path::Path, drained: &HashSet<(ServiceKey, IpAddr, u
     std::fs::write(&tmp, serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))?;
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,294 @@
+//! The daemon's whole loop in one process, against the in-memory
+//! [`FakeKernel`]: `file` checks (a maintenance file takes a server down)
+//! need no network, so probes, coalesced engine calls, drains, drift
+//! repair and reloads all run for real in milliseconds. The kernel-facing
+//! and network-facing parts are the VM scenarios' (daemon.sh,
+//! daemon_ops.sh, checks.sh).
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::ipvs::{Op, ServiceKey};
+use crate::state::backend::Backend;
+use crate::state::fake::FakeKernel;
+
+struct Lab {
+    dir: PathBuf,
+    file: String,
+    fake: Arc<Mutex<FakeKernel>>,
+    ctl: Option<mpsc::Sender<ControlMsg>>,
+    runtime: tokio::runtime::Runtime,
+    main: Option<tokio::task::JoinHandle<Result<(), DaemonError>>>,
+}
+
+fn config_text(dir: &std::path::Path, extra_server: bool) -> String {
+    let mut t = format!(
+        r#"
+[daemon]
+reconcile_interval = "100ms"
+
+[[services]]
+protocol = "tcp"
+address = "198.51.100.10"
+port = 80
+check = {{ type = "file", path = "{dir}/down-%h", interval = "10ms", timeout = "10ms", rise = 1, fall = 1 }}
+destinations = [
+  {{ address = "192.0.2.11", port = 80, weight = 3 }},
+  {{ address = "192.0.2.12", port = 80, weight = 2 }},
+]
+
+[[services]]
+protocol = "tcp"
+address = "198.51.100.11"
+port = 80
+check = {{ type = "file", path = "{dir}/down-%h", interval = "10ms", timeout = "10ms", rise = 1, fall = 1 }}
+destinations = [
+  {{ address = "192.0.2.11", port = 80, weight = 5 }},
+"#,
+        dir = dir.display()
+    );
+    if extra_server {
+        t.push_str("  { address = \"192.0.2.13\", port = 80, weight = 7 },\n");
+    }
+    t.push_str("]\n");
+    t
+}
+
+impl Lab {
+    fn start(name: &str) -> Lab {
+        let dir = std::env::temp_dir().join(format!("lvsctl-daemon-loop-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("d.toml").display().to_string();
+        std::fs::write(&file, config_text(&dir, false)).unwrap();
+        let fake = Arc::new(Mutex::new(FakeKernel::new()));
+        // Someone else's service, which the daemon must leave alone.
+        let other = ServiceKey::Addr {
+            protocol: crate::ipvs::Protocol::Tcp,
+            addr: "203.0.113.9".parse().unwrap(),
+            port: 80,
+        };
+        fake.lock()
+            .unwrap()
+            .execute(&Op::AddService(crate::ipvs::Service::new(other)))
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = load(&file).unwrap();
+        let kernel = KernelHandle::start(fake.clone()).unwrap();
+        let live = kernel.read_blocking().unwrap();
+        let (ctl_tx, ctl_rx) = mpsc::channel(8);
+        let (_scrape_tx, scrape_rx) = mpsc::channel(1);
+        let opts = Options {
+            config: file.clone(),
+            log: Format::Text,
+        };
+        let log = Arc::new(Log::new(Format::Text));
+        let main = runtime.spawn(async move {
+            let _keep = _scrape_tx;
+            let mut d = Daemon::new(
+                None,
+                None,
+                opts,
+                log,
+                config,
+                kernel,
+                Table::from_owned_entries(live),
+                PathBuf::from("/nonexistent"),
+            );
+            d.main(ctl_rx, scrape_rx).await
+        });
+        Lab {
+            dir,
+            file,
+            fake,
+            ctl: Some(ctl_tx),
+            runtime,
+            main: Some(main),
+        }
+    }
+
+    /// (service address, server address) → weight, of the fake kernel.
+    fn weights(&self) -> Vec<(String, String, u32)> {
+        let mut k = self.fake.lock().unwrap();
+        let mut out = Vec::new();
+        for (s, ds) in k.table().unwrap() {
+            if let ServiceKey::Addr { addr, .. } = s.service.key {
+                for d in ds {
+                    out.push((addr.to_string(), d.dest.addr.to_string(), d.dest.weight));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Waits (at most 10 s: a bound on failure, not a timing claim) until
+    /// the fake kernel's weights are `want`.
+    fn wait_for(&self, want: &[(&str, &str, u32)]) {
+        let want: Vec<(String, String, u32)> = want
+            .iter()
+            .map(|(a, b, w)| (a.to_string(), b.to_string(), *w))
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = self.weights();
+            if got == want {
+                return;
+            }
+            assert!(Instant::now() < deadline, "weights {got:?}, wanted {want:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn ask(&self, request: Request) -> Reply {
+        let (tx, rx) = oneshot::channel();
+        let ctl = self.ctl.as_ref().unwrap().clone();
+        self.runtime.block_on(async move {
+            ctl.send(ControlMsg { request, reply: tx }).await.unwrap();
+            rx.await.unwrap()
+        })
+    }
+
+    fn status(&self) -> proto::Status {
+        match self.ask(Request::Status) {
+            Reply::Ok { status: Some(s), .. } => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Ends the loop (as when the socket's server stops) and hands back
+    /// the fake.
+    fn stop(mut self) -> Arc<Mutex<FakeKernel>> {
+        drop(self.ctl.take());
+        let main = self.main.take().unwrap();
+        self.runtime.block_on(main).unwrap().unwrap();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        self.fake.clone()
+    }
+}
+
+const UP: [(&str, &str, u32); 3] = [
+    ("198.51.100.10", "192.0.2.11", 3),
+    ("198.51.100.10", "192.0.2.12", 2),
+    ("198.51.100.11", "192.0.2.11", 5),
+];
+
+#[test]
+fn health_drains_drift_and_reloads_reach_the_kernel() {
+    let lab = Lab::start("all");
+    // Not in the kernel at start: added at weight 0, then up on the first
+    // success.
+    lab.wait_for(&UP);
+    // A maintenance file takes 192.0.2.11 down in both services, which
+    // share its one probe.
+    std::fs::write(lab.dir.join("down-192.0.2.11"), b"").unwrap();
+    lab.wait_for(&[
+        ("198.51.100.10", "192.0.2.11", 0),
+        ("198.51.100.10", "192.0.2.12", 2),
+        ("198.51.100.11", "192.0.2.11", 0),
+    ]);
+    let st = lab.status();
+    assert!(!st.all_up());
+    let s1 = &st.services[1];
+    assert!(!s1.quorum_up);
+    assert_eq!(s1.servers[0].health, proto::Health::Down);
+    let last = s1.servers[0].checks[0].last.as_ref().unwrap();
+    assert!(last.reason.contains("down-192.0.2.11"), "{}", last.reason);
+    std::fs::remove_file(lab.dir.join("down-192.0.2.11")).unwrap();
+    lab.wait_for(&UP);
+
+    // Drain, kept while health stays up; undrain gives the weight back.
+    let drain = |on: bool| {
+        let (service, server) = ("tcp:198.51.100.10:80".to_string(), "192.0.2.12:80".to_string());
+        lab.ask(if on {
+            Request::Drain { service, server }
+        } else {
+            Request::Undrain { service, server }
+        })
+    };
+    assert!(matches!(drain(true), Reply::Ok { .. }));
+    lab.wait_for(&[
+        ("198.51.100.10", "192.0.2.11", 3),
+        ("198.51.100.10", "192.0.2.12", 0),
+        ("198.51.100.11", "192.0.2.11", 5),
+    ]);
+    assert!(lab.status().services[0].servers[1].drained);
+    assert!(matches!(drain(false), Reply::Ok { .. }));
+    lab.wait_for(&UP);
+    let unknown = lab.ask(Request::Drain {
+        service: "tcp:198.51.100.10:80".into(),
+        server: "192.0.2.99:80".into(),
+    });
+    assert!(
+        matches!(
+            unknown,
+            Reply::Error {
+                kind: ErrorKind::Invalid,
+                ..
+            }
+        ),
+        "{unknown:?}"
+    );
+
+    // A hand change is drift, repaired by the periodic turn.
+    let key = ServiceKey::Addr {
+        protocol: crate::ipvs::Protocol::Tcp,
+        addr: "198.51.100.10".parse().unwrap(),
+        port: 80,
+    };
+    let mut d = crate::ipvs::Destination::new("192.0.2.12".parse().unwrap(), 80);
+    d.weight = 9;
+    lab.fake.lock().unwrap().execute(&Op::EditDest(key, d)).unwrap();
+    lab.wait_for(&UP);
+
+    // Reload: a new server comes in (up at its first success); an invalid
+    // file keeps the old one and says where it is wrong.
+    std::fs::write(&lab.file, config_text(&lab.dir, true)).unwrap();
+    assert!(matches!(lab.ask(Request::Reload), Reply::Ok { .. }));
+    lab.wait_for(&[
+        ("198.51.100.10", "192.0.2.11", 3),
+        ("198.51.100.10", "192.0.2.12", 2),
+        ("198.51.100.11", "192.0.2.11", 5),
+        ("198.51.100.11", "192.0.2.13", 7),
+    ]);
+    std::fs::write(
+        &lab.file,
+        config_text(&lab.dir, true).replace("weight = 7", "weight = \"x\""),
+    )
+    .unwrap();
+    match lab.ask(Request::Reload) {
+        Reply::Error {
+            kind: ErrorKind::Invalid,
+            message,
+        } => assert!(message.starts_with(&format!("{}:", lab.file)), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(lab.status().services[1].servers.len(), 2);
+
+    // Stopping leaves the table as it is, and someone else's service was
+    // never touched.
+    let before = lab.weights();
+    let fake = lab.stop();
+    let table = fake.lock().unwrap().table().unwrap();
+    let other: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    assert!(table
+        .iter()
+        .any(|(s, _)| matches!(s.service.key, ServiceKey::Addr { addr, .. } if addr == other)));
+    let after: Vec<(String, String, u32)> = {
+        let mut v = Vec::new();
+        for (s, ds) in &table {
+            if let ServiceKey::Addr { addr, .. } = s.service.key {
+                for d in ds {
+                    v.push((addr.to_string(), d.dest.addr.to_string(), d.dest.weight));
+                }
+            }
+        }
+        v.sort();
+        v
+    };
+    assert_eq!(after, before);
+}
