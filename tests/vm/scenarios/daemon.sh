@@ -171,10 +171,11 @@ cat > "$W/ipvsw.py" <<'PY'
 # ipvsw.py ramp SVC DEST TARGET SECS: print "MS WEIGHT" ("-" when absent)
 #   each time DEST's weight in SVC changes in /proc/net/ip_vs, from the
 #   first reading; stop once it is TARGET after a change, or after SECS.
-# ipvsw.py gone SVC DEST SECS OUTFILE: when DEST is no longer in SVC, write
-#   the time (epoch) to OUTFILE and stop (nothing written after SECS).
+# ipvsw.py gone SVC DEST SECS OUTFILE: print "watching" once DEST has been
+#   seen in SVC; when DEST is no longer there, write the time (epoch) to
+#   OUTFILE and stop (nothing written after SECS).
 # SVC and DEST as ADDR:PORT (IPv4, TCP). Reads the file, no forks, so it
-# samples every 20 ms even under TCG.
+# samples every 20 ms (gone: 50 ms) even under TCG.
 import socket, sys, time
 
 def hexaddr(s):
@@ -208,12 +209,17 @@ if mode == "ramp":
         time.sleep(0.02)
 else:
     secs, out = float(sys.argv[4]), sys.argv[5]
+    seen = False
     while time.time() - t0 < secs:
-        if weight(svc, dest) == "-":
+        w = weight(svc, dest)
+        if w != "-" and not seen:
+            print("watching", flush=True)
+            seen = True
+        if seen and w == "-":
             with open(out, "w") as f:
                 f.write("%.3f\n" % time.time())
             break
-        time.sleep(0.02)
+        time.sleep(0.05)
 PY
 
 cat > "$W/nlsends.py" <<'PY'
@@ -538,8 +544,10 @@ capture during-down C python3 "$TOPO_CLIENT" http 198.51.100.10 80 40
 check_output daemon.fall.no-failed-request "rs2=40" cat during-down.out
 elapsed "requests done"
 # rs1 back: weight back after rise successes, ramped by slow_start (2 s).
-topo_bg ramp director nice -n 19 python3 "$W/ipvsw.py" ramp "$S1" "$RS1" 10 40
-sleep 0.5
+topo_bg ramp director python3 "$W/ipvsw.py" ramp "$S1" "$RS1" 10 40
+# (the sampler's first reading before rs1 starts: started late, it would
+# see only the end of the ramp)
+wait_until 20 test -s "$TOPO_DIR/ramp.log"
 B=$(now)
 check daemon.rise.rs1-restarted start_rs 1
 check daemon.rise.weight-back wait_until 30 weight_is "$S1" "$RS1" 10
@@ -721,7 +729,8 @@ check daemon.leave.download-started wait_until 20 test -s "$W/dl1.name"
 if [ "$(cat "$W/dl1.name" 2>/dev/null)" = rs1 ]; then XA=$RS1 OA=$RS2 ON=rs2; else XA=$RS2 OA=$RS1 ON=rs1; fi
 note "download on $(cat "$W/dl1.name" 2>/dev/null): removing $XA from S2, keeping $OA"
 write_config "$CFG" 7 "${OA%:*}=5"
-topo_bg gone1 director nice -n 19 python3 "$W/ipvsw.py" gone "$S2" "$XA" 60 "$W/gone1"
+topo_bg gone1 director python3 "$W/ipvsw.py" gone "$S2" "$XA" 60 "$W/gone1"
+check daemon.leave.watching wait_until 20 grep -q watching "$TOPO_DIR/gone1.log"
 check_status daemon.leave.reload-exit0 0 dctl reload
 dstatus --output json > status-leaving.json
 check daemon.leave.weight0-while-active wait_until 5 weight_is "$S2" "$XA" 0
