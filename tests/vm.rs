@@ -286,6 +286,23 @@ vm_scenario!(
     "daemon_vip.sh"
 );
 
+vm_scenario!(
+    /// `lvsctl daemon` against the real kernel with NAT traffic: a stopped
+    /// real server quiesced (no failed request after) and ramped back with
+    /// slow_start; the sorry server while every real server is down; one
+    /// probe per interval for a server two services share (counted at the
+    /// server); SIGHUP sending exactly its changes (strace) with health
+    /// kept, an invalid file refused with FILE:LINE; drain kept across a
+    /// `kill -9` restart that sends nothing; hand deletions repaired;
+    /// servers removed by reload deleted after their last connection or
+    /// drain_timeout; a service made by ipvsadm untouched; status, reload,
+    /// drain exit codes; SIGTERM leaves the table.
+    daemon,
+    "daemon.sh",
+    // About 3 minutes alone under TCG; room for a loaded 2-core machine.
+    timeout = 600
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line
