@@ -241,6 +241,34 @@ impl Health {
         let prev_services: HashMap<ServiceKey, &ServiceState> = previous
             .map(|h| h.services.iter().map(|x| (x.key, x)).collect())
             .unwrap_or_default();
+        let drained = previous.map(|p| &p.drained);
+        // How the kernel has each probe's servers, over every service that
+        // shares the probe: up if any has it with a weight, down if all it
+        // has are at weight 0; a drained server's 0 says nothing about its
+        // health, and one the kernel lacks says nothing either.
+        let mut votes: HashMap<ProbeKey, (bool, bool)> = HashMap::new();
+        for s in &config.services {
+            for md in &s.dests {
+                let id = dest_id(&md.dest);
+                let is_drained = drained.is_some_and(|d| d.contains(&(s.key, id.0, id.1)));
+                let weight = in_live.get(&(s.key, id)).map(|d| d.weight);
+                for spec in &md.checks {
+                    let key = ProbeKey {
+                        server: Server {
+                            address: md.dest.addr,
+                            port: md.dest.port,
+                        },
+                        spec: spec.clone(),
+                    };
+                    let v = votes.entry(key).or_default();
+                    match weight {
+                        Some(w) if w > 0 => v.0 = true,
+                        Some(_) if !is_drained => v.1 = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
         let mut services = Vec::with_capacity(config.services.len());
         for (si, s) in config.services.iter().enumerate() {
             let prev_service = prev_services.get(&s.key);
@@ -253,7 +281,6 @@ impl Health {
                     address: md.dest.addr,
                     port: md.dest.port,
                 };
-                let in_kernel = in_live.get(&(s.key, dest_id(&md.dest))).map(|d| d.weight);
                 let mut ids = Vec::with_capacity(md.checks.len());
                 for spec in &md.checks {
                     let key = ProbeKey {
@@ -265,10 +292,10 @@ impl Health {
                         None => {
                             let state = match old.get(&key) {
                                 Some(p) => p.state.clone(),
-                                None => match in_kernel {
-                                    Some(w) if w > 0 => CheckState::new(true, false),
-                                    Some(_) => CheckState::new(false, false),
-                                    None => CheckState::new(false, true),
+                                None => match votes.get(&key).copied().unwrap_or_default() {
+                                    (true, _) => CheckState::new(true, false),
+                                    (false, true) => CheckState::new(false, false),
+                                    (false, false) => CheckState::new(false, true),
                                 },
                             };
                             probes.push(Probe {
@@ -515,7 +542,14 @@ impl Health {
                 continue;
             };
             let lost = !st.quorum_up;
-            let sorry_in = lost && s.policy.sorry_server.is_some();
+            // Not while a server has not been probed yet (a cold start
+            // into an empty table): its first result decides, and clients
+            // are not sent to the sorry server in the meantime.
+            let warming = st
+                .dests
+                .iter()
+                .any(|d| d.probes.iter().any(|p| self.probes[*p].state.fresh));
+            let sorry_in = lost && s.policy.sorry_server.is_some() && !warming;
             let mut dests = Vec::with_capacity(s.dests.len() + 1);
             for (md, ds) in s.dests.iter().zip(&st.dests) {
                 let mut d = md.dest.clone();

@@ -282,6 +282,8 @@ struct Daemon {
     registered: Option<control::Guard>,
     /// The control socket's path.
     socket: PathBuf,
+    /// The table of the last engine call that went through.
+    last_sent: Option<Table>,
     /// Director sysctls set for through_vip probes, with their old values.
     saved_sysctls: Vec<(&'static str, i64)>,
     /// Health changes per (service, server), for metrics.
@@ -312,14 +314,13 @@ impl Daemon {
         } = files;
         let now = Instant::now();
         let wall = SystemTime::now();
-        let mut health = Health::new(&config, &live, None, now, wall);
+        // Drains first: a drained server's weight 0 in the kernel does not
+        // mean it was down.
+        let mut seed = Health::default();
         if let Some(path) = &drain_file {
-            for (service, addr, port) in read_drains(path) {
-                health.drained.insert((service, addr, port));
-            }
+            seed.drained.extend(read_drains(path));
         }
-        // Quorum at start follows the kernel's current state once drains
-        // are known.
+        let mut health = Health::new(&config, &live, Some(&seed), now, wall);
         for si in 0..config.services.len() {
             let _ = health.update_quorum(&config, si);
         }
@@ -348,6 +349,7 @@ impl Daemon {
             registered,
             socket,
             saved_sysctls: Vec::new(),
+            last_sent: None,
             transitions: HashMap::new(),
             latency: std::collections::BTreeMap::new(),
         }
@@ -738,18 +740,43 @@ impl Daemon {
     /// Returns the number of changes sent (`None` on failure, logged).
     async fn sync(&mut self, reason: Reason) -> Option<usize> {
         let (desired, opts) = self.engine_call(Instant::now());
+        // What the daemon itself changed since its last call (a weight
+        // ramping up, a health change not yet sent): sent by a periodic
+        // call, that is not drift.
+        let expected: HashSet<String> = match &self.last_sent {
+            Some(last) if reason == Reason::Periodic => last
+                .diff(
+                    &desired,
+                    crate::state::DiffOptions {
+                        prune: true,
+                        exact_order: false,
+                    },
+                )
+                .changes
+                .iter()
+                .map(|c| crate::state::rules::change_text(&c.change))
+                .collect(),
+            _ => HashSet::new(),
+        };
+        let sent = desired.clone();
         match self.kernel.reconcile(desired, opts).await {
             Ok(report) => {
                 for c in &report.plan.changes {
                     let rule = crate::state::rules::change_text(&c.change);
                     match reason {
-                        Reason::Periodic => self.log.warn("drift repaired", &[("change", &rule)]),
+                        Reason::Periodic if !expected.contains(&rule) => {
+                            self.log.warn("drift repaired", &[("change", &rule)])
+                        }
+                        Reason::Periodic => self
+                            .log
+                            .info("kernel changed", &[("change", &rule), ("why", "timer")]),
                         _ => self.log.info(
                             "kernel changed",
                             &[("change", &rule), ("why", reason_word(reason))],
                         ),
                     }
                 }
+                self.last_sent = Some(sent);
                 self.pending = false;
                 self.failed_at = None;
                 self.leaving_services.clear();

@@ -101,11 +101,10 @@ fn a_fresh_server_comes_up_on_its_first_success() {
     let mut h = Health::new(&c, &Table::default(), None, now, SystemTime::now());
     assert!(h.services.iter().all(|s| !s.quorum_up));
     let t = h.desired(&c, now);
-    // Quorum lost, sorry server in; service 1 removes down servers.
-    assert_eq!(
-        weights(&t, 0),
-        w(&[("192.0.2.11", 0), ("192.0.2.12", 0), ("192.0.2.13", 1)])
-    );
+    // Quorum lost, but no server has been probed yet: no sorry server
+    // (a cold start does not send clients there); service 1 removes down
+    // servers.
+    assert_eq!(weights(&t, 0), w(&[("192.0.2.11", 0), ("192.0.2.12", 0)]));
     assert_eq!(weights(&t, 1), w(&[]));
     let ev = h.record(&c, 0, &ok(true), now, SystemTime::now());
     assert!(matches!(
@@ -126,16 +125,52 @@ fn a_fresh_server_comes_up_on_its_first_success() {
     ));
     // Service 1 (quorum 1) gains quorum; service 0 needs 4 and has 3.
     assert_eq!(ev[2..], [Event::QuorumGained { service: 1, live: 5 }]);
-    let t = h.desired(&c, now + Duration::from_secs(60));
-    assert_eq!(weights(&t, 1), w(&[("192.0.2.11", 5)]));
+    let later = now + Duration::from_secs(60);
+    assert_eq!(weights(&h.desired(&c, later), 1), w(&[("192.0.2.11", 5)]));
+    // 192.0.2.12 not probed yet: what is up serves.
     assert_eq!(
-        weights(&t, 0),
+        weights(&h.desired(&c, later), 0),
+        w(&[("192.0.2.11", 3), ("192.0.2.12", 0)])
+    );
+    // Its first result is a failure: quorum is really lost, the sorry
+    // server comes in and the real servers are quiesced.
+    assert!(h.record(&c, 1, &ok(false), now, SystemTime::now()).is_empty());
+    assert_eq!(
+        weights(&h.desired(&c, later), 0),
         w(&[("192.0.2.11", 0), ("192.0.2.12", 0), ("192.0.2.13", 1)])
     );
+    // Now it needs `rise` successes.
+    assert!(h.record(&c, 1, &ok(true), now, SystemTime::now()).is_empty());
     let ev = h.record(&c, 1, &ok(true), now, SystemTime::now());
     assert_eq!(ev[1], Event::QuorumGained { service: 0, live: 5 });
-    let t = h.desired(&c, now + Duration::from_secs(60));
-    assert_eq!(weights(&t, 0), w(&[("192.0.2.11", 3), ("192.0.2.12", 2)]));
+    assert_eq!(
+        weights(&h.desired(&c, later), 0),
+        w(&[("192.0.2.11", 3), ("192.0.2.12", 2)])
+    );
+}
+
+#[test]
+fn a_drained_servers_zero_does_not_mark_a_shared_probe_down() {
+    // 192.0.2.11 is drained in service 0 (weight 0) and up in service 1
+    // (weight 5): their shared probe starts up, and nothing changes.
+    let c = parse("d.toml", FILE).unwrap();
+    let now = Instant::now();
+    let mut live = all_up(&c);
+    live.services[0].dests[0].weight = 0;
+    let mut seed = Health::default();
+    seed.drained
+        .insert((c.services[0].key, "192.0.2.11".parse().unwrap(), 80));
+    let h = Health::new(&c, &live, Some(&seed), now, SystemTime::now());
+    assert!(h.probes[0].state.up);
+    assert_eq!(h.desired(&c, now).services[1], live.services[1]);
+    // Without the drain the 0 counts (any service with a weight still
+    // wins: up).
+    let h = Health::new(&c, &live, None, now, SystemTime::now());
+    assert!(h.probes[0].state.up);
+    // At 0 everywhere and not drained: down.
+    live.services[1].dests[0].weight = 0;
+    let h = Health::new(&c, &live, None, now, SystemTime::now());
+    assert!(!h.probes[0].state.up && !h.probes[0].state.fresh);
 }
 
 #[test]
@@ -235,14 +270,10 @@ fn reload_keeps_health_and_drains_removed_servers() {
     // The leaving server stays at weight 0 until it has no connection.
     assert_eq!(h2.leaving.len(), 1);
     let t = h2.desired(&c2, t1);
+    // (No sorry server while the new 192.0.2.14 has not been probed.)
     assert_eq!(
         weights(&t, 0),
-        w(&[
-            ("192.0.2.14", 0),
-            ("192.0.2.12", 0),
-            ("192.0.2.11", 0),
-            ("192.0.2.13", 1)
-        ])
+        w(&[("192.0.2.14", 0), ("192.0.2.12", 0), ("192.0.2.11", 0)])
     );
     let mut h3 = h2.clone();
     assert!(h3.leaving_done(t1, &|_, _| Some((1, 0))).is_empty());
