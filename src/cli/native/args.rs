@@ -192,8 +192,9 @@ such as an `ipvsadm -d` by hand is repaired and logged), drain_timeout \
 (default /run/lvsctl/daemon.sock in the init namespace, one per namespace \
 otherwise), metrics (\"127.0.0.1:9480\": a Prometheus listener), prune \
 (false), flush_on_stop (false: SIGTERM leaves the table as it is), user \
-(\"nobody\": hooks run as this user), status_group (members may read \
-`status`). [timeouts], [sysctl] settings and [[daemons]] are managed only \
+(\"nobody\": hooks and command checks run as this user), status_group \
+(members may read `status`), mark_base (first firewall mark of the \
+through_vip probe services). [timeouts], [sysctl] settings and [[daemons]] are managed only \
 where the file writes them (with prune = true, as apply does).
 
 In each [[services]]: on_failure (\"quiesce\": weight 0, the default; or \
@@ -212,7 +213,12 @@ static (always up).
 A check: type = tcp | http | https | send-expect | udp | dns | ping | \
 command | file, with interval, timeout, rise (successes before a down \
 server is up), fall (failures before an up server is down), \
-connect_address, connect_port, source_address, fwmark (SO_MARK). A server \
+connect_address, connect_port, source_address, fwmark (SO_MARK), and \
+through_vip (direct routing and tunnels: the probe goes through IPVS to \
+the VIP, by a firewall-mark service per server from [daemon] mark_base, \
+so it passes only for a server that accepts the VIP; while such probes \
+run, net.ipv4.conf.all.accept_local is 1 and rp_filter loose, both given \
+back on stop with the probe services). A server \
 that refuses connections is down within fall x interval, one that swallows \
 packets within fall x interval + timeout. The first probe of each check \
 starts at a random offset within its interval, and one probe runs per \
