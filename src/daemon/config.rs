@@ -28,7 +28,7 @@
 //! ```
 //!
 //! The file is read by [`crate::state::config::parse_with`] with one
-//! [`Extension`] (this module's [`Reader`]), so the service table itself is
+//! [`Extension`] (this module's `Reader`), so the service table itself is
 //! exactly what `apply` would read from the same text, and every error,
 //! ours included, names `FILE:LINE`. What the extension reads is kept per
 //! service key and per real server and joined with the table at the end

@@ -1,7 +1,7 @@
 //! `command`: a program run without a shell, `%h`/`%p` replaced in its
 //! arguments; exit 0 up, 1 down, 2-255 up with weight exit-2 when
 //! `dynamic_weight` is set (keepalived's misc_dynamic). Its standard
-//! output is read (at most [`OUTPUT_MAX`] bytes) for `expect`.
+//! output is read (at most `OUTPUT_MAX` bytes) for `expect`.
 //!
 //! The program runs in a process group of its own, and a probe dropped at
 //! its deadline kills the whole group: a check script's own children
