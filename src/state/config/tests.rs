@@ -482,3 +482,21 @@ fn live_sysctls_diff_and_save_by_their_rules() {
         ]
     );
 }
+
+#[test]
+fn line_numbers_are_the_newlines_before_the_span_plus_one() {
+    let text = "a\nbb\n\nccc\n";
+    let lines = newlines(text);
+    let doc = Doc {
+        file: "f",
+        newlines: &lines,
+    };
+    for start in 0..=text.len() + 2 {
+        let naive = text.as_bytes()[..start.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        assert_eq!(doc.line(&(start..start)), naive, "offset {start}");
+    }
+}
