@@ -2,23 +2,17 @@
 """tests/vm/bench_daemon.py: helpers of tests/vm/bench_daemon.sh (in the VM).
 
   gen DIR                  write every config file of the benchmark into DIR
-  listen SERVERS FIFO ACK  the real servers: one process, one listening socket
-                           per line "ADDRESS PORT" of SERVERS, commands on FIFO
-  lag DUMP INTERVAL SECS [FIRST COUNT]   probe statistics of a listener dump
-
-The listener is a single selectors loop (no threads): it accepts on every
-socket, stamps each accept with time.time() (the same clock as bash's
-$EPOCHREALTIME) and, in "http" mode, answers the request with
-"HTTP/1.0 200 OK" and closes; in "tcp" mode it closes at once. Commands, one
-a line on FIFO (each acknowledged by a line "CMD TIME" appended to ACK):
-  mode tcp|http   rec (start recording)   dump PATH (write, stop recording)
-  close I / open I (the listening socket of server I, 0-based line number)
+                           (lvsctl's TOML and keepalived's, the same services
+                           and checks) and servers.txt, the real servers
+  lag DUMP INTERVAL T0 T1 [FIRST COUNT]   probe statistics of a dump of
+                           examples/bench_listener (the real servers), the
+                           stamps from T0 to T1 of servers FIRST.. (COUNT):
+                           probes, probes/s, and per server the gaps between
+                           successive probes minus INTERVAL, pooled: p50,
+                           p99, max in ms
 """
 import os
-import selectors
-import socket
 import sys
-import time
 
 # ------------------------------------------------------------------ layout
 # The 1,000 real servers: 10 addresses x 100 ports. Service i (0..99) has
@@ -133,113 +127,6 @@ def gen(d):
         w("%s.one.%s" % (name, ext), big(2, lvs))
 
 
-# ---------------------------------------------------------------- listener
-RESP = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n"
-
-
-def listen(srv_file, fifo, ack_file):
-    srvs = []
-    with open(srv_file) as f:
-        for line in f:
-            a, p = line.split()
-            srvs.append((a, int(p)))
-    sel = selectors.DefaultSelector()
-    socks = {}
-
-    def open_srv(i):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(srvs[i])
-        s.listen(512)
-        s.setblocking(False)
-        sel.register(s, selectors.EVENT_READ, ("L", i))
-        socks[i] = s
-
-    def close_srv(i):
-        s = socks.pop(i, None)
-        if s is not None:
-            sel.unregister(s)
-            s.close()
-
-    for i in range(len(srvs)):
-        open_srv(i)
-    state = {"mode": "tcp", "rec": None}
-    cfd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
-    sel.register(cfd, selectors.EVENT_READ, ("C", None))
-    ack = open(ack_file, "a")
-    cbuf = b""
-
-    def command(line):
-        w = line.split()
-        if not w:
-            return
-        if w[0] == "mode":
-            state["mode"] = w[1]
-        elif w[0] == "rec":
-            state["rec"] = [[] for _ in srvs]
-        elif w[0] == "dump":
-            rec = state["rec"] or [[] for _ in srvs]
-            state["rec"] = None
-            with open(w[1], "w") as f:
-                for i, ts in enumerate(rec):
-                    f.write("%d %s\n" % (i, " ".join("%.6f" % t for t in ts)))
-        elif w[0] == "close":
-            close_srv(int(w[1]))
-        elif w[0] == "open":
-            open_srv(int(w[1]))
-        ack.write("%s %.6f\n" % (line, time.time()))
-        ack.flush()
-
-    print("listening on %d sockets" % len(srvs), file=sys.stderr, flush=True)
-    while True:
-        for key, _ in sel.select():
-            kind, data = key.data
-            if kind == "L":
-                s = key.fileobj
-                while True:
-                    try:
-                        c, _ = s.accept()
-                    except (BlockingIOError, InterruptedError):
-                        break
-                    except OSError:
-                        break
-                    t = time.time()
-                    rec = state["rec"]
-                    if rec is not None:
-                        rec[data].append(t)
-                    if state["mode"] == "tcp":
-                        c.close()
-                    else:
-                        c.setblocking(False)
-                        sel.register(c, selectors.EVENT_READ, ("H", [b""]))
-            elif kind == "H":
-                c = key.fileobj
-                try:
-                    d = c.recv(4096)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError:
-                    d = b""
-                data[0] += d
-                if not d or b"\r\n\r\n" in data[0]:
-                    if d:
-                        try:
-                            c.send(RESP)
-                        except OSError:
-                            pass
-                    sel.unregister(c)
-                    c.close()
-            else:
-                try:
-                    d = os.read(cfd, 4096)
-                except BlockingIOError:
-                    continue
-                cbuf += d
-                while b"\n" in cbuf:
-                    line, cbuf = cbuf.split(b"\n", 1)
-                    command(line.decode())
-
-
 # ---------------------------------------------------------------- analysis
 def pct(v, q):
     if not v:
@@ -249,13 +136,13 @@ def pct(v, q):
     return v[k]
 
 
-def lag(dump, interval, secs, first=0, count=None):
-    interval, secs = float(interval), float(secs)
+def lag(dump, interval, t0, t1, first=0, count=None):
+    interval, t0, t1 = float(interval), float(t0), float(t1)
     rows = {}
     with open(dump) as f:
         for line in f:
             w = line.split()
-            rows[int(w[0])] = [float(x) for x in w[1:]]
+            rows[int(w[0])] = [float(x) for x in w[1:] if t0 <= float(x) <= t1]
     idx = sorted(rows)
     first = int(first)
     count = len(idx) if count is None else int(count)
@@ -268,7 +155,7 @@ def lag(dump, interval, secs, first=0, count=None):
             silent += 1
         gaps.extend((b - a - interval) * 1000.0 for a, b in zip(ts, ts[1:]))
     print("probes=%d per_s=%.1f servers=%d silent=%d gaps=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f"
-          % (probes, probes / secs, len(sel), silent, len(gaps), pct(gaps, 0.5), pct(gaps, 0.99),
+          % (probes, probes / (t1 - t0), len(sel), silent, len(gaps), pct(gaps, 0.5), pct(gaps, 0.99),
              max(gaps) if gaps else float("nan")))
 
 
@@ -276,8 +163,6 @@ if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "gen":
         gen(sys.argv[2])
-    elif cmd == "listen":
-        listen(*sys.argv[2:5])
     elif cmd == "lag":
         lag(*sys.argv[2:])
     else:

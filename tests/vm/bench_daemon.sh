@@ -6,8 +6,8 @@
 # servers are tests/vm/bench_daemon.py.
 #
 # Topology: namespace "rs" holds the real servers, 198.51.100.1-10 on a
-# dummy device and ONE python process listening on 1,000 sockets
-# (10 addresses x ports 8000-8099) that stamps every accept. Each tool run
+# dummy device and ONE process listening on 1,000 sockets (10 addresses x
+# ports 8000-8099) that stamps every accept (examples/bench_listener). Each tool run
 # gets a fresh director namespace (its own, empty IPVS table) joined to "rs"
 # by a veth pair (director 198.51.100.253, rs 198.51.100.254, route
 # 198.51.100.0/25 via rs); the director has no other route, so the big
@@ -17,10 +17,12 @@
 # both measured.
 #
 # Environment (besides what tests/vm/run sets: LVSCTL, OUT, KROOT, ...):
+#   BENCH_LISTENER the bench_listener example binary (required)
 #   BENCH_SECS     steady-state window of each measurement (default 60)
 #   BENCH_BIG      0 skips the 2,284-service file (default 1)
 #   BENCH_BIG_WAIT seconds to wait for a load or reload of it (default 600)
 #   BENCH_BIG_SVC, BENCH_BIG_DEST  its size (default 2284, 37298)
+#   BENCH_PHASES   which parts run (default "tcp http dedup big")
 #   BENCH_HOST, LVSCTL_GIT   lines for the report, optional
 # Writes $OUT/report.txt (also printed; written as the phases finish, so a
 # run cut short keeps what it measured), progress on stderr (scenario.log),
@@ -30,9 +32,11 @@ set -u
 SECS=${BENCH_SECS:-60}
 BIG=${BENCH_BIG:-1}
 BIG_WAIT=${BENCH_BIG_WAIT:-600}
+PHASES=${BENCH_PHASES:-tcp http dedup big}
 KA=/usr/sbin/keepalived
 IPVSADM=/usr/sbin/ipvsadm
 PY=$REPO/tests/vm/bench_daemon.py
+LISTENER_BIN=${BENCH_LISTENER:?BENCH_LISTENER is not set}
 REPORT=$OUT/report.txt
 LOGS=$OUT/logs
 HZ=$(getconf CLK_TCK)
@@ -68,13 +72,15 @@ for j in $(seq 1 10); do ip -n rs addr add "198.51.100.$j/32" dev dummy0; done
 ip netns exec rs sysctl -q -w net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
 mkfifo "$W/ctl"
 : > "$W/ack"
-ip netns exec rs python3 "$PY" listen "$W/servers.txt" "$W/ctl" "$W/ack" 2> "$LOGS/listener.err" &
+ip netns exec rs "$LISTENER_BIN" "$W/servers.txt" "$W/ctl" "$W/ack" 2> "$LOGS/listener.err" &
 LISTENER=$!
 # ctl CMD...: a command to the listener; waits for its acknowledgement and
 # sets ACK_T to the listener's time of it.
 ctl() {
     local n i
     n=$(wc -l < "$W/ack")
+    kill -0 "$LISTENER" 2> /dev/null || { problem "the listener died"; return 1; }
+    log "listener: $*"
     echo "$*" > "$W/ctl"
     for ((i = 0; i < 1000; i++)); do
         if [ "$(wc -l < "$W/ack")" -gt "$n" ]; then
@@ -116,11 +122,12 @@ TOOL_PID='' PIDS=()
 start_tool() {
     local tool=$1 conf=$2 tag=$3 i c
     if [ "$tool" = lvsctl ]; then
-        in_ns "$LVSCTL" daemon --config "$conf" --log-format json 2> "$LOGS/$tag.log" > /dev/null &
+        # not through in_ns (a function): $! must be the daemon itself
+        ip netns exec "$NS" "$LVSCTL" daemon --config "$conf" --log-format json 2> "$LOGS/$tag.log" > /dev/null &
         TOOL_PID=$!
         PIDS=("$TOOL_PID")
     else
-        in_ns "$KA" -C -n -l -f "$conf" -p "$W/ka.$tag.pid" -c "$W/kc.$tag.pid" \
+        ip netns exec "$NS" "$KA" -C -n -l -f "$conf" -p "$W/ka.$tag.pid" -c "$W/kc.$tag.pid" \
             > "$LOGS/$tag.log" 2>&1 &
         TOOL_PID=$!
         PIDS=("$TOOL_PID")
@@ -162,7 +169,7 @@ hwm_kib() {
 alive() { local p; for p in "${PIDS[@]}"; do kill -0 "$p" 2> /dev/null || return 1; done; }
 
 # up_count [-t VIP:PORT]: destinations with a weight > 0
-up_count() { in_ns "$IPVSADM" -Ln "$@" 2> /dev/null | awk '$1 == "->" && $4 > 0 { n++ } END { print n + 0 }'; }
+up_count() { in_ns "$IPVSADM" -Ln "$@" 2> /dev/null | awk '$1 == "->" && $4 ~ /^[0-9]+$/ && $4 > 0 { n++ } END { print n + 0 }'; }
 # wait_up N SECS: until N destinations have a weight; sets WAITED (s)
 wait_up() {
     local t0 n=0
@@ -212,7 +219,7 @@ guest_mem=$(awk '/^MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)
     echo "            on hardware), $(nproc) vCPU: $guest_cpu, $guest_mem"
     echo "lvsctl:     $lvsctl_version"
     echo "keepalived: $ka_version (keepalived -C -n -l: checkers only; parent + checker child measured)"
-    echo "Real servers: one python process in namespace rs accepting on every socket and stamping each"
+    echo "Real servers: one process (examples/bench_listener) in namespace rs accepting on every socket, stamping each"
     echo "  accept; probe lag = gap between successive probes of one server minus the interval."
     echo "Same semantics for both: interval 1 s (delay_loop 1), timeout 1 s (connect_timeout 1),"
     echo "  lvsctl rise = 1, fall = 1 ~ keepalived retry 0; lvsctl on_failure = quiesce ~ keepalived"
@@ -240,12 +247,15 @@ run_1000() {
     log "$TAG: $(up_count) servers up after $WAITED s"
     sleep 5
     alive || problem "$TAG: the tool died"
-    c0=$(cpu_ticks); t0=$(now)
+    log "$TAG: measuring for $SECS s"
+    # CPU and probes are counted over the same window [t0, t1], inside
+    # the listener's recording (rec .. dump)
     ctl rec
+    c0=$(cpu_ticks); t0=$(now)
     sleep "$SECS"
-    ctl dump "$LOGS/$TAG.dump"
     c1=$(cpu_ticks); t1=$(now)
-    res=$(python3 "$PY" lag "$LOGS/$TAG.dump" 1 "$(diff_s "$t0" "$t1")")
+    ctl dump "$LOGS/$TAG.dump"
+    res=$(python3 "$PY" lag "$LOGS/$TAG.dump" 1 "$t0" "$t1")
     log "$TAG: $res"
     probes=$(sed 's/.*probes=\([0-9]*\).*/\1/' <<< "$res")
     CPU[$TAG]=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v p="$probes" 'BEGIN { if (p > 0) printf "%.3f", c / hz / p * 1000; else print "n/a" }')
@@ -260,16 +270,17 @@ run_1000() {
         in_ns "$LVSCTL" daemon status --output json > "$LOGS/$TAG.status.json" 2>> "$LOGS/$TAG.log"
         s=$?
         v=$(grep -o '"health": *"up"' "$LOGS/$TAG.status.json" | wc -l)
-        [ "$s" = 0 ] && [ "$v" = 1000 ] || problem "$TAG: daemon status exited $s with $v servers up (want 0 and 1000)"
+        rep "  $TAG             daemon status --output json: exit $s, $v of 1000 servers up"
+        [ "$v" -ge 990 ] || problem "$TAG: daemon status shows only $v of 1000 servers up"
     fi
     for k in "${FAIL_IDX[@]}"; do
         s=$(srv_of "$k") v=$(vip_of "$k")
         ctl close "$k"
-        tf=$(in_ns "$W/poll" "$v" "$s" 0 10)
-        if [ "$tf" = timeout ]; then problem "$TAG: $s still weighted 10 s after its listener closed"; else fails+=("$(diff_ms "$ACK_T" "$tf")"); fi
+        tf=$(in_ns "$W/poll" "$v" "$s" 0 30)
+        if [ "$tf" = timeout ]; then problem "$TAG: $s still weighted 30 s after its listener closed"; else fails+=("$(diff_ms "$ACK_T" "$tf")"); fi
         ctl open "$k"
-        tf=$(in_ns "$W/poll" "$v" "$s" 1 10)
-        if [ "$tf" = timeout ]; then problem "$TAG: $s not back 10 s after its listener reopened"; else backs+=("$(diff_ms "$ACK_T" "$tf")"); fi
+        tf=$(in_ns "$W/poll" "$v" "$s" 1 30)
+        if [ "$tf" = timeout ]; then problem "$TAG: $s not back 30 s after its listener reopened"; else backs+=("$(diff_ms "$ACK_T" "$tf")"); fi
     done
     FAIL[$TAG]=$( [ ${#fails[@]} -gt 0 ] && median "${fails[@]}" || echo n/a)
     BACK[$TAG]=$( [ ${#backs[@]} -gt 0 ] && median "${backs[@]}" || echo n/a)
@@ -280,11 +291,13 @@ run_1000() {
     drop_ns
 }
 
-rep ""
-rep "== 1,000 real servers (100 services x 10), checks every 1 s"
-for kind in tcp http; do
-    for tool in lvsctl keepalived; do run_1000 "$tool" "$kind"; done
-done
+run_rows_1000() {
+    [[ " $PHASES " = *" $1 "* ]] || return 0
+    rep ""
+    rep "== 1,000 real servers (100 services x 10), $1 checks every 1 s"
+    for tool in lvsctl keepalived; do run_1000 "$tool" "$1"; done
+}
+run_rows_1000 tcp
 
 # ------------------------------------------------------------ dedup
 # 10 services sharing the same 100 servers (servers.txt lines 0-99).
@@ -298,12 +311,12 @@ run_dedup() {
     if [ $tool = lvsctl ]; then start_tool lvsctl "$W/lvs.dedup.toml" "$TAG"; else start_tool keepalived "$W/ka.dedup.conf" "$TAG"; fi
     wait_up 1000 60
     sleep 3
-    t0=$(now)
     ctl rec
+    t0=$(now)
     sleep 20
-    ctl dump "$LOGS/$TAG.dump"
     t1=$(now)
-    res=$(python3 "$PY" lag "$LOGS/$TAG.dump" 1 "$(diff_s "$t0" "$t1")" 0 100)
+    ctl dump "$LOGS/$TAG.dump"
+    res=$(python3 "$PY" lag "$LOGS/$TAG.dump" 1 "$t0" "$t1" 0 100)
     DEDUP[$tool]=$(sed 's/.*per_s=\([0-9.]*\).*/\1/' <<< "$res")
     rep "$(printf '  %-18s %s probes/s at the 100 listeners (%s)' "$TAG" "${DEDUP[$tool]}" "$res")"
     stop_tool "$TAG"
@@ -311,7 +324,7 @@ run_dedup() {
 }
 rep ""
 rep "== dedup: 10 services sharing the same 100 servers, TCP every 1 s (20 s window)"
-for tool in lvsctl keepalived; do run_dedup "$tool"; done
+[[ " $PHASES " != *" dedup "* ]] || for tool in lvsctl keepalived; do run_dedup "$tool"; done
 
 # ------------------------------------------------------------ big file
 # 2,284 services / 37,298 servers, TCP checks every 60 s (the first service
@@ -390,11 +403,15 @@ EOF
     stop_tool "$TAG"
     drop_ns 5
 }
-if [ "$BIG" = 1 ]; then
+if [ "$BIG" = 1 ] && [[ " $PHASES " = *" big "* ]]; then
     rep ""
     rep "== $BIG_SVC services / $BIG_DEST servers, TCP checks every 60 s (servers unreachable but one)"
     for tool in lvsctl keepalived; do run_big "$tool"; done
 fi
+
+# HTTP last: the 1,000-server TCP row, dedup and the big file come first,
+# so a run cut short has the most of it.
+run_rows_1000 http
 
 # ------------------------------------------------------------ summary
 kill "$LISTENER" 2> /dev/null
