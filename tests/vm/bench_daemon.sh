@@ -70,6 +70,11 @@ ip -n rs link add dummy0 type dummy
 ip -n rs link set dummy0 up
 for j in $(seq 1 10); do ip -n rs addr add "198.51.100.$j/32" dev dummy0; done
 ip netns exec rs sysctl -q -w net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
+# 1,000 listening sockets plus the connections in flight of HTTP probes
+# exceed the default 1,024 descriptors (accept fails with EMFILE). Raised
+# here, so both tools inherit the same limit too.
+ulimit -n "$(ulimit -Hn)" 2> /dev/null || ulimit -n 65536 2> /dev/null || true
+echo "file descriptor limit: $(ulimit -n)" >> "$LOGS/setup.err"
 mkfifo "$W/ctl"
 : > "$W/ack"
 ip netns exec rs "$LISTENER_BIN" "$W/servers.txt" "$W/ctl" "$W/ack" 2> "$LOGS/listener.err" &
