@@ -246,7 +246,6 @@ enum Reason {
     Reload,
     Drain,
     Timer,
-    Stop,
 }
 
 /// Where a daemon keeps what outlives a call: its registry record, its
@@ -449,9 +448,13 @@ impl Daemon {
     /// are the daemon's own, not the site's).
     async fn remove_vip_probes(&mut self) {
         let keys: FastSet<ServiceKey> = self.config.vip_probes.keys().collect();
-        if keys.is_empty() {
-            return;
+        if !keys.is_empty() {
+            self.delete_services(keys, "the through_vip probe services").await;
         }
+    }
+
+    /// Deletes these services (and nothing else) in one engine call.
+    async fn delete_services(&mut self, keys: FastSet<ServiceKey>, what: &str) {
         let opts = ReconcileOptions {
             prune: false,
             dry_run: false,
@@ -460,12 +463,10 @@ impl Daemon {
         };
         match self.kernel.reconcile(Table::default(), opts).await {
             Ok(r) => self.log.info(
-                "stopping; removed the through_vip probe services",
+                &format!("stopping; removed {what}"),
                 &[("changes", &r.plan.changes.len().to_string())],
             ),
-            Err(_) => self
-                .log
-                .error("stopping; removing the through_vip probe services failed", &[]),
+            Err(_) => self.log.error(&format!("stopping; removing {what} failed"), &[]),
         }
     }
 
@@ -1009,22 +1010,7 @@ impl Daemon {
         let mut owned: FastSet<ServiceKey> = self.config.services.iter().map(|s| s.key).collect();
         owned.extend(self.config.vip_probes.keys());
         owned.extend(self.leaving_services.iter().copied());
-        let opts = ReconcileOptions {
-            prune: false,
-            dry_run: false,
-            services: Services::Only(owned),
-            scope: Some(crate::state::apply::Scope::default()),
-        };
-        match self.kernel.reconcile(Table::default(), opts).await {
-            Ok(r) => self.log.info(
-                "stopping; removed what the daemon manages",
-                &[("changes", &r.plan.changes.len().to_string())],
-            ),
-            Err(_) => self
-                .log
-                .error("stopping; removing the managed services failed", &[]),
-        }
-        let _ = Reason::Stop;
+        self.delete_services(owned, "what the daemon manages").await;
     }
 
     /// What a metrics scrape shows: the status, the counters kept here,
@@ -1186,7 +1172,6 @@ fn reason_word(r: Reason) -> &'static str {
         Reason::Reload => "reload",
         Reason::Drain => "drain",
         Reason::Timer => "timer",
-        Reason::Stop => "stop",
     }
 }
 
