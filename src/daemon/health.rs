@@ -626,14 +626,5 @@ pub type ConnCount<'a> = dyn Fn(&ServiceKey, (IpAddr, u16)) -> Option<(u32, u32)
 /// How often a ramping weight is recomputed.
 pub const RAMP_STEP: Duration = Duration::from_millis(500);
 
-impl DaemonConfig {
-    /// Whether the file has this real server in this service.
-    pub fn has_dest(&self, key: &ServiceKey, id: (IpAddr, u16)) -> bool {
-        self.services
-            .iter()
-            .any(|s| s.key == *key && s.dests.iter().any(|d| dest_id(&d.dest) == id))
-    }
-}
-
 #[cfg(test)]
 mod tests;
