@@ -965,8 +965,7 @@ mod tests {
     fn with_server(peers: Peers, read_only: Option<u32>, f: impl FnOnce(&Path) + Send + 'static) -> usize {
         let d = TempDir::new("serve");
         let path = d.0.join("daemon.sock");
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();

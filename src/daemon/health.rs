@@ -205,6 +205,8 @@ pub struct Health {
     pub leaving: Vec<Leaving>,
     /// Servers drained by hand: (service, address, port).
     pub drained: HashSet<(ServiceKey, IpAddr, u16)>,
+    /// When the last slow-start ramp ends ([`Health::ramp_end`]).
+    ramp_end: Option<Instant>,
 }
 
 /// The live table by service and server, for lookups in one step (a
@@ -335,7 +337,15 @@ impl Health {
             services,
             leaving: Vec::new(),
             drained: previous.map(|p| p.drained.clone()).unwrap_or_default(),
+            ramp_end: None,
         };
+        for (si, s) in config.services.iter().enumerate() {
+            for i in 0..h.services[si].dests.len() {
+                if let Some(t) = h.services[si].dests[i].ramp_from {
+                    h.ramp_started(t, s.policy.slow_start);
+                }
+            }
+        }
         for (si, s) in config.services.iter().enumerate() {
             let live = h.live_weight(s, si);
             h.services[si].quorum_up = match prev_services.get(&s.key) {
@@ -440,6 +450,9 @@ impl Health {
                 st.since = wall;
                 let slow = config.services[si].policy.slow_start;
                 st.ramp_from = (up && !slow.is_zero()).then_some(now);
+                if st.ramp_from.is_some() {
+                    self.ramp_started(now, slow);
+                }
                 let reason = outcome.reason.clone();
                 events.push(if up {
                     Event::ServerUp {
@@ -513,13 +526,21 @@ impl Health {
 
     /// Whether a weight is still ramping (the loop then asks for the table
     /// again every [`RAMP_STEP`]).
-    pub fn ramping(&self, config: &DaemonConfig, now: Instant) -> bool {
-        self.services.iter().zip(&config.services).any(|(st, s)| {
-            st.dests.iter().any(|d| {
-                d.ramp_from
-                    .is_some_and(|t| now.saturating_duration_since(t) < s.policy.slow_start)
-            })
-        })
+    pub fn ramping(&self, now: Instant) -> bool {
+        self.ramp_end.is_some_and(|t| now < t)
+    }
+
+    /// When the last ramp now under way ends (kept as ramps start: the
+    /// loop asks after every result, and must not walk every server).
+    pub fn ramp_end(&self) -> Option<Instant> {
+        self.ramp_end
+    }
+
+    fn ramp_started(&mut self, from: Instant, slow_start: Duration) {
+        let end = from + slow_start;
+        if self.ramp_end.is_none_or(|t| t < end) {
+            self.ramp_end = Some(end);
+        }
     }
 
     /// The table the kernel should have now: the file's services with each

@@ -170,8 +170,12 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     let kernel =
         KernelHandle::start(client).map_err(|e| DaemonError::Start(format!("kernel thread: {e}")))?;
     let live = kernel.read_blocking().map_err(DaemonError::Start)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread for the loop, every probe, the control socket and the
+    // metrics listener: a probe's wake-up then never crosses threads (no
+    // futex wake-ups, no work stealing), which is most of what a probe
+    // costs besides its own system calls. What takes long runs elsewhere:
+    // the kernel side on its thread, a reload's parse on a blocking one.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .thread_name("lvsctl-check")
         .enable_all()
         .build()
@@ -234,8 +238,41 @@ fn drop_privileges(log: &Log) {
 /// kernel is not hammered.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
-/// A probe result, from its task.
-type ProbeResult = (Arc<ProbeKey>, Outcome);
+/// A probe result, from its task, with the time it ended.
+type ProbeResult = (Arc<ProbeKey>, Outcome, Instant);
+
+/// Probes start on a grid of this step (each at a random slot of it
+/// within its interval), so that a thousand probes a second wake the loop
+/// a hundred times, ten at once, not a thousand times: a wake-up costs
+/// system calls (the clock, epoll) that a probe's own work does not need
+/// to repeat. Each server is still probed exactly once per interval.
+const GRID: Duration = Duration::from_millis(10);
+
+/// Wall-clock time from the monotonic clock, anchored now and then (the
+/// periodic turn re-anchors it, so a stepped wall clock is followed within
+/// `reconcile_interval`): results carry the instant their probe ended, and
+/// turning it into the time shown by status needs no second clock read.
+#[derive(Debug, Clone, Copy)]
+struct WallClock {
+    at: Instant,
+    wall: SystemTime,
+}
+
+impl WallClock {
+    fn now() -> Self {
+        WallClock {
+            at: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    fn wall(&self, t: Instant) -> SystemTime {
+        match t.checked_duration_since(self.at) {
+            Some(d) => self.wall + d,
+            None => self.wall - self.at.duration_since(t),
+        }
+    }
+}
 
 /// Why an engine call is made (what its changes are logged as).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,6 +326,10 @@ struct Daemon {
     transitions: HashMap<(String, String), u64>,
     /// Probe latency per check type.
     latency: std::collections::BTreeMap<String, Histogram>,
+    /// Wall-clock time of probe results.
+    clock: WallClock,
+    /// The origin of the probes' start grid ([`GRID`]).
+    grid: Instant,
 }
 
 fn epoch(t: SystemTime) -> u64 {
@@ -351,6 +392,8 @@ impl Daemon {
             last_sent: None,
             transitions: HashMap::new(),
             latency: std::collections::BTreeMap::new(),
+            clock: WallClock { at: now, wall },
+            grid: now,
         }
     }
 
@@ -387,7 +430,7 @@ impl Daemon {
         let mut step = tokio::time::interval(RAMP_STEP);
         step.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let timed = self.health.ramping(&self.config, Instant::now())
+            let timed = self.health.ramp_end().is_some_and(|t| Instant::now() < t)
                 || !self.health.leaving.is_empty()
                 || self
                     .failed_at
@@ -421,6 +464,7 @@ impl Daemon {
                 _ = term.recv() => break,
                 _ = int.recv() => break,
                 _ = periodic.tick() => {
+                    self.clock = WallClock::now();
                     let _ = self.sync(Reason::Periodic).await;
                 }
                 _ = step.tick(), if timed => {
@@ -556,7 +600,7 @@ impl Daemon {
                 continue;
             }
             self.seed = xorshift(self.seed);
-            let task = spawn_probe(key.clone(), self.results_tx.clone(), self.seed);
+            let task = spawn_probe(key.clone(), self.results_tx.clone(), self.grid, self.seed);
             self.tasks.insert(key.clone(), task);
         }
         // The tasks' keys are the map's; results are looked up by value.
@@ -564,16 +608,20 @@ impl Daemon {
     }
 
     /// Counts one result; true when the kernel needs a change.
-    fn on_result(&mut self, (key, outcome): ProbeResult) -> bool {
+    fn on_result(&mut self, (key, outcome, now): ProbeResult) -> bool {
         let Some(&id) = self.index.get(&key) else {
             return false; // a probe of an earlier file
         };
-        let now = Instant::now();
-        let wall = SystemTime::now();
-        self.latency
-            .entry(key.spec.kind.name().to_string())
-            .or_default()
-            .observe(outcome.latency);
+        let wall = self.clock.wall(now);
+        let kind = key.spec.kind.name();
+        match self.latency.get_mut(kind) {
+            Some(h) => h.observe(outcome.latency),
+            None => {
+                let mut h = Histogram::default();
+                h.observe(outcome.latency);
+                self.latency.insert(kind.to_string(), h);
+            }
+        }
         let events = self.health.record(&self.config, id, &outcome, now, wall);
         let changed = !events.is_empty() || self.health.probes[id].state.weight().is_some();
         for e in events {
@@ -834,7 +882,13 @@ impl Daemon {
     async fn reload(&mut self) -> Reply {
         notify::reloading();
         self.log.info("reloading", &[("config", &self.opts.config)]);
-        let new = match load(&self.opts.config) {
+        // Read on a blocking thread: a big file takes seconds to parse,
+        // and the probes share this loop's thread.
+        let file = self.opts.config.clone();
+        let loaded = tokio::task::spawn_blocking(move || load(&file))
+            .await
+            .unwrap_or_else(|e| Err(DaemonError::Start(format!("reading the file: {e}"))));
+        let new = match loaded {
             Ok(c) => c,
             Err(e) => {
                 let message = e.to_string();
@@ -1195,26 +1249,58 @@ fn xorshift(mut x: u64) -> u64 {
     x
 }
 
-/// One probe's task: its first probe at `seed`'s offset within the
-/// interval, then one per interval.
-fn spawn_probe(key: Arc<ProbeKey>, tx: mpsc::Sender<ProbeResult>, seed: u64) -> JoinHandle<()> {
+/// One probe's task: its first probe at `seed`'s slot of [`GRID`] within
+/// the interval (counted from `grid`, the same origin for every probe, so
+/// that probes of one slot share one timer), then one per interval. A
+/// probe that outlasts its interval skips the ticks it missed: the next
+/// starts at the next tick after it ended, never two at once.
+fn spawn_probe(
+    key: Arc<ProbeKey>,
+    tx: mpsc::Sender<ProbeResult>,
+    grid: Instant,
+    seed: u64,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let interval = key.spec.interval.max(Duration::from_millis(10));
-        let offset = Duration::from_nanos(seed % (interval.as_nanos() as u64).max(1));
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let interval = key.spec.interval.max(GRID);
+        let slots = (interval.as_nanos() / GRID.as_nanos()).max(1) as u64;
+        let phase = Duration::from_nanos((seed % slots) * GRID.as_nanos() as u64);
+        let mut next = first_tick(grid, phase, interval, Instant::now());
         let target = ProbeTarget {
             server: key.server,
             vip: None,
         };
         loop {
-            tick.tick().await;
-            let outcome = check::probe(&key.spec, &target).await;
-            if tx.send((key.clone(), outcome)).await.is_err() {
+            tokio::time::sleep_until(next.into()).await;
+            let (outcome, end) = check::probe_timed(&key.spec, &target).await;
+            next = next_tick(next, interval, end);
+            if tx.send((key.clone(), outcome, end)).await.is_err() {
                 break;
             }
         }
     })
+}
+
+/// The first tick at or after `now` of the ticks `grid + phase + k *
+/// interval`.
+fn first_tick(grid: Instant, phase: Duration, interval: Duration, now: Instant) -> Instant {
+    let first = grid + phase;
+    match now.checked_duration_since(first) {
+        None => first,
+        Some(late) => {
+            let k = late.as_nanos().div_ceil(interval.as_nanos().max(1));
+            first + interval.saturating_mul(u32::try_from(k).unwrap_or(u32::MAX))
+        }
+    }
+}
+
+/// The tick after `last` that is still ahead of `end` (ticks missed while
+/// a probe ran are skipped, keeping the phase).
+fn next_tick(last: Instant, interval: Duration, end: Instant) -> Instant {
+    let next = last + interval;
+    if next > end {
+        return next;
+    }
+    first_tick(last, Duration::ZERO, interval, end + Duration::from_nanos(1))
 }
 
 /// The uid and gid hooks and command checks run as (root only can switch;

@@ -23,6 +23,8 @@
 #   BENCH_BIG_WAIT seconds to wait for a load or reload of it (default 600)
 #   BENCH_BIG_SVC, BENCH_BIG_DEST  its size (default 2284, 37298)
 #   BENCH_PHASES   which parts run (default "tcp http dedup big")
+#   BENCH_PROFILE  1: strace -c and perf record of each tool after its
+#                  1,000-server window (logs/TAG.strace, logs/TAG.perf.txt)
 #   BENCH_HOST, LVSCTL_GIT   lines for the report, optional
 # Writes $OUT/report.txt (also printed; written as the phases finish, so a
 # run cut short keeps what it measured), progress on stderr (scenario.log),
@@ -153,6 +155,15 @@ stop_tool() {
     wait "$TOOL_PID" 2> /dev/null
     TOOL_PID='' PIDS=()
 }
+# user_ticks: utime of all PIDS
+user_ticks() {
+    local t=0 p v
+    for p in "${PIDS[@]}"; do
+        v=$(awk '{ sub(/^.*\) /, ""); print $12 }' "/proc/$p/stat" 2> /dev/null) || v=0
+        t=$((t + ${v:-0}))
+    done
+    echo "$t"
+}
 # cpu_ticks: utime+stime of all PIDS (every thread of each)
 cpu_ticks() {
     local t=0 p v
@@ -161,6 +172,39 @@ cpu_ticks() {
         t=$((t + ${v:-0}))
     done
     echo "$t"
+}
+# ctx_switches: voluntary + involuntary context switches of every thread of PIDS
+ctx_switches() {
+    local t=0 p f v
+    for p in "${PIDS[@]}"; do
+        for f in /proc/"$p"/task/*/status; do
+            v=$(awk '/ctxt_switches/ { n += $2 } END { print n + 0 }' "$f" 2> /dev/null)
+            t=$((t + ${v:-0}))
+        done
+    done
+    echo "$t"
+}
+# profile TAG: with BENCH_PROFILE=1, a system-call count (strace -c, 10 s)
+# and a flat CPU profile (perf record, 15 s, when perf is installed) of
+# PIDS into $LOGS/TAG.strace and $LOGS/TAG.perf.txt; after the measured
+# window, as both slow the tool down.
+profile() {
+    [ "${BENCH_PROFILE:-0}" = 1 ] || return 0
+    local a=() p
+    for p in "${PIDS[@]}"; do a+=(-p "$p"); done
+    log "$1: strace -c for 10 s"
+    timeout -s INT 10 strace -c -f "${a[@]}" -o "$LOGS/$1.strace" 2> /dev/null
+    if command -v perf > /dev/null; then
+        log "$1: perf record for 15 s"
+        perf record -q -F 499 -g -o "$W/$1.perf" --pid "$(IFS=,; echo "${PIDS[*]}")" -- sleep 15 > /dev/null 2>&1
+        {
+            perf report -q -i "$W/$1.perf" --stdio --no-children -g none --sort dso
+            echo
+            perf report -q -i "$W/$1.perf" --stdio --no-children -g none --sort dso,sym | head -n 80
+            echo
+            perf report -q -i "$W/$1.perf" --stdio --no-children --sort dso,sym | grep -v '^$' | head -n 400
+        } > "$LOGS/$1.perf.txt" 2> /dev/null
+    fi
 }
 # hwm_kib: the sum of VmHWM of PIDS
 hwm_kib() {
@@ -240,9 +284,9 @@ FAIL_IDX=(505 237 862)     # indexes in servers.txt
 srv_of() { awk -v i="$1" 'NR == i + 1 { print $1 ":" $2 }' "$W/servers.txt"; }
 vip_of() { echo "192.0.2.$(( $1 / 10 + 1 )):80"; }
 
-declare -A CPU LAG50 LAG99 RSS FAIL BACK PPS
+declare -A CTX CPU LAG50 LAG99 RSS FAIL BACK PPS
 run_1000() {
-    local tool=$1 kind=$2 t0 t1 c0 c1 res probes k fails=() backs=() s v tf
+    local tool=$1 kind=$2 t0 t1 c0 c1 u0 u1 x0 x1 res probes k fails=() backs=() s v tf
     TAG=$tool.$kind
     log "== $TAG: 1,000 servers, $kind checks every 1 s"
     ctl mode "$kind"
@@ -256,9 +300,9 @@ run_1000() {
     # CPU and probes are counted over the same window [t0, t1], inside
     # the listener's recording (rec .. dump)
     ctl rec
-    c0=$(cpu_ticks); t0=$(now)
+    c0=$(cpu_ticks); u0=$(user_ticks); x0=$(ctx_switches); t0=$(now)
     sleep "$SECS"
-    c1=$(cpu_ticks); t1=$(now)
+    c1=$(cpu_ticks); u1=$(user_ticks); x1=$(ctx_switches); t1=$(now)
     ctl dump "$LOGS/$TAG.dump"
     res=$(python3 "$PY" lag "$LOGS/$TAG.dump" 1 "$t0" "$t1")
     log "$TAG: $res"
@@ -268,9 +312,12 @@ run_1000() {
     LAG99[$TAG]=$(sed 's/.*p99_ms=\([-0-9.a-z]*\).*/\1/' <<< "$res")
     PPS[$TAG]=$(sed 's/.*per_s=\([0-9.]*\).*/\1/' <<< "$res")
     RSS[$TAG]=$(hwm_kib)
-    rep "$(printf '  %-18s cpu %.2f s in %s s = %s s / 1,000 probes; peak RSS %s MiB; %s' \
-        "$TAG" "$(awk -v c=$((c1 - c0)) -v hz="$HZ" 'BEGIN { print c / hz }')" "$(diff_s "$t0" "$t1")" \
-        "${CPU[$TAG]}" "$(awk -v k="${RSS[$TAG]}" 'BEGIN { printf "%.1f", k / 1024 }')" "$res")"
+    CTX[$TAG]=$(awk -v x=$((x1 - x0)) -v p="$probes" 'BEGIN { if (p > 0) printf "%.0f", x / p * 1000; else print "n/a" }')
+    rep "$(printf '  %-18s cpu %.2f s (user %.2f s) in %s s = %s s / 1,000 probes; %s context switches / 1,000 probes; peak RSS %s MiB; %s' \
+        "$TAG" "$(awk -v c=$((c1 - c0)) -v hz="$HZ" 'BEGIN { print c / hz }')" \
+        "$(awk -v c=$((u1 - u0)) -v hz="$HZ" 'BEGIN { print c / hz }')" "$(diff_s "$t0" "$t1")" \
+        "${CPU[$TAG]}" "${CTX[$TAG]}" "$(awk -v k="${RSS[$TAG]}" 'BEGIN { printf "%.1f", k / 1024 }')" "$res")"
+    profile "$TAG"
     if [ $tool = lvsctl ]; then
         in_ns "$LVSCTL" daemon status --output json > "$LOGS/$TAG.status.json" 2>> "$LOGS/$TAG.log"
         s=$?

@@ -236,9 +236,15 @@ pub struct ProbeTarget {
 /// Runs one probe of `spec` against `target`, never longer than
 /// `spec.timeout` (a child process is killed when it runs over).
 pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
+    probe_timed(spec, target).await.0
+}
+
+/// [`probe`], and when it ended (the daemon's loop takes its clock from
+/// here: one clock read at each end of a probe, none besides).
+pub async fn probe_timed(spec: &CheckSpec, target: &ProbeTarget) -> (Outcome, std::time::Instant) {
     let start = tokio::time::Instant::now();
     let run = run_kind(spec, target);
-    let (up, reason, weight) = match tokio::time::timeout(spec.timeout, run).await {
+    let (up, reason, weight) = match tokio::time::timeout_at(start + spec.timeout, run).await {
         Ok(r) => r,
         // A UDP probe without `expect` passes when no port unreachable came
         // back in time: the deadline is its success.
@@ -253,12 +259,14 @@ pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
             None,
         ),
     };
-    Outcome {
+    let end = tokio::time::Instant::now();
+    let outcome = Outcome {
         up,
         reason,
-        latency: start.elapsed(),
+        latency: end.saturating_duration_since(start),
         weight,
-    }
+    };
+    (outcome, end.into_std())
 }
 
 /// What a kind's probe returns: up, the reason, a weight.

@@ -23,15 +23,16 @@ impl Options {
             IpAddr::V4(_) => Domain::IPV4,
             IpAddr::V6(_) => Domain::IPV6,
         };
-        let sock = Socket::new(domain, ty, Some(proto)).map_err(|e| format!("socket: {}", reason(&e)))?;
+        // Non-blocking from the start (SOCK_NONBLOCK): no fcntl calls per
+        // probe. Under emulation every system call counts.
+        let sock = Socket::new(domain, ty.nonblocking(), Some(proto))
+            .map_err(|e| format!("socket: {}", reason(&e)))?;
         self.prepare(&sock, to)?;
         Ok(sock)
     }
 
-    /// Marks and binds an existing socket.
-    pub(super) fn prepare(&self, sock: &Socket, to: IpAddr) -> Result<(), String> {
-        sock.set_nonblocking(true)
-            .map_err(|e| format!("socket: {}", reason(&e)))?;
+    /// Marks and binds a socket.
+    fn prepare(&self, sock: &Socket, to: IpAddr) -> Result<(), String> {
         if let Some(mark) = self.mark {
             sock.set_mark(mark)
                 .map_err(|e| format!("fwmark {mark}: {}", reason(&e)))?;
@@ -50,10 +51,9 @@ impl Options {
     pub(super) async fn connect(&self, to: SocketAddr) -> Result<TcpStream, String> {
         let sock = self.socket(to.ip(), Type::STREAM, Protocol::TCP)?;
         let sock = TcpSocket::from_std_stream(sock.into());
-        let stream = sock.connect(to).await.map_err(|e| reason(&e))?;
-        // Requests are written whole; no need to wait for more.
-        let _ = stream.set_nodelay(true);
-        Ok(stream)
+        // No TCP_NODELAY: every check writes its request in one call, and
+        // Nagle never holds back the first segment.
+        sock.connect(to).await.map_err(|e| reason(&e))
     }
 
     /// A UDP socket connected to `to`, so that an ICMP error about it

@@ -58,6 +58,10 @@ pub(super) async fn connect(
 ) -> Result<TlsStream<TcpStream>, String> {
     let config = config(tls)?;
     let name = server_name(tls.sni.as_deref(), host, to.ip())?;
+    // The handshake writes several flights and the request follows the
+    // client's last one at once: without TCP_NODELAY, Nagle would hold
+    // the request until the server's delayed ACK.
+    let _ = stream.set_nodelay(true);
     TlsConnector::from(config)
         .connect(name, stream)
         .await

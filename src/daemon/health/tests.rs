@@ -210,14 +210,14 @@ fn slow_start_ramps_the_weight() {
     assert_eq!(weights(&h.desired(&c, t0), 0)[0].1, 0);
     h.record(&c, 0, &ok(true), t0, wall);
     h.record(&c, 0, &ok(true), t0, wall);
-    assert!(h.ramping(&c, t0));
+    assert!(h.ramping(t0));
     let at = |s: u64| weights(&h.desired(&c, t0 + Duration::from_secs(s)), 0)[0].1;
     assert_eq!(at(0), 1);
     assert_eq!(at(1), 1);
     assert_eq!(at(5), 5);
     assert_eq!(at(9), 9);
     assert_eq!(at(10), 10);
-    assert!(!h.ramping(&c, t0 + Duration::from_secs(10)));
+    assert!(!h.ramping(t0 + Duration::from_secs(10)));
     // The service without slow_start gets its weight at once.
     assert_eq!(weights(&h.desired(&c, t0), 1)[0].1, 5);
 }

@@ -17,8 +17,9 @@ struct Lab {
     file: String,
     fake: Arc<Mutex<FakeKernel>>,
     ctl: Option<mpsc::Sender<ControlMsg>>,
-    runtime: tokio::runtime::Runtime,
-    main: Option<tokio::task::JoinHandle<Result<(), DaemonError>>>,
+    /// The daemon's thread, running its loop on a one-thread runtime as
+    /// `run` does.
+    main: Option<std::thread::JoinHandle<Result<(), DaemonError>>>,
 }
 
 fn config_text(dir: &std::path::Path, extra_server: bool) -> String {
@@ -72,11 +73,6 @@ impl Lab {
             .unwrap()
             .execute(&Op::AddService(crate::ipvs::Service::new(other)))
             .unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let config = load(&file).unwrap();
         let kernel = KernelHandle::start(fake.clone()).unwrap();
         let live = kernel.read_blocking().unwrap();
@@ -87,22 +83,27 @@ impl Lab {
             log: Format::Text,
         };
         let log = Arc::new(Log::new(Format::Text));
-        let main = runtime.spawn(async move {
-            let _keep = _scrape_tx;
-            let files = Files {
-                registered: None,
-                drain_file: None,
-                socket: PathBuf::from("/nonexistent"),
-            };
-            let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
-            d.main(ctl_rx, scrape_rx).await
+        let main = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let _keep = _scrape_tx;
+                let files = Files {
+                    registered: None,
+                    drain_file: None,
+                    socket: PathBuf::from("/nonexistent"),
+                };
+                let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
+                d.main(ctl_rx, scrape_rx).await
+            })
         });
         Lab {
             dir,
             file,
             fake,
             ctl: Some(ctl_tx),
-            runtime,
             main: Some(main),
         }
     }
@@ -142,11 +143,9 @@ impl Lab {
 
     fn ask(&self, request: Request) -> Reply {
         let (tx, rx) = oneshot::channel();
-        let ctl = self.ctl.as_ref().unwrap().clone();
-        self.runtime.block_on(async move {
-            ctl.send(ControlMsg { request, reply: tx }).await.unwrap();
-            rx.await.unwrap()
-        })
+        let ctl = self.ctl.as_ref().unwrap();
+        ctl.blocking_send(ControlMsg { request, reply: tx }).unwrap();
+        rx.blocking_recv().unwrap()
     }
 
     fn status(&self) -> proto::Status {
@@ -161,7 +160,7 @@ impl Lab {
     fn stop(mut self) -> Arc<Mutex<FakeKernel>> {
         drop(self.ctl.take());
         let main = self.main.take().unwrap();
-        self.runtime.block_on(main).unwrap().unwrap();
+        main.join().unwrap().unwrap();
         let _ = std::fs::remove_dir_all(&self.dir);
         self.fake.clone()
     }
@@ -287,4 +286,32 @@ fn health_drains_drift_and_reloads_reach_the_kernel() {
         v
     };
     assert_eq!(after, before);
+}
+
+#[test]
+fn ticks_keep_their_phase_and_skip_what_a_slow_probe_missed() {
+    let s = Duration::from_secs(1);
+    let ms = Duration::from_millis;
+    let g = Instant::now();
+    // Before the first tick: the first tick.
+    assert_eq!(first_tick(g, ms(300), s, g), g + ms(300));
+    // Started later (a reload): the next tick of the same phase.
+    assert_eq!(first_tick(g, ms(300), s, g + ms(2500)), g + ms(3300));
+    assert_eq!(first_tick(g, ms(300), s, g + ms(3300)), g + ms(3300));
+    // A quick probe: one interval on.
+    assert_eq!(next_tick(g + ms(300), s, g + ms(310)), g + ms(1300));
+    // A probe that ended exactly at the next tick, or 2.5 intervals late:
+    // the ticks it overlapped are skipped, the phase is kept.
+    assert_eq!(next_tick(g + ms(300), s, g + ms(1300)), g + ms(2300));
+    assert_eq!(next_tick(g + ms(300), s, g + ms(2800)), g + ms(3300));
+}
+
+#[test]
+fn wall_clock_follows_the_monotonic_one_both_ways() {
+    let c = WallClock::now();
+    let d = Duration::from_millis(1500);
+    assert_eq!(c.wall(c.at + d), c.wall + d);
+    if let Some(before) = c.at.checked_sub(d) {
+        assert_eq!(c.wall(before), c.wall - d);
+    }
 }
