@@ -38,7 +38,7 @@ use super::proto::{self, ErrorKind, Reply, Request};
 use crate::ipvs::{IpvsClient, IpvsError, ServiceKey};
 use crate::state::apply::{ReconcileOptions, Services};
 use crate::state::table::dest_id;
-use crate::state::{FastSet, InputError, Table};
+use crate::state::{FastMap, FastSet, InputError, Table};
 
 /// How the daemon runs.
 #[derive(Debug, Clone)]
@@ -298,7 +298,9 @@ struct Daemon {
     log: Arc<Log>,
     config: DaemonConfig,
     health: Health,
-    index: HashMap<Arc<ProbeKey>, usize>,
+    /// Probe ids by the address of their task's key (results carry that
+    /// `Arc`: looking one up must not hash a whole check).
+    index: FastMap<usize, usize>,
     tasks: HashMap<Arc<ProbeKey>, JoinHandle<()>>,
     results_tx: mpsc::Sender<ProbeResult>,
     results_rx: Option<mpsc::Receiver<ProbeResult>>,
@@ -373,7 +375,7 @@ impl Daemon {
             log,
             config,
             health,
-            index: HashMap::new(),
+            index: FastMap::default(),
             tasks: HashMap::new(),
             results_tx,
             results_rx: Some(results_rx),
@@ -584,32 +586,42 @@ impl Daemon {
     /// Starts a task for every probe of `self.health` that has none, stops
     /// those of probes it no longer has; kept probes keep their schedule.
     fn start_probes(&mut self) {
-        let mut index = HashMap::with_capacity(self.health.probes.len());
-        for (id, p) in self.health.probes.iter().enumerate() {
-            index.insert(Arc::new(p.key.clone()), id);
-        }
+        let ids: HashMap<&ProbeKey, usize> = self
+            .health
+            .probes
+            .iter()
+            .enumerate()
+            .map(|(id, p)| (&p.key, id))
+            .collect();
         self.tasks.retain(|k, t| {
-            let keep = index.contains_key(k);
+            let keep = ids.contains_key(&**k);
             if !keep {
                 t.abort();
             }
             keep
         });
-        for key in index.keys() {
-            if self.tasks.contains_key(key) {
+        let mut index = FastMap::default();
+        for k in self.tasks.keys() {
+            index.insert(Arc::as_ptr(k) as usize, ids[&**k]);
+        }
+        for (id, p) in self.health.probes.iter().enumerate() {
+            if self.tasks.contains_key(&p.key) {
                 continue;
             }
+            let key = Arc::new(p.key.clone());
             self.seed = xorshift(self.seed);
             let task = spawn_probe(key.clone(), self.results_tx.clone(), self.grid, self.seed);
-            self.tasks.insert(key.clone(), task);
+            index.insert(Arc::as_ptr(&key) as usize, id);
+            self.tasks.insert(key, task);
         }
-        // The tasks' keys are the map's; results are looked up by value.
+        // A result in flight from a stopped task holds its key, so that
+        // address is not reused by a new one: it finds nothing.
         self.index = index;
     }
 
     /// Counts one result; true when the kernel needs a change.
     fn on_result(&mut self, (key, outcome, now): ProbeResult) -> bool {
-        let Some(&id) = self.index.get(&key) else {
+        let Some(&id) = self.index.get(&(Arc::as_ptr(&key) as usize)) else {
             return false; // a probe of an earlier file
         };
         let wall = self.clock.wall(now);

@@ -319,18 +319,32 @@ async fn run_kind(spec: &CheckSpec, target: &ProbeTarget) -> Found {
     } else {
         SocketAddr::new(target.server.address, target.server.port)
     };
+    // Every kind but tcp runs boxed: a probe's task is as big as the
+    // biggest future it may await, for as long as it lives, and an https
+    // probe's (TLS state, buffers) is kilobytes. Boxed, an idle task of
+    // any kind stays small, and the box exists only while a probe runs.
     match &spec.kind {
         CheckKind::Tcp => tcp::run(&sock, to).await,
-        CheckKind::Http(h) => http::run(&sock, to, h).await,
-        CheckKind::SendExpect { send, expect } => send_expect::run(&sock, to, send, expect.as_ref()).await,
-        CheckKind::Udp { payload, expect } => udp::run(&sock, to, payload, expect.as_ref()).await,
-        CheckKind::Dns { name, qtype, rcodes } => dns::run(&sock, to, name, *qtype, rcodes).await,
-        CheckKind::Ping => ping::run(&sock, to.ip()).await,
+        CheckKind::Http(h) => Box::pin(http::run(&sock, to, h)).await,
+        CheckKind::SendExpect { send, expect } => {
+            Box::pin(send_expect::run(&sock, to, send, expect.as_ref())).await
+        }
+        CheckKind::Udp { payload, expect } => Box::pin(udp::run(&sock, to, payload, expect.as_ref())).await,
+        CheckKind::Dns { name, qtype, rcodes } => Box::pin(dns::run(&sock, to, name, *qtype, rcodes)).await,
+        CheckKind::Ping => Box::pin(ping::run(&sock, to.ip())).await,
         CheckKind::Command {
             argv,
             dynamic_weight,
             expect,
-        } => command::run(argv, &target.server, *dynamic_weight, expect.as_ref()).await,
+        } => {
+            Box::pin(command::run(
+                argv,
+                &target.server,
+                *dynamic_weight,
+                expect.as_ref(),
+            ))
+            .await
+        }
         CheckKind::File { path } => file::run(path, &target.server),
     }
 }
@@ -405,6 +419,37 @@ mod tests {
             rise: 2,
             fall: 2,
         }
+    }
+
+    #[test]
+    fn a_probe_future_stays_small_whatever_its_kind() {
+        // A daemon holds one task per probe for its whole life (37,298 in
+        // the benchmark's big file); each is as big as this future.
+        let s = spec(CheckKind::Tcp);
+        let t = ProbeTarget {
+            server: server(),
+            vip: None,
+        };
+        let probe = std::mem::size_of_val(&probe_timed(&s, &t));
+        let sock = net::Options::default();
+        let to: SocketAddr = "192.0.2.7:443".parse().unwrap();
+        let h = HttpCheck {
+            method: "GET".into(),
+            path: "/".into(),
+            host: None,
+            status: vec![(200, 299)],
+            expect: None,
+            tls: None,
+        };
+        let https = std::mem::size_of_val(&http::run(&sock, to, &h));
+        assert!(
+            probe < 1024,
+            "a probe future is {probe} bytes (an https check alone {https})"
+        );
+        assert!(
+            https > probe,
+            "{https} <= {probe}: the https future is no longer the one to box"
+        );
     }
 
     #[test]
