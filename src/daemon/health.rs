@@ -524,16 +524,26 @@ impl Health {
         }
     }
 
-    /// Whether a weight is still ramping (the loop then asks for the table
-    /// again every [`RAMP_STEP`]).
+    /// Whether a weight is still ramping, or ended its ramp less than a
+    /// [`RAMP_STEP`] ago: the loop asks for the table again every step
+    /// while this holds, so the step after a ramp ends sends the full
+    /// weight (not the next periodic turn).
     pub fn ramping(&self, now: Instant) -> bool {
-        self.ramp_end.is_some_and(|t| now < t)
+        self.ramp_end.is_some_and(|t| now < t + RAMP_STEP)
     }
 
     /// When the last ramp now under way ends (kept as ramps start: the
     /// loop asks after every result, and must not walk every server).
     pub fn ramp_end(&self) -> Option<Instant> {
         self.ramp_end
+    }
+
+    /// Forgets ramps that are over (then [`Health::ramp_end`] is `None`
+    /// and the loop stops reading the clock for them).
+    pub fn ramps_over(&mut self, now: Instant) {
+        if !self.ramping(now) {
+            self.ramp_end = None;
+        }
     }
 
     fn ramp_started(&mut self, from: Instant, slow_start: Duration) {

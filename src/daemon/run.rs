@@ -432,7 +432,10 @@ impl Daemon {
         let mut step = tokio::time::interval(RAMP_STEP);
         step.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let timed = self.health.ramp_end().is_some_and(|t| Instant::now() < t)
+            if self.health.ramp_end().is_some() {
+                self.health.ramps_over(Instant::now());
+            }
+            let timed = self.health.ramp_end().is_some()
                 || !self.health.leaving.is_empty()
                 || self
                     .failed_at

@@ -217,7 +217,9 @@ fn slow_start_ramps_the_weight() {
     assert_eq!(at(5), 5);
     assert_eq!(at(9), 9);
     assert_eq!(at(10), 10);
-    assert!(!h.ramping(t0 + Duration::from_secs(10)));
+    // One more step after the end, to send the full weight.
+    assert!(h.ramping(t0 + Duration::from_secs(10)));
+    assert!(!h.ramping(t0 + Duration::from_secs(10) + RAMP_STEP));
     // The service without slow_start gets its weight at once.
     assert_eq!(weights(&h.desired(&c, t0), 1)[0].1, 5);
 }
