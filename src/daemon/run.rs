@@ -26,7 +26,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::check::{self, Outcome, ProbeTarget};
+use super::check::{self, Outcome};
 use super::config::{self, DaemonConfig};
 use super::control::{self, ControlMsg};
 use super::health::{Event, Health, ProbeKey, RAMP_STEP};
@@ -1280,13 +1280,9 @@ fn spawn_probe(
         let slots = (interval.as_nanos() / GRID.as_nanos()).max(1) as u64;
         let phase = Duration::from_nanos((seed % slots) * GRID.as_nanos() as u64);
         let mut next = first_tick(grid, phase, interval, Instant::now());
-        let target = ProbeTarget {
-            server: key.server,
-            vip: None,
-        };
         loop {
             tokio::time::sleep_until(next.into()).await;
-            let (outcome, end) = check::probe_timed(&key.spec, &target).await;
+            let (outcome, end) = check::probe_timed(&key.spec, &key.server).await;
             next = next_tick(next, interval, end);
             if tx.send((key.clone(), outcome, end)).await.is_err() {
                 break;

@@ -56,7 +56,7 @@ def ka_check(kind):
 def ka_service(vip, port, dests, kind, delay, alpha=False):
     out = ["virtual_server %s %d {\n    delay_loop %d\n    lb_algo wrr\n    lb_kind NAT\n"
            "    protocol TCP\n%s" % (vip, port, delay, "    alpha\n" if alpha else "")]
-    chk = ka_check(kind)
+    chk = ka_check(kind) if kind else ""
     for (a, p, w) in dests:
         out.append("    real_server %s %d {\n        weight %d\n        inhibit_on_failure\n%s    }\n"
                    % (a, p, w, chk))
@@ -71,8 +71,11 @@ LVS_HEAD = '[daemon]\nreconcile_interval = "10s"\n\n'
 # rest with 16), every server a distinct address:port in 203.0.113.0/24,
 # which the director has no route to (each probe fails at once, ENETUNREACH)
 # except the first server of the first service, 198.51.100.1:8000, a live
-# listener whose weight the reload changes. The first service is checked
-# every 1 s (so that server is up soon), every other one every 60 s.
+# listener whose weight the reload changes. The first service has no check
+# (its servers are static: up, in both tools, from the start; so the reload
+# is timed from a weight both tools show at once: keepalived 2.2.7 under
+# `alpha` did not bring even a live checked server up within 90 s of this
+# file's load); every other one is checked every 60 s.
 BIG_SVC = int(os.environ.get("BENCH_BIG_SVC", "2284"))
 BIG_DEST = int(os.environ.get("BENCH_BIG_DEST", "37298"))
 
@@ -91,9 +94,11 @@ def big(weight, lvs):
         if i == 0:
             dests[0] = ("198.51.100.1", 8000, weight)
         if lvs:
-            out.append(lvs_service(vip, port, dests, lvs_check("tcp", "1s" if i == 0 else "60s")))
+            out.append(lvs_service(vip, port, dests, "" if i == 0 else lvs_check("tcp", "60s")))
+        elif i == 0:
+            out.append(ka_service(vip, port, dests, None, 60))
         else:
-            out.append(ka_service(vip, port, dests, "tcp", 1 if i == 0 else 60, alpha=True))
+            out.append(ka_service(vip, port, dests, "tcp", 60, alpha=True))
     assert n == BIG_DEST
     return "".join(out)
 

@@ -380,8 +380,8 @@ rep "== dedup: 10 services sharing the same 100 servers, TCP every 1 s (20 s win
 
 # ------------------------------------------------------------ big file
 # 2,284 services / 37,298 servers, TCP checks every 60 s (the first service
-# every 1 s; its first server is the live 198.51.100.1:8000, the rest are
-# unreachable). Load: from the start until ipvsadm -Ln has every entry.
+# has none: its servers are static, the first of them 198.51.100.1:8000; the
+# checked ones are all unreachable). Load: from the start until ipvsadm -Ln has every entry.
 # Reload: that live server's weight 1 -> 2 (lvsctl daemon reload / SIGHUP),
 # until ipvsadm shows weight 2.
 BIG_SVC=${BENCH_BIG_SVC:-2284} BIG_DEST=${BENCH_BIG_DEST:-37298}
@@ -457,7 +457,7 @@ EOF
 }
 if [ "$BIG" = 1 ] && [[ " $PHASES " = *" big "* ]]; then
     rep ""
-    rep "== $BIG_SVC services / $BIG_DEST servers, TCP checks every 60 s (servers unreachable but one)"
+    rep "== $BIG_SVC services / $BIG_DEST servers, TCP checks every 60 s (checked servers unreachable; the first service static)"
     for tool in lvsctl keepalived; do run_big "$tool"; done
 fi
 

@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::{NativeError, Report};
-use crate::daemon::check::{self, CheckSpec, Outcome, ProbeTarget, Server};
+use crate::daemon::check::{self, CheckSpec, Outcome, Server};
 
 /// Runs `lvsctl daemon probe --check TOML SERVER`.
 pub fn run(check: &str, server: &str, netns: Option<&str>) -> Result<Report, NativeError> {
@@ -18,11 +18,10 @@ pub fn run(check: &str, server: &str, netns: Option<&str>) -> Result<Report, Nat
         .enable_all()
         .build()
         .map_err(|e| NativeError::Usage(format!("cannot start the probe's runtime: {e}")))?;
-    let target = ProbeTarget { server, vip: None };
     let outcomes: Vec<(&CheckSpec, Outcome)> = rt.block_on(async {
         let mut out = Vec::with_capacity(checks.len());
         for spec in &checks {
-            out.push((spec, check::probe(spec, &target).await));
+            out.push((spec, check::probe(spec, &server).await));
         }
         out
     });

@@ -222,28 +222,19 @@ pub struct Outcome {
     pub weight: Option<u32>,
 }
 
-/// Where a probe runs: the settings that are not part of the check (the
-/// `%h`/`%p` server, and where the VIP probe goes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProbeTarget {
-    /// The real server.
-    pub server: Server,
-    /// For `through_vip`: the VIP address and port to connect to (the
-    /// per-server mark is the check's `fwmark`).
-    pub vip: Option<SocketAddr>,
-}
-
-/// Runs one probe of `spec` against `target`, never longer than
+/// Runs one probe of `spec` against `server` (what `%h`/`%p` stand for,
+/// and where it goes unless the check's `connect_*` say otherwise), never
+/// longer than
 /// `spec.timeout` (a child process is killed when it runs over).
-pub async fn probe(spec: &CheckSpec, target: &ProbeTarget) -> Outcome {
-    probe_timed(spec, target).await.0
+pub async fn probe(spec: &CheckSpec, server: &Server) -> Outcome {
+    probe_timed(spec, server).await.0
 }
 
 /// [`probe`], and when it ended (the daemon's loop takes its clock from
 /// here: one clock read at each end of a probe, none besides).
-pub async fn probe_timed(spec: &CheckSpec, target: &ProbeTarget) -> (Outcome, std::time::Instant) {
+pub async fn probe_timed(spec: &CheckSpec, server: &Server) -> (Outcome, std::time::Instant) {
     let start = tokio::time::Instant::now();
-    let run = run_kind(spec, target);
+    let run = run_kind(spec, server);
     let (up, reason, weight) = match tokio::time::timeout_at(start + spec.timeout, run).await {
         Ok(r) => r,
         // A UDP probe without `expect` passes when no port unreachable came
@@ -280,14 +271,12 @@ fn down(reason: impl Into<String>) -> Found {
     (false, reason.into(), None)
 }
 
-/// Where a network probe goes: the VIP for `through_vip`, else the
-/// server (or the `connect_*` overrides), with the kind's usual port
-/// when the server has none (a firewall-mark service).
-fn destination(spec: &CheckSpec, target: &ProbeTarget) -> Result<SocketAddr, String> {
-    // A ping cannot go through IPVS (no port to mark a service by); the
-    // configuration refuses through_vip on it.
-    let via = target.vip.filter(|_| !matches!(spec.kind, CheckKind::Ping));
-    let mut to = via.unwrap_or_else(|| spec.target(&target.server));
+/// Where a network probe goes: the server (or the `connect_*` overrides;
+/// a `through_vip` check has had them set to the VIP by
+/// [`crate::daemon::vip_probe`]), with the kind's usual port when the
+/// server has none (a firewall-mark service).
+fn destination(spec: &CheckSpec, server: &Server) -> Result<SocketAddr, String> {
+    let mut to = spec.target(server);
     if to.port() == 0 {
         let port = match &spec.kind {
             CheckKind::Http(h) if h.tls.is_some() => 443,
@@ -306,18 +295,18 @@ fn destination(spec: &CheckSpec, target: &ProbeTarget) -> Result<SocketAddr, Str
     Ok(to)
 }
 
-async fn run_kind(spec: &CheckSpec, target: &ProbeTarget) -> Found {
+async fn run_kind(spec: &CheckSpec, server: &Server) -> Found {
     let sock = net::Options {
         source: spec.source_address,
         mark: spec.fwmark,
     };
     let to = if spec.kind.uses_network() {
-        match destination(spec, target) {
+        match destination(spec, server) {
             Ok(to) => to,
             Err(why) => return down(why),
         }
     } else {
-        SocketAddr::new(target.server.address, target.server.port)
+        SocketAddr::new(server.address, server.port)
     };
     // Every kind but tcp runs boxed: a probe's task is as big as the
     // biggest future it may await, for as long as it lives, and an https
@@ -336,16 +325,8 @@ async fn run_kind(spec: &CheckSpec, target: &ProbeTarget) -> Found {
             argv,
             dynamic_weight,
             expect,
-        } => {
-            Box::pin(command::run(
-                argv,
-                &target.server,
-                *dynamic_weight,
-                expect.as_ref(),
-            ))
-            .await
-        }
-        CheckKind::File { path } => file::run(path, &target.server),
+        } => Box::pin(command::run(argv, server, *dynamic_weight, expect.as_ref())).await,
+        CheckKind::File { path } => file::run(path, server),
     }
 }
 
@@ -426,11 +407,7 @@ mod tests {
         // A daemon holds one task per probe for its whole life (37,298 in
         // the benchmark's big file); each is as big as this future.
         let s = spec(CheckKind::Tcp);
-        let t = ProbeTarget {
-            server: server(),
-            vip: None,
-        };
-        let probe = std::mem::size_of_val(&probe_timed(&s, &t));
+        let probe = std::mem::size_of_val(&probe_timed(&s, &server()));
         let sock = net::Options::default();
         let to: SocketAddr = "192.0.2.7:443".parse().unwrap();
         let h = HttpCheck {
@@ -453,13 +430,10 @@ mod tests {
     }
 
     #[test]
-    fn destination_prefers_vip_then_overrides_then_default_ports() {
-        let t = ProbeTarget {
-            server: Server {
-                address: "192.0.2.7".parse().unwrap(),
-                port: 0,
-            },
-            vip: None,
+    fn destination_takes_overrides_then_default_ports() {
+        let t = Server {
+            address: "192.0.2.7".parse().unwrap(),
+            port: 0,
         };
         assert_eq!(
             destination(
@@ -481,13 +455,5 @@ mod tests {
         s.connect_port = Some(81);
         s.connect_address = Some("192.0.2.8".parse().unwrap());
         assert_eq!(destination(&s, &t).unwrap(), "192.0.2.8:81".parse().unwrap());
-        let via = ProbeTarget {
-            vip: Some("198.51.100.10:80".parse().unwrap()),
-            ..t
-        };
-        assert_eq!(
-            destination(&s, &via).unwrap(),
-            "198.51.100.10:80".parse().unwrap()
-        );
     }
 }
