@@ -490,6 +490,7 @@ fn line_numbers_are_the_newlines_before_the_span_plus_one() {
     let doc = Doc {
         file: "f",
         newlines: &lines,
+        base: 0,
     };
     for start in 0..=text.len() + 2 {
         let naive = text.as_bytes()[..start.min(text.len())]
@@ -499,4 +500,165 @@ fn line_numbers_are_the_newlines_before_the_span_plus_one() {
             + 1;
         assert_eq!(doc.line(&(start..start)), naive, "offset {start}");
     }
+}
+
+/// Texts read the same a block at a time and whole: tables, lines of
+/// every service and real server, and errors (message and line).
+const SPLIT_CASES: &[&str] = &[
+    // Sections before, between and after the blocks; a comment and a
+    // string that look like headers; an array over several lines with a
+    // line that looks like a table header.
+    r#"[timeouts]
+tcp = 60
+
+[[services]]   # the first
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+scheduler = "wrr"
+  [[services.destinations]]
+  address = "192.0.2.11"
+  port = 80
+  weight = 2
+# [[services]] in a comment
+[[daemons]]
+state = "master"
+interface = "eth0"
+syncid = 1
+
+[[ services ]]
+protocol = "udp"
+address = "192.0.2.2"
+port = 53
+  [[services.destinations]]
+  address = "192.0.2.12"
+  port = 53
+
+[sysctl]
+sloppy_tcp = 1
+"#,
+    // A syntax error inside the second block, and an unknown key in one.
+    r#"[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+
+[[services]]
+protocol = "tcp"
+address = "192.0.2.2"
+port = = 80
+"#,
+    r#"[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+  [[services.destinations]]
+  address = "192.0.2.11"
+  port = 80
+  bogus = 1
+"#,
+    // The same service twice, in two blocks.
+    r#"[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+
+[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+"#,
+    // `services` written as a table too, and as an inline array.
+    r#"[services]
+x = 1
+
+[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+"#,
+    r#"services = [ { protocol = "tcp", address = "192.0.2.1", port = 80 } ]
+"#,
+    // A sub-table header before any block; a string with a quote in it.
+    r#"[services.destinations]
+address = "192.0.2.1"
+"#,
+    r#"[[services]]
+protocol = "tcp"
+address = "192.0.2.1"
+port = 80
+scheduler = "wrr"  # "quoted" ] [ in a comment
+"#,
+];
+
+#[test]
+fn blocks_read_as_the_whole_document() {
+    for text in SPLIT_CASES {
+        let split = read("x.toml", text, &mut [], true);
+        let whole = read("x.toml", text, &mut [], false);
+        match (&split, &whole) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.table, b.table, "{text}");
+                for s in &b.table.services {
+                    let k = &s.service.key;
+                    assert_eq!(a.source.service_line(k), b.source.service_line(k), "{text}");
+                    for d in &s.dests {
+                        let (addr, port) = (d.addr, d.port);
+                        assert_eq!(
+                            a.source.dest_line(k, addr, port),
+                            b.source.dest_line(k, addr, port),
+                            "{text}"
+                        );
+                    }
+                }
+                assert_eq!(a.source.has_timeouts(), b.source.has_timeouts());
+                assert_eq!(a.source.has_daemons(), b.source.has_daemons());
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+            _ => panic!("split {split:?}, whole {whole:?}, for\n{text}"),
+        }
+    }
+}
+
+#[test]
+fn blocks_are_found_only_where_a_line_scanner_is_sure() {
+    let two = "[[services]]\na = 1\n[[services.destinations]]\nb = 2\n[daemon]\nc = 3\n[[services]]\nd = [\n[1],\n]\n";
+    let b = service_blocks(two).unwrap();
+    assert_eq!(b.len(), 2);
+    assert_eq!(
+        &two[b[0].clone()],
+        "[[services]]\na = 1\n[[services.destinations]]\nb = 2\n"
+    );
+    assert_eq!(&two[b[1].clone()], "[[services]]\nd = [\n[1],\n]\n");
+    // Multi-line strings, quoted header names, unclosed strings, and
+    // sub-tables outside a block: the whole document.
+    assert!(service_blocks("[[services]]\na = \"\"\"\n[x]\n\"\"\"\n").is_none());
+    assert!(service_blocks("[[\"services\"]]\na = 1\n").is_none());
+    assert!(service_blocks("[[services]]\na = \"open\n").is_none());
+    assert!(service_blocks("[services.check]\n[[services]]\n").is_none());
+    assert!(service_blocks("[timeouts]\ntcp = 1\n").is_none());
+    // Blanked, the rest keeps its offsets.
+    let rest = blank(two, &b);
+    assert_eq!(rest.len(), two.len());
+    assert!(rest.contains("[daemon]\nc = 3\n"));
+    assert_eq!(rest.find("[daemon]"), two.find("[daemon]"));
+}
+
+#[test]
+fn split_cases_are_what_they_claim() {
+    let r = |i: usize| read("x.toml", SPLIT_CASES[i], &mut [], true);
+    let ok = r(0).unwrap();
+    assert_eq!(ok.table.services.len(), 2);
+    assert_eq!(ok.table.services[1].dests.len(), 1);
+    assert!(ok.source.has_timeouts() && ok.source.has_daemons());
+    assert_eq!(r(1).unwrap_err().line, 9);
+    assert_eq!(r(2).unwrap_err().line, 8);
+    let twice = r(3).unwrap_err();
+    assert_eq!((twice.line, twice.message.contains("twice")), (6, true));
+    assert!(r(4).is_err() && r(6).is_err());
+    assert_eq!(r(5).unwrap().table.services.len(), 1);
+    assert_eq!(r(7).unwrap().table.services.len(), 1);
+    // The blocks were split in the cases that can be.
+    assert_eq!(service_blocks(SPLIT_CASES[0]).map(|b| b.len()), Some(2));
+    assert!(service_blocks(SPLIT_CASES[5]).is_none());
 }
