@@ -48,6 +48,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -133,8 +134,9 @@ pub struct ServicePolicy {
     pub quorum_up: Vec<String>,
     /// Run when quorum is lost.
     pub quorum_down: Vec<String>,
-    /// The service's default checks.
-    pub checks: Vec<CheckSpec>,
+    /// The service's default checks (shared by its servers: a file of
+    /// 37,000 servers has one copy of each, not one per server).
+    pub checks: Vec<Arc<CheckSpec>>,
 }
 
 impl Default for ServicePolicy {
@@ -154,6 +156,9 @@ impl Default for ServicePolicy {
     }
 }
 
+/// Checks that must all pass.
+type Checks = Vec<Arc<CheckSpec>>;
+
 /// One managed real server: as in the file, and its checks (empty:
 /// static, always up).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +166,7 @@ pub struct ManagedDest {
     /// As configured (weight, forwarding, thresholds).
     pub dest: Destination,
     /// All must pass.
-    pub checks: Vec<CheckSpec>,
+    pub checks: Vec<Arc<CheckSpec>>,
 }
 
 /// One managed service.
@@ -228,7 +233,7 @@ struct SorryToml {
 struct Reader {
     daemon: DaemonSection,
     policies: HashMap<ServiceKey, ServicePolicy>,
-    dest_checks: HashMap<(ServiceKey, (IpAddr, u16)), Vec<CheckSpec>>,
+    dest_checks: HashMap<(ServiceKey, (IpAddr, u16)), Checks>,
 }
 
 impl Extension for Reader {
@@ -375,7 +380,7 @@ impl Extension for Reader {
                 };
                 *slot = argv;
             }
-            "check" => p.checks = read_checks(doc, value)?,
+            "check" => p.checks = read_checks(doc, value)?.into_iter().map(Arc::new).collect(),
             _ => return Err(doc.err(&span, format!("no reader for services.{key}"))),
         }
         Ok(())
@@ -390,7 +395,7 @@ impl Extension for Reader {
         value: Value<'_>,
     ) -> Result<(), InputError> {
         debug_assert_eq!(key, "check");
-        let checks = read_checks(doc, value)?;
+        let checks = read_checks(doc, value)?.into_iter().map(Arc::new).collect();
         self.dest_checks.insert((*service, dest_id(dest)), checks);
         Ok(())
     }

@@ -32,6 +32,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::check::{CheckSpec, Outcome, Server};
@@ -47,8 +48,8 @@ pub type ProbeId = usize;
 pub struct ProbeKey {
     /// The real server (`%h`, `%p`, and the default target).
     pub server: Server,
-    /// The check.
-    pub spec: CheckSpec,
+    /// The check (shared with the config's servers).
+    pub spec: Arc<CheckSpec>,
 }
 
 /// Rise/fall state of one check.
@@ -110,8 +111,8 @@ impl CheckState {
 /// One probe and its state.
 #[derive(Debug, Clone)]
 pub struct Probe {
-    /// What it is.
-    pub key: ProbeKey,
+    /// What it is (the probe's task holds the same key).
+    pub key: Arc<ProbeKey>,
     /// Its rise/fall state.
     pub state: CheckState,
     /// The (service index, server index) that take its results.
@@ -237,7 +238,7 @@ impl Health {
         let mut probes: Vec<Probe> = Vec::new();
         let mut index: HashMap<ProbeKey, ProbeId> = HashMap::new();
         let old: HashMap<&ProbeKey, &Probe> = previous
-            .map(|h| h.probes.iter().map(|p| (&p.key, p)).collect())
+            .map(|h| h.probes.iter().map(|p| (&*p.key, p)).collect())
             .unwrap_or_default();
         let in_live = live_index(live);
         let prev_services: HashMap<ServiceKey, &ServiceState> = previous
@@ -301,7 +302,7 @@ impl Health {
                                 },
                             };
                             probes.push(Probe {
-                                key: key.clone(),
+                                key: Arc::new(key.clone()),
                                 state,
                                 users: Vec::new(),
                             });

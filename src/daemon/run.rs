@@ -594,7 +594,7 @@ impl Daemon {
             .probes
             .iter()
             .enumerate()
-            .map(|(id, p)| (&p.key, id))
+            .map(|(id, p)| (&*p.key, id))
             .collect();
         self.tasks.retain(|k, t| {
             let keep = ids.contains_key(&**k);
@@ -608,10 +608,10 @@ impl Daemon {
             index.insert(Arc::as_ptr(k) as usize, ids[&**k]);
         }
         for (id, p) in self.health.probes.iter().enumerate() {
-            if self.tasks.contains_key(&p.key) {
+            if self.tasks.contains_key(&*p.key) {
                 continue;
             }
-            let key = Arc::new(p.key.clone());
+            let key = p.key.clone();
             self.seed = xorshift(self.seed);
             let task = spawn_probe(key.clone(), self.results_tx.clone(), self.grid, self.seed);
             index.insert(Arc::as_ptr(&key) as usize, id);
@@ -1282,7 +1282,9 @@ fn spawn_probe(
         let mut next = first_tick(grid, phase, interval, Instant::now());
         loop {
             tokio::time::sleep_until(next.into()).await;
-            let (outcome, end) = check::probe_timed(&key.spec, &key.server).await;
+            // Boxed: a task spends its life asleep, and should not carry
+            // the room of a running probe while it does.
+            let (outcome, end) = Box::pin(check::probe_timed(&key.spec, &key.server)).await;
             next = next_tick(next, interval, end);
             if tx.send((key.clone(), outcome, end)).await.is_err() {
                 break;

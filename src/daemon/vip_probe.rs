@@ -113,6 +113,8 @@ pub fn plan(config: &mut DaemonConfig, addresses: &[Address]) -> Result<VipProbe
                 if !c.through_vip {
                     continue;
                 }
+                // This server's own copy: its mark and source are its own.
+                let c = std::sync::Arc::make_mut(c);
                 if c.source_address.is_none() {
                     c.source_address = Some(source.ok_or_else(|| {
                         err(
