@@ -267,10 +267,11 @@ impl WallClock {
     }
 
     fn wall(&self, t: Instant) -> SystemTime {
-        match t.checked_duration_since(self.at) {
-            Some(d) => self.wall + d,
-            None => self.wall - self.at.duration_since(t),
-        }
+        let w = match t.checked_duration_since(self.at) {
+            Some(d) => self.wall.checked_add(d),
+            None => self.wall.checked_sub(self.at.duration_since(t)),
+        };
+        w.unwrap_or(self.wall)
     }
 }
 

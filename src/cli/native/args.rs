@@ -221,7 +221,9 @@ run, net.ipv4.conf.all.accept_local is 1 and rp_filter loose, both given \
 back on stop with the probe services). A server \
 that refuses connections is down within fall x interval, one that swallows \
 packets within fall x interval + timeout. The first probe of each check \
-starts at a random offset within its interval, and one probe runs per \
+starts at a random offset within its interval (on a 10 ms grid, so that \
+probes due together share one wake-up), a probe that outlasts its interval \
+skips the ticks it missed, and one probe runs per \
 (server address, port, check) however many services share the server. \
 See `lvsctl daemon probe` to try one check once.
 
