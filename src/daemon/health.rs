@@ -525,24 +525,24 @@ impl Health {
         }
     }
 
-    /// Whether a weight is still ramping, or ended its ramp less than a
-    /// [`RAMP_STEP`] ago: the loop asks for the table again every step
-    /// while this holds, so the step after a ramp ends sends the full
-    /// weight (not the next periodic turn).
+    /// Whether a weight is still ramping at `now`.
     pub fn ramping(&self, now: Instant) -> bool {
-        self.ramp_end.is_some_and(|t| now < t + RAMP_STEP)
+        self.ramp_end.is_some_and(|t| now < t)
     }
 
-    /// When the last ramp now under way ends (kept as ramps start: the
-    /// loop asks after every result, and must not walk every server).
+    /// When the last ramp under way ends (kept as ramps start: the loop
+    /// asks after every result, and must not walk every server). The loop
+    /// asks for the table every [`RAMP_STEP`] while there is one.
     pub fn ramp_end(&self) -> Option<Instant> {
         self.ramp_end
     }
 
-    /// Forgets ramps that are over (then [`Health::ramp_end`] is `None`
-    /// and the loop stops reading the clock for them).
-    pub fn ramps_over(&mut self, now: Instant) {
-        if !self.ramping(now) {
+    /// Called with the time of a table the kernel took: once that was at
+    /// or after the last ramp's end, the full weights are in, and the
+    /// ramp is forgotten (not before: a busy loop that missed the steps
+    /// around the end still sends the full weight).
+    pub fn ramps_over(&mut self, sent_at: Instant) {
+        if !self.ramping(sent_at) {
             self.ramp_end = None;
         }
     }

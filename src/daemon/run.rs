@@ -5,8 +5,12 @@
 //! there are no locks around health. Probes are tasks of their own, one
 //! per distinct probe, each on its own `interval` (ticks do not slip when
 //! a probe is slow: a probe that takes longer than its interval delays the
-//! next one, it never runs two at once), started at a random offset within
-//! the interval so a thousand checks do not fire in the same millisecond.
+//! next one, which starts as soon as it ends; it never runs two at once),
+//! started at a random slot of a 10 ms grid within the interval, so a
+//! thousand checks neither fire in the same millisecond nor each wake the
+//! loop on their own ([`GRID`]). All of it runs on one thread; the kernel
+//! side has its own ([`KernelHandle`]), and a reload's parse runs on a
+//! blocking one.
 //!
 //! Results that arrive together are coalesced: after a health change the
 //! loop first takes every result already queued, then makes one engine
@@ -170,13 +174,14 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     let kernel =
         KernelHandle::start(client).map_err(|e| DaemonError::Start(format!("kernel thread: {e}")))?;
     let live = kernel.read_blocking().map_err(DaemonError::Start)?;
-    // One thread for the loop, every probe, the control socket and the
-    // metrics listener: a probe's wake-up then never crosses threads (no
-    // futex wake-ups, no work stealing), which is most of what a probe
-    // costs besides its own system calls. What takes long runs elsewhere:
-    // the kernel side on its thread, a reload's parse on a blocking one.
+    // One thread, this one, for the loop, every probe, the control socket
+    // and the metrics listener: a probe's wake-up then never crosses
+    // threads (no futex wake-ups, no work stealing), which was most of what
+    // a probe cost besides its own system calls. What takes long runs
+    // elsewhere: the kernel side on its thread, a reload's parse and file
+    // checks on blocking ones (named here).
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .thread_name("lvsctl-check")
+        .thread_name("lvsctl-blocking")
         .enable_all()
         .build()
         .map_err(|e| DaemonError::Start(format!("runtime: {e}")))?;
@@ -433,9 +438,6 @@ impl Daemon {
         let mut step = tokio::time::interval(RAMP_STEP);
         step.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            if self.health.ramp_end().is_some() {
-                self.health.ramps_over(Instant::now());
-            }
             let timed = self.health.ramp_end().is_some()
                 || !self.health.leaving.is_empty()
                 || self
@@ -804,7 +806,8 @@ impl Daemon {
     /// One engine call: makes the kernel equal what the daemon wants now.
     /// Returns the number of changes sent (`None` on failure, logged).
     async fn sync(&mut self, reason: Reason) -> Option<usize> {
-        let (desired, opts) = self.engine_call(Instant::now());
+        let now = Instant::now();
+        let (desired, opts) = self.engine_call(now);
         // What the daemon itself changed since its last call (a weight
         // ramping up, a health change not yet sent): sent by a periodic
         // call, that is not drift.
@@ -842,6 +845,9 @@ impl Daemon {
                     }
                 }
                 self.last_sent = Some(sent);
+                // A table made after the last ramp's end had every full
+                // weight in it: the step timer may stop.
+                self.health.ramps_over(now);
                 self.pending = false;
                 self.failed_at = None;
                 self.leaving_services.clear();
@@ -1268,8 +1274,8 @@ fn xorshift(mut x: u64) -> u64 {
 /// One probe's task: its first probe at `seed`'s slot of [`GRID`] within
 /// the interval (counted from `grid`, the same origin for every probe, so
 /// that probes of one slot share one timer), then one per interval. A
-/// probe that outlasts its interval skips the ticks it missed: the next
-/// starts at the next tick after it ended, never two at once.
+/// probe that outlasts its interval delays the next, which starts at the
+/// first slot after it ended ([`next_tick`]): never two at once.
 fn spawn_probe(
     key: Arc<ProbeKey>,
     tx: mpsc::Sender<ProbeResult>,
@@ -1295,26 +1301,29 @@ fn spawn_probe(
 }
 
 /// The first tick at or after `now` of the ticks `grid + phase + k *
-/// interval`.
-fn first_tick(grid: Instant, phase: Duration, interval: Duration, now: Instant) -> Instant {
+/// step`.
+fn first_tick(grid: Instant, phase: Duration, step: Duration, now: Instant) -> Instant {
     let first = grid + phase;
     match now.checked_duration_since(first) {
         None => first,
         Some(late) => {
-            let k = late.as_nanos().div_ceil(interval.as_nanos().max(1));
-            first + interval.saturating_mul(u32::try_from(k).unwrap_or(u32::MAX))
+            let step = step.as_nanos().max(1);
+            let ahead = late.as_nanos().div_ceil(step) * step;
+            first + Duration::from_nanos(u64::try_from(ahead).unwrap_or(u64::MAX))
         }
     }
 }
 
-/// The tick after `last` that is still ahead of `end` (ticks missed while
-/// a probe ran are skipped, keeping the phase).
+/// When the probe after one due at `last` and ended at `end` starts: an
+/// interval after `last`; or, when the probe ran past that (a timeout as
+/// long as the interval, say), at once: at the first slot of the grid
+/// after it ended, and from there on an interval apart.
 fn next_tick(last: Instant, interval: Duration, end: Instant) -> Instant {
     let next = last + interval;
     if next > end {
         return next;
     }
-    first_tick(last, Duration::ZERO, interval, end + Duration::from_nanos(1))
+    first_tick(last, Duration::ZERO, GRID, end)
 }
 
 /// The uid and gid hooks and command checks run as (root only can switch;

@@ -466,7 +466,10 @@ fn read(
 /// 37,298-server file. Parsed a block at a time, with the rest of the file
 /// (its other sections) parsed once with the blocks blanked out, the peak
 /// is one block. The blocks are tables of the same array in file order,
-/// so the result is the same as the whole document's.
+/// so the result is the same as the whole document's, and so is the error
+/// of a file with one; a file with several may have another of them named
+/// first (a block's syntax error comes when the services are read, after
+/// the other sections).
 fn service_blocks(text: &str) -> Option<Vec<Range<usize>>> {
     if text.contains("\"\"\"") || text.contains("'''") {
         return None;

@@ -223,7 +223,7 @@ that refuses connections is down within fall x interval, one that swallows \
 packets within fall x interval + timeout. The first probe of each check \
 starts at a random offset within its interval (on a 10 ms grid, so that \
 probes due together share one wake-up), a probe that outlasts its interval \
-skips the ticks it missed, and one probe runs per \
+delays the next (which starts as soon as it ends), and one probe runs per \
 (server address, port, check) however many services share the server. \
 See `lvsctl daemon probe` to try one check once.
 

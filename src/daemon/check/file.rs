@@ -4,10 +4,17 @@
 
 use super::{down, expand, up, Found, Server};
 
-pub(super) fn run(path: &str, server: &Server) -> Found {
+pub(super) async fn run(path: &str, server: &Server) -> Found {
     let path = expand(path, server);
-    // One stat of a local path: not worth a blocking-pool thread.
-    match std::fs::symlink_metadata(&path) {
+    // On a blocking thread: the probes share the loop's one thread, and a
+    // path on a hung network file system would stall them all.
+    let p = path.clone();
+    let stat = tokio::task::spawn_blocking(move || std::fs::symlink_metadata(p)).await;
+    let stat = match stat {
+        Ok(r) => r,
+        Err(e) => return down(format!("cannot check {path}: {e}")),
+    };
+    match stat {
         Ok(_) => down(format!("maintenance file {path} exists")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => up(format!("no {path}")),
         Err(e) => down(format!("cannot check {path}: {}", super::net::reason(&e))),

@@ -326,7 +326,7 @@ async fn run_kind(spec: &CheckSpec, server: &Server) -> Found {
             dynamic_weight,
             expect,
         } => Box::pin(command::run(argv, server, *dynamic_weight, expect.as_ref())).await,
-        CheckKind::File { path } => file::run(path, server),
+        CheckKind::File { path } => Box::pin(file::run(path, server)).await,
     }
 }
 

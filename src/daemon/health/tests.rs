@@ -217,9 +217,12 @@ fn slow_start_ramps_the_weight() {
     assert_eq!(at(5), 5);
     assert_eq!(at(9), 9);
     assert_eq!(at(10), 10);
-    // One more step after the end, to send the full weight.
-    assert!(h.ramping(t0 + Duration::from_secs(10)));
-    assert!(!h.ramping(t0 + Duration::from_secs(10) + RAMP_STEP));
+    assert!(!h.ramping(t0 + Duration::from_secs(10)));
+    // Forgotten only once a table from the end on was sent.
+    h.ramps_over(t0 + Duration::from_secs(9));
+    assert!(h.ramp_end().is_some());
+    h.ramps_over(t0 + Duration::from_secs(10));
+    assert!(h.ramp_end().is_none());
     // The service without slow_start gets its weight at once.
     assert_eq!(weights(&h.desired(&c, t0), 1)[0].1, 5);
 }

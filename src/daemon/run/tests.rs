@@ -289,7 +289,7 @@ fn health_drains_drift_and_reloads_reach_the_kernel() {
 }
 
 #[test]
-fn ticks_keep_their_phase_and_skip_what_a_slow_probe_missed() {
+fn ticks_keep_their_phase_and_a_slow_probe_delays_the_next() {
     let s = Duration::from_secs(1);
     let ms = Duration::from_millis;
     let g = Instant::now();
@@ -300,10 +300,12 @@ fn ticks_keep_their_phase_and_skip_what_a_slow_probe_missed() {
     assert_eq!(first_tick(g, ms(300), s, g + ms(3300)), g + ms(3300));
     // A quick probe: one interval on.
     assert_eq!(next_tick(g + ms(300), s, g + ms(310)), g + ms(1300));
-    // A probe that ended exactly at the next tick, or 2.5 intervals late:
-    // the ticks it overlapped are skipped, the phase is kept.
-    assert_eq!(next_tick(g + ms(300), s, g + ms(1300)), g + ms(2300));
-    assert_eq!(next_tick(g + ms(300), s, g + ms(2800)), g + ms(3300));
+    // A probe that ran to its next tick (a timeout as long as the
+    // interval), or past it: the next starts at once, at the first slot
+    // of the grid from its end.
+    assert_eq!(next_tick(g + ms(300), s, g + ms(1300)), g + ms(1300));
+    assert_eq!(next_tick(g + ms(300), s, g + ms(1304)), g + ms(1310));
+    assert_eq!(next_tick(g + ms(300), s, g + ms(2800)), g + ms(2800));
 }
 
 #[test]
