@@ -17,6 +17,8 @@
 //!   name lookups.
 //! * [`arp`] — raw ARP and NDP: announcements one frame at a time on the
 //!   caller's schedule, probes, and VIP add/del with interface choice.
+//! * [`vrrp`] — raw VRRP: the advertisement codec (versions 2 and 3,
+//!   keepalived's checksum form and RFC 9568's).
 //! * [`rs`] — the real-server side of the ARP problem (sysctls, hidden
 //!   VIPs, tunnel devices): `up`, `down`, `status` with typed problems,
 //!   over an undo journal recorded under `/run/lvsctl`.
@@ -44,6 +46,7 @@ pub mod netlink;
 pub mod ipvs;
 pub mod host;
 pub mod arp;
+pub mod vrrp;
 pub mod rs;
 pub mod ipvsadm;
 pub mod state;
