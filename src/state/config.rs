@@ -482,7 +482,7 @@ fn service_blocks(text: &str) -> Option<Vec<Range<usize>>> {
     for line in text.split_inclusive('\n') {
         let start = at;
         at += line.len();
-        let code = strip_comment(line)?;
+        let (code, balance) = scan(line)?;
         if depth == 0 {
             if let Some(name) = header(code)? {
                 let sub = name.starts_with("services.");
@@ -500,7 +500,7 @@ fn service_blocks(text: &str) -> Option<Vec<Range<usize>>> {
                 continue;
             }
         }
-        depth += brackets(code);
+        depth += balance;
     }
     if let Some(o) = open {
         blocks.push(o..text.len());
@@ -508,13 +508,17 @@ fn service_blocks(text: &str) -> Option<Vec<Range<usize>>> {
     (!blocks.is_empty()).then_some(blocks)
 }
 
-/// A line without its comment; `None` when a string on it is not closed.
-fn strip_comment(line: &str) -> Option<&str> {
+/// One line read as a scanner can: the line without its comment, and its
+/// opening minus closing brackets and braces outside strings; `None` when
+/// a string on it is not closed.
+fn scan(line: &str) -> Option<(&str, i64)> {
     let b = line.as_bytes();
-    let mut i = 0;
+    let (mut depth, mut i) = (0, 0);
     while i < b.len() {
         match b[i] {
-            b'#' => return Some(&line[..i]),
+            b'#' => return Some((&line[..i], depth)),
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth -= 1,
             q @ (b'"' | b'\'') => {
                 i += 1;
                 loop {
@@ -530,28 +534,7 @@ fn strip_comment(line: &str) -> Option<&str> {
         }
         i += 1;
     }
-    Some(line)
-}
-
-/// Opening minus closing brackets and braces outside strings.
-fn brackets(code: &str) -> i64 {
-    let b = code.as_bytes();
-    let (mut n, mut i) = (0, 0);
-    while i < b.len() {
-        match b[i] {
-            b'[' | b'{' => n += 1,
-            b']' | b'}' => n -= 1,
-            q @ (b'"' | b'\'') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += if b[i] == b'\\' && q == b'"' { 2 } else { 1 };
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    n
+    Some((line, depth))
 }
 
 /// The name of a table header line (`[a.b]`, `[[a.b]]`), without spaces;

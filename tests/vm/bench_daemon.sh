@@ -155,24 +155,19 @@ stop_tool() {
     wait "$TOOL_PID" 2> /dev/null
     TOOL_PID='' PIDS=()
 }
-# user_ticks: utime of all PIDS
-user_ticks() {
+# stat_ticks EXPR: the sum over PIDS (every thread of each) of an awk
+# expression of /proc/PID/stat's fields counted after the command name
+# ($12 utime, $13 stime)
+stat_ticks() {
     local t=0 p v
     for p in "${PIDS[@]}"; do
-        v=$(awk '{ sub(/^.*\) /, ""); print $12 }' "/proc/$p/stat" 2> /dev/null) || v=0
+        v=$(awk "{ sub(/^.*\\) /, \"\"); print $1 }" "/proc/$p/stat" 2> /dev/null) || v=0
         t=$((t + ${v:-0}))
     done
     echo "$t"
 }
-# cpu_ticks: utime+stime of all PIDS (every thread of each)
-cpu_ticks() {
-    local t=0 p v
-    for p in "${PIDS[@]}"; do
-        v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2> /dev/null) || v=0
-        t=$((t + ${v:-0}))
-    done
-    echo "$t"
-}
+cpu_ticks() { stat_ticks '$12 + $13'; }
+user_ticks() { stat_ticks '$12'; }
 # ctx_switches: voluntary + involuntary context switches of every thread of PIDS
 ctx_switches() {
     local t=0 p f v
