@@ -97,6 +97,9 @@ _lvsctl() {
             lvsctl__subcmd__daemon,undrain)
                 cmd="lvsctl__subcmd__daemon__subcmd__undrain"
                 ;;
+            lvsctl__subcmd__daemon,vrrp)
+                cmd="lvsctl__subcmd__daemon__subcmd__vrrp"
+                ;;
             lvsctl__subcmd__daemon__subcmd__help,check)
                 cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__check"
                 ;;
@@ -117,6 +120,33 @@ _lvsctl() {
                 ;;
             lvsctl__subcmd__daemon__subcmd__help,undrain)
                 cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__undrain"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,vrrp)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp,release)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp__subcmd__release"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp,resume)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp__subcmd__resume"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__vrrp,help)
+                cmd="lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__vrrp,release)
+                cmd="lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__release"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__vrrp,resume)
+                cmd="lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__resume"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help,help)
+                cmd="lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help__subcmd__help"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help,release)
+                cmd="lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help__subcmd__release"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help,resume)
+                cmd="lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help__subcmd__resume"
                 ;;
             lvsctl__subcmd__help,apply)
                 cmd="lvsctl__subcmd__help__subcmd__apply"
@@ -183,6 +213,15 @@ _lvsctl() {
                 ;;
             lvsctl__subcmd__help__subcmd__daemon,undrain)
                 cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__undrain"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,vrrp)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp,release)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp__subcmd__release"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp,resume)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp__subcmd__resume"
                 ;;
             lvsctl__subcmd__help__subcmd__rs,down)
                 cmd="lvsctl__subcmd__help__subcmd__rs__subcmd__down"
@@ -604,7 +643,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__daemon)
-            opts="-c -h --config --log-format --netns --help check status reload drain undrain probe help"
+            opts="-c -h --config --log-format --netns --help check status reload drain undrain vrrp probe help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -707,7 +746,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__daemon__subcmd__help)
-            opts="check status reload drain undrain probe help"
+            opts="check status reload drain undrain vrrp probe help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -818,6 +857,48 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp)
+            opts="release resume"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__vrrp__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__daemon__subcmd__probe)
             opts="-h --check --netns --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -917,6 +998,146 @@ _lvsctl() {
         lvsctl__subcmd__daemon__subcmd__undrain)
             opts="-h --socket --netns --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__vrrp)
+            opts="-h --netns --help release resume help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help)
+            opts="release resume help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__release)
+            opts="-h --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__vrrp__subcmd__resume)
+            opts="-h --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1084,7 +1305,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__help__subcmd__daemon)
-            opts="check status reload drain undrain probe"
+            opts="check status reload drain undrain vrrp probe"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1170,6 +1391,48 @@ _lvsctl() {
         lvsctl__subcmd__help__subcmd__daemon__subcmd__undrain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp)
+            opts="release resume"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__vrrp__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -55,6 +55,17 @@ pub fn check_facing(iface: &Iface, ip: IpAddr) -> Result<(), ArpError> {
 /// route. A host-route VIP (/32, /128) must face the device, or nobody
 /// would hear it announced; a wider prefix brings its own subnet.
 pub fn add(rtnl: &mut Rtnl, dev: &str, ip: IpAddr, prefix: u8) -> Result<VipChange, VipError> {
+    add_labeled(rtnl, dev, ip, prefix, None)
+}
+
+/// [`add`] with an IPv4 label.
+pub fn add_labeled(
+    rtnl: &mut Rtnl,
+    dev: &str,
+    ip: IpAddr,
+    prefix: u8,
+    label: Option<&str>,
+) -> Result<VipChange, VipError> {
     let iface = Iface::lookup(rtnl, dev)?;
     let host_route = match ip {
         IpAddr::V4(_) => prefix == 32,
@@ -63,7 +74,7 @@ pub fn add(rtnl: &mut Rtnl, dev: &str, ip: IpAddr, prefix: u8) -> Result<VipChan
     if host_route {
         check_facing(&iface, ip)?;
     }
-    let added = match rtnl.add_address_routed(iface.link.index, ip, prefix) {
+    let added = match rtnl.add_address_labeled(iface.link.index, ip, prefix, label) {
         Ok(()) => true,
         Err(e) if e.errno() == Some(libc::EEXIST) => false,
         Err(e) if e.errno() == Some(libc::EPERM) => return Err(ArpError::Permission.into()),

@@ -195,6 +195,10 @@ pub struct DaemonConfig {
     /// The probe services of `through_vip` checks (placed when the file is
     /// loaded on a director: [`super::vip_probe::plan`]).
     pub vip_probes: super::vip_probe::VipProbes,
+    /// `[[vrrp]]` instances, in file order.
+    pub vrrp: Vec<super::vrrp::config::Instance>,
+    /// `[[vrrp_sync_group]]`s.
+    pub sync_groups: Vec<super::vrrp::config::SyncGroup>,
 }
 
 /// The keys this module reads in a service.
@@ -234,6 +238,8 @@ struct Reader {
     daemon: DaemonSection,
     policies: HashMap<ServiceKey, ServicePolicy>,
     dest_checks: HashMap<(ServiceKey, (IpAddr, u16)), Checks>,
+    vrrp: Vec<super::vrrp::config::Instance>,
+    sync_groups: Vec<super::vrrp::config::SyncGroup>,
 }
 
 impl Extension for Reader {
@@ -248,7 +254,17 @@ impl Extension for Reader {
     }
 
     fn section(&mut self, doc: &Doc<'_>, name: &str, value: Value<'_>) -> Result<(), InputError> {
-        debug_assert_eq!(name, "daemon");
+        match name {
+            "vrrp" => {
+                self.vrrp = super::vrrp::config::read_instances(doc, value)?;
+                return Ok(());
+            }
+            "vrrp_sync_group" => {
+                self.sync_groups = super::vrrp::config::read_groups(doc, value)?;
+                return Ok(());
+            }
+            _ => debug_assert_eq!(name, "daemon"),
+        }
         let span = value.span();
         let t: DaemonToml = doc.decode(value)?;
         let d = &mut self.daemon;
@@ -459,11 +475,28 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
             dests,
         });
     }
+    for i in &reader.vrrp {
+        for k in &i.track_services {
+            if !services.iter().any(|s| s.key == *k) {
+                return Err(err(
+                    i.line,
+                    format!(
+                        "vrrp {}: track_services names {}, which is not a service of this file",
+                        i.name,
+                        super::proto::selector(k)
+                    ),
+                ));
+            }
+        }
+    }
+    super::vrrp::config::check_groups(file, &reader.sync_groups, &reader.vrrp)?;
     Ok(DaemonConfig {
         desired,
         daemon: reader.daemon,
         services,
         vip_probes: Default::default(),
+        vrrp: reader.vrrp,
+        sync_groups: reader.sync_groups,
     })
 }
 

@@ -927,6 +927,7 @@ mod tests {
                 sorry_server: None,
                 servers: vec![],
             }],
+            vrrp: Vec::new(),
         }
     }
 
@@ -944,6 +945,10 @@ mod tests {
                     Request::Reload => error(ErrorKind::Invalid, "/etc/x.toml:3: unknown key".into()),
                     Request::Drain { service, server } | Request::Undrain { service, server } => Reply::Ok {
                         message: format!("{service} {server}"),
+                        status: None,
+                    },
+                    Request::VrrpRelease { instance } | Request::VrrpResume { instance } => Reply::Ok {
+                        message: instance,
                         status: None,
                     },
                 };
@@ -1260,6 +1265,42 @@ mod tests {
             )
     }
 
+    fn vrrp() -> impl Strategy<Value = proto::VrrpStatus> {
+        (
+            text(),
+            any::<u8>(),
+            any::<u64>(),
+            proptest::option::of(text()),
+            text(),
+        )
+            .prop_map(|(name, n, count, master, differs)| proto::VrrpStatus {
+                name: name.clone(),
+                interface: name,
+                vrid: n,
+                state: "BACKUP".into(),
+                since: count,
+                priority: n,
+                released: n % 2 == 0,
+                master: master.clone(),
+                master_priority: master.map(|_| n),
+                vips: vec!["192.0.2.110/24".into()],
+                adverts_sent: count,
+                adverts_received: count / 2,
+                adverts_dropped: 0,
+                transitions: 3,
+                advert_late_max_ms: 1.5,
+                faults: vec![],
+                last_error: None,
+                peers: vec![proto::VrrpPeer {
+                    address: "192.0.2.20".into(),
+                    priority: n,
+                    adverts: count,
+                    last_seen: Some(count),
+                    differs: vec![differs],
+                }],
+            })
+    }
+
     fn reply() -> impl Strategy<Value = Reply> {
         let status = (
             any::<u32>(),
@@ -1267,14 +1308,16 @@ mod tests {
             any::<u64>(),
             any::<u64>(),
             proptest::collection::vec(service(), 0..3),
+            proptest::collection::vec(vrrp(), 0..2),
         )
-            .prop_map(|(pid, config, started, loaded, services)| Status {
+            .prop_map(|(pid, config, started, loaded, services, vrrp)| Status {
                 version: proto::STATUS_VERSION,
                 pid,
                 config,
                 started,
                 loaded,
                 services,
+                vrrp,
             });
         prop_oneof![
             (any::<String>(), proptest::option::of(status))

@@ -56,15 +56,26 @@ pub enum Format {
 pub struct Log {
     format: Format,
     journal: bool,
+    /// Its own descriptor for stderr (a duplicate): `main` holds the
+    /// standard library's stderr lock for the whole run, so a line
+    /// written through `std::io::stderr()` from any other thread (the
+    /// VRRP thread) would wait for it forever.
+    sink: Option<std::fs::File>,
     out: Mutex<()>,
 }
 
 impl Log {
     /// A logger writing to stderr.
     pub fn new(format: Format) -> Self {
+        use std::os::fd::AsFd;
         Log {
             format,
             journal: std::env::var_os("JOURNAL_STREAM").is_some(),
+            sink: std::io::stderr()
+                .as_fd()
+                .try_clone_to_owned()
+                .ok()
+                .map(std::fs::File::from),
             out: Mutex::new(()),
         }
     }
@@ -73,7 +84,15 @@ impl Log {
     pub fn event(&self, level: Level, msg: &str, fields: &[(&str, &str)]) {
         let line = self.line(level, msg, fields, SystemTime::now());
         let _guard = self.out.lock();
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        match &self.sink {
+            Some(f) => {
+                let mut w: &std::fs::File = f;
+                let _ = w.write_all(line.as_bytes());
+            }
+            None => {
+                let _ = std::io::stderr().write_all(line.as_bytes());
+            }
+        }
     }
 
     /// Logs at info level.

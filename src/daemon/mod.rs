@@ -28,6 +28,7 @@ pub mod log;
 pub mod metrics;
 pub mod notify;
 pub mod vip_probe;
+pub mod vrrp;
 pub mod run;
 
 pub use run::{load, run, warnings, DaemonError, Options};

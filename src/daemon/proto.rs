@@ -48,6 +48,16 @@ pub enum Request {
         /// See [`Request::Drain`].
         server: String,
     },
+    /// Give up mastership of a VRRP instance (priority 0) until resumed.
+    VrrpRelease {
+        /// The instance's name.
+        instance: String,
+    },
+    /// Undo a release.
+    VrrpResume {
+        /// The instance's name.
+        instance: String,
+    },
 }
 
 /// Why a request failed.
@@ -99,6 +109,72 @@ pub struct Status {
     pub loaded: u64,
     /// Services of the file, in file order.
     pub services: Vec<ServiceStatus>,
+    /// VRRP instances, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vrrp: Vec<VrrpStatus>,
+}
+
+/// One VRRP instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VrrpStatus {
+    /// Its name.
+    pub name: String,
+    /// Its interface.
+    pub interface: String,
+    /// Its VRID.
+    pub vrid: u8,
+    /// `INIT`, `BACKUP`, `MASTER` or `FAULT`.
+    pub state: String,
+    /// Seconds since the epoch when it entered that state.
+    pub since: u64,
+    /// The priority it advertises (0 when released).
+    pub priority: u8,
+    /// Released by `vrrp release`.
+    pub released: bool,
+    /// The Master's address (ours while Master), if one is heard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master: Option<String>,
+    /// The Master's priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_priority: Option<u8>,
+    /// `ADDRESS/PREFIX` of each VIP.
+    pub vips: Vec<String>,
+    /// Adverts sent (one per destination).
+    pub adverts_sent: u64,
+    /// Adverts received and accepted.
+    pub adverts_received: u64,
+    /// Adverts received and dropped (malformed or refused).
+    pub adverts_dropped: u64,
+    /// State changes.
+    pub transitions: u64,
+    /// How late the latest-sent advert of a Master was, at worst.
+    pub advert_late_max_ms: f64,
+    /// Why it is in Fault.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
+    /// The last error (a socket, an address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Other routers heard on the VRID.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<VrrpPeer>,
+}
+
+/// Another router heard by an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VrrpPeer {
+    /// Its address.
+    pub address: String,
+    /// The priority of its last advert.
+    pub priority: u8,
+    /// Adverts heard from it.
+    pub adverts: u64,
+    /// Seconds since the epoch of its last advert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<u64>,
+    /// What of its adverts differs from ours (empty: they agree).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differs: Vec<String>,
 }
 
 /// One managed service.
@@ -210,7 +286,7 @@ impl Status {
                     .iter()
                     .filter(|d| d.leaving_until.is_none())
                     .all(|d| d.health == Health::Up)
-        })
+        }) && self.vrrp.iter().all(|v| v.state != "FAULT")
     }
 }
 

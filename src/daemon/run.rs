@@ -39,6 +39,7 @@ use super::log::{Format, Log};
 use super::metrics::{Histogram, ServerRow, Snapshot};
 use super::notify;
 use super::proto::{self, ErrorKind, Reply, Request};
+use super::vrrp::VrrpHandle;
 use crate::ipvs::{IpvsClient, IpvsError, ServiceKey};
 use crate::state::apply::{ReconcileOptions, Services};
 use crate::state::table::dest_id;
@@ -173,6 +174,15 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     drop_privileges(&log);
     let kernel =
         KernelHandle::start(client).map_err(|e| DaemonError::Start(format!("kernel thread: {e}")))?;
+    // VRRP on a thread of its own, started before the loop so that no
+    // check, request or engine call stands between a timer and an advert.
+    let vrrp = VrrpHandle::start(
+        config.vrrp.clone(),
+        &config.sync_groups,
+        log.clone(),
+        hook_user(&config, &log),
+    )
+    .map_err(|e| DaemonError::Start(format!("VRRP thread: {e}")))?;
     let live = kernel.read_blocking().map_err(DaemonError::Start)?;
     // One thread, this one, for the loop, every probe, the control socket
     // and the metrics listener: a probe's wake-up then never crosses
@@ -202,6 +212,7 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
             socket: socket.clone(),
         };
         let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
+        d.vrrp = vrrp;
         let r = d.main(ctl_rx, scrape_rx).await;
         let _ = std::fs::remove_file(&socket);
         r
@@ -338,9 +349,13 @@ struct Daemon {
     clock: WallClock,
     /// The origin of the probes' start grid ([`GRID`]).
     grid: Instant,
+    /// The VRRP thread, when the file has instances.
+    vrrp: Option<VrrpHandle>,
+    /// The services whose lost quorum the VRRP thread was last told.
+    vrrp_lost: Option<HashSet<ServiceKey>>,
 }
 
-fn epoch(t: SystemTime) -> u64 {
+pub(super) fn epoch(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
@@ -402,6 +417,8 @@ impl Daemon {
             latency: std::collections::BTreeMap::new(),
             clock: WallClock { at: now, wall },
             grid: now,
+            vrrp: None,
+            vrrp_lost: None,
         }
     }
 
@@ -429,6 +446,7 @@ impl Daemon {
             ],
         );
         let _ = self.sync(Reason::Start).await;
+        self.tell_vrrp();
         notify::notify("READY=1");
         let mut periodic = tokio::time::interval(self.config.daemon.reconcile_interval);
         periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -453,6 +471,7 @@ impl Daemon {
                     }
                     if changed {
                         let _ = self.sync(Reason::Health).await;
+                        self.tell_vrrp();
                     }
                 }
                 msg = ctl.recv() => {
@@ -483,6 +502,11 @@ impl Daemon {
             }
         }
         notify::notify("STOPPING=1");
+        // First the VIPs: priority 0 lets the other director take over
+        // after its skew, while the rest of the stop runs.
+        if let Some(v) = self.vrrp.take() {
+            v.stop();
+        }
         for t in self.tasks.values() {
             t.abort();
         }
@@ -923,6 +947,19 @@ impl Daemon {
                 };
             }
         };
+        if new.vrrp != self.config.vrrp || new.sync_groups != self.config.sync_groups {
+            let message = format!(
+                "{}: the [[vrrp]] instances changed; a reload never moves a VIP, restart the daemon to change them",
+                self.opts.config
+            );
+            self.log
+                .error("reload refused; keeping the running file", &[("error", &message)]);
+            notify::notify("READY=1");
+            return Reply::Error {
+                kind: ErrorKind::Invalid,
+                message,
+            };
+        }
         if new.daemon.socket != self.config.daemon.socket
             || new.daemon.status_group != self.config.daemon.status_group
         {
@@ -971,6 +1008,7 @@ impl Daemon {
         self.start_probes();
         self.loaded = SystemTime::now();
         let sent = self.sync(Reason::Reload).await;
+        self.tell_vrrp();
         notify::notify("READY=1");
         match sent {
             Some(n) => {
@@ -1003,6 +1041,53 @@ impl Daemon {
             Request::Reload => self.reload().await,
             Request::Drain { service, server } => self.drain(&service, &server, true).await,
             Request::Undrain { service, server } => self.drain(&service, &server, false).await,
+            Request::VrrpRelease { instance } => self.vrrp_release(&instance, true),
+            Request::VrrpResume { instance } => self.vrrp_release(&instance, false),
+        }
+    }
+
+    /// `vrrp release` / `vrrp resume`.
+    fn vrrp_release(&self, instance: &str, on: bool) -> Reply {
+        let Some(v) = &self.vrrp else {
+            return Reply::Error {
+                kind: ErrorKind::Invalid,
+                message: format!("{}: no [[vrrp]] instance is configured", self.opts.config),
+            };
+        };
+        match v.release(instance, on) {
+            Ok(()) => Reply::Ok {
+                message: format!(
+                    "{instance}: {}",
+                    if on {
+                        "released (priority 0 until `vrrp resume`)"
+                    } else {
+                        "resumed"
+                    }
+                ),
+                status: None,
+            },
+            Err(message) => Reply::Error {
+                kind: ErrorKind::Invalid,
+                message,
+            },
+        }
+    }
+
+    /// Tells the VRRP thread which tracked services lost quorum, when that
+    /// changed.
+    fn tell_vrrp(&mut self) {
+        let Some(v) = &self.vrrp else { return };
+        let lost: HashSet<ServiceKey> = self
+            .config
+            .services
+            .iter()
+            .zip(&self.health.services)
+            .filter(|(_, st)| !st.quorum_up)
+            .map(|(s, _)| s.key)
+            .collect();
+        if self.vrrp_lost.as_ref() != Some(&lost) {
+            v.quorum(lost.clone());
+            self.vrrp_lost = Some(lost);
         }
     }
 
@@ -1236,6 +1321,7 @@ impl Daemon {
             started: epoch(self.started),
             loaded: epoch(self.loaded),
             services,
+            vrrp: self.vrrp.as_ref().map(|v| v.status()).unwrap_or_default(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Link {
     pub name: String,
     /// Administratively up.
     pub up: bool,
+    /// `IFF_RUNNING`: operationally up (carrier).
+    pub running: bool,
     /// The loopback device.
     pub loopback: bool,
     /// `IFF_NOARP`.
@@ -52,6 +54,7 @@ impl Link {
             index,
             name: name.into(),
             up: true,
+            running: true,
             loopback,
             noarp: false,
             kind: kind.map(str::to_string),
@@ -114,6 +117,7 @@ impl Link {
             index: m.header.index,
             name,
             up: m.header.flags.contains(LinkFlags::Up),
+            running: m.header.flags.contains(LinkFlags::Running),
             loopback: m.header.flags.contains(LinkFlags::Loopback),
             noarp: m.header.flags.contains(LinkFlags::Noarp),
             kind,
@@ -255,6 +259,27 @@ impl Rtnl {
     /// duplicate address detection). `EEXIST` if it is already there.
     pub fn add_address_routed(&mut self, index: u32, addr: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
         self.new_address(index, addr, prefix, true)
+    }
+
+    /// [`Rtnl::add_address_routed`] with an IPv4 label (`eth0:vip`; the
+    /// kernel wants it to start with the device's name).
+    pub fn add_address_labeled(
+        &mut self,
+        index: u32,
+        addr: IpAddr,
+        prefix: u8,
+        label: Option<&str>,
+    ) -> Result<(), NetlinkError> {
+        let mut m = Self::address_message(index, addr, prefix, true);
+        if let Some(l) = label {
+            m.attributes.push(AddressAttribute::Label(l.to_string()));
+        }
+        self.sock.request_flags(
+            RouteNetlinkMessage::NewAddress(m),
+            false,
+            NLM_F_CREATE | NLM_F_EXCL,
+        )?;
+        Ok(())
     }
 
     fn new_address(

@@ -285,7 +285,7 @@ const SECTIONS: [(&str, Reader); 4] = [
 ];
 
 /// The top-level sections of a daemon file (`lvsctl daemon`).
-pub const DAEMON_SECTIONS: [&str; 1] = ["daemon"];
+pub const DAEMON_SECTIONS: [&str; 3] = ["daemon", "vrrp", "vrrp_sync_group"];
 
 /// The keys a daemon file adds to each `[[services]]` table.
 pub const DAEMON_SERVICE_KEYS: [&str; 10] = [

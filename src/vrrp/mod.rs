@@ -15,4 +15,6 @@
 //! reported, so a mixed pair can be diagnosed instead of producing two
 //! masters.
 
+pub mod machine;
 pub mod packet;
+pub mod socket;

@@ -245,6 +245,7 @@ fn link() -> impl Strategy<Value = (Link, LinkMessage)> {
                 index,
                 name,
                 up: flags.contains(LinkFlags::Up),
+                running: flags.contains(LinkFlags::Running),
                 loopback: flags.contains(LinkFlags::Loopback),
                 noarp: flags.contains(LinkFlags::Noarp),
                 kind: kind.map(|(_, n)| n.to_string()),

@@ -334,6 +334,12 @@ pub enum DaemonCmd {
         #[command(flatten)]
         socket: SocketArgs,
     },
+    /// VRRP instances of the running daemon: give up or take back
+    /// mastership for a planned failover.
+    Vrrp {
+        #[command(subcommand)]
+        cmd: VrrpCmd,
+    },
     /// Run one check once against a server and print what it found (exit
     /// 0 up, 3 down, 2 invalid check).
     Probe {
@@ -345,6 +351,30 @@ pub enum DaemonCmd {
         /// checks that need no port.
         #[arg(value_name = "SERVER")]
         server: String,
+    },
+}
+
+/// `lvsctl daemon vrrp` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum VrrpCmd {
+    /// Advertise priority 0 and stay Backup (the other director takes
+    /// over after its skew) until `vrrp resume`; not kept across restarts
+    /// (exit 0 done, 2 no such instance, 4 no daemon answers).
+    Release {
+        /// The instance's name ([[vrrp]] name).
+        #[arg(value_name = "INSTANCE")]
+        instance: String,
+        #[command(flatten)]
+        socket: SocketArgs,
+    },
+    /// Undo `vrrp release`: the instance takes part again with its
+    /// priority (and preempts if it may).
+    Resume {
+        /// The instance's name.
+        #[arg(value_name = "INSTANCE")]
+        instance: String,
+        #[command(flatten)]
+        socket: SocketArgs,
     },
 }
 

@@ -1,7 +1,7 @@
 //! `lvsctl daemon`: runs the daemon (`crate::daemon`), validates its file,
 //! or asks a running one over its control socket.
 
-use super::args::{DaemonArgs, DaemonCmd, LogFormat};
+use super::args::{DaemonArgs, DaemonCmd, LogFormat, VrrpCmd};
 use super::{enter, NativeError, Report};
 use crate::cli::Console;
 use crate::daemon::{self, DaemonError, Options};
@@ -12,7 +12,7 @@ pub fn run(args: &DaemonArgs, netns: Option<&str>, con: &mut Console) -> Result<
         None => {
             let Some(config) = &args.config else {
                 return Err(NativeError::Usage(
-                    "lvsctl daemon: give --config FILE to run, or one of check, status, reload, drain, undrain, probe"
+                    "lvsctl daemon: give --config FILE to run, or one of check, status, reload, drain, undrain, vrrp, probe"
                         .into(),
                 ));
             };
@@ -47,6 +47,14 @@ pub fn run(args: &DaemonArgs, netns: Option<&str>, con: &mut Console) -> Result<
             server,
             socket,
         }) => super::daemon_client::undrain(service, server, socket.socket.as_deref(), netns),
+        Some(DaemonCmd::Vrrp { cmd }) => match cmd {
+            VrrpCmd::Release { instance, socket } => {
+                super::daemon_client::vrrp_release(instance, true, socket.socket.as_deref(), netns)
+            }
+            VrrpCmd::Resume { instance, socket } => {
+                super::daemon_client::vrrp_release(instance, false, socket.socket.as_deref(), netns)
+            }
+        },
     }
 }
 

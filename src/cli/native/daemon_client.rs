@@ -105,6 +105,28 @@ pub fn undrain(
     done(exchange(&path, &req)?)
 }
 
+/// `lvsctl daemon vrrp release|resume INSTANCE`.
+pub fn vrrp_release(
+    instance: &str,
+    release: bool,
+    socket: Option<&str>,
+    netns: Option<&str>,
+) -> Result<Report, NativeError> {
+    if instance.is_empty() || instance.contains(char::is_whitespace) {
+        return Err(NativeError::Usage(format!(
+            "{instance:?} is not a VRRP instance name"
+        )));
+    }
+    let path = locate(socket, netns)?;
+    let instance = instance.to_string();
+    let req = if release {
+        Request::VrrpRelease { instance }
+    } else {
+        Request::VrrpResume { instance }
+    };
+    done(exchange(&path, &req)?)
+}
+
 /// Enters the namespace and finds its daemon's socket.
 fn locate(socket: Option<&str>, netns: Option<&str>) -> Result<PathBuf, NativeError> {
     enter(netns)?;
@@ -418,7 +440,50 @@ fn render_text(st: &Status) -> String {
             out.push_str(&line);
         }
     }
+    for v in &st.vrrp {
+        out.push('\n');
+        out.push_str(&vrrp_text(v));
+    }
     out
+}
+
+/// One VRRP instance for people: its state line, then its peers.
+fn vrrp_text(v: &proto::VrrpStatus) -> String {
+    let mut head = format!(
+        "vrrp {}  {} vrid {}  {}{} since {}  priority {}",
+        clean(&v.name),
+        clean(&v.interface),
+        v.vrid,
+        clean(&v.state),
+        if v.released { " (released)" } else { "" },
+        rfc3339(v.since),
+        v.priority
+    );
+    if let (Some(m), Some(p)) = (&v.master, v.master_priority) {
+        head.push_str(&format!("  master {} ({p})", clean(m)));
+    }
+    head.push_str(&format!(
+        "  adverts sent {} received {} dropped {}  transitions {}\n",
+        v.adverts_sent, v.adverts_received, v.adverts_dropped, v.transitions
+    ));
+    head.push_str(&format!("  vips {}\n", clean(&v.vips.join(" "))));
+    for f in &v.faults {
+        head.push_str(&format!("  fault: {}\n", clean(f)));
+    }
+    if let Some(e) = &v.last_error {
+        head.push_str(&format!("  last error: {}\n", clean(e)));
+    }
+    for p in &v.peers {
+        head.push_str(&format!("  peer {} priority {}", clean(&p.address), p.priority));
+        if let Some(t) = p.last_seen {
+            head.push_str(&format!(" seen {}", rfc3339(t)));
+        }
+        if !p.differs.is_empty() {
+            head.push_str(&format!("  DIFFERS: {}", clean(&p.differs.join("; "))));
+        }
+        head.push('\n');
+    }
+    head
 }
 
 /// The table form: a row per service (quorum, sorry server), then one per
@@ -471,7 +536,45 @@ fn render_table(st: &Status) -> String {
             ]);
         }
     }
-    t.render_table()
+    let mut out = t.render_table();
+    if !st.vrrp.is_empty() {
+        let mut v = Table::new(&[
+            "VRRP",
+            "INTERFACE",
+            ">VRID",
+            "STATE",
+            ">PRIORITY",
+            "MASTER",
+            "SINCE",
+            "PEERS",
+        ]);
+        for x in &st.vrrp {
+            let peers: Vec<String> = x
+                .peers
+                .iter()
+                .map(|p| {
+                    let mut s = format!("{} ({})", clean(&p.address), p.priority);
+                    if !p.differs.is_empty() {
+                        s.push_str(&format!(" differs: {}", clean(&p.differs.join("; "))));
+                    }
+                    s
+                })
+                .collect();
+            v.row(vec![
+                clean(&x.name),
+                clean(&x.interface),
+                x.vrid.to_string(),
+                format!("{}{}", clean(&x.state), if x.released { " released" } else { "" }),
+                x.priority.to_string(),
+                x.master.as_deref().map(clean).unwrap_or_default(),
+                rfc3339(x.since),
+                peers.join(", "),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&v.render_table());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -553,6 +656,7 @@ mod tests {
                     }],
                 },
             ],
+            vrrp: Vec::new(),
         }
     }
 

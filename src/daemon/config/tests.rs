@@ -129,7 +129,10 @@ fn errors_name_file_and_line() {
     let e = error("[daemon]\nsocket = \"relative.sock\"\n");
     assert!(e.contains("absolute path"), "{e}");
     let e = error("[vrrp]\n");
-    assert!(e.starts_with("d.toml:1: unknown field `vrrp`"), "{e}");
+    assert!(e.starts_with("d.toml:1: vrrp must be an array of tables"), "{e}");
+    let e = error("[bgp]\n");
+    assert!(e.starts_with("d.toml:1: unknown field `bgp`"), "{e}");
+    assert!(e.contains("`vrrp`") && e.contains("`vrrp_sync_group`"), "{e}");
 }
 
 #[test]
