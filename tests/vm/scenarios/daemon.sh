@@ -30,13 +30,14 @@
 #
 # Every daemon runs under strace (seccomp-bpf, so only the traced calls
 # stop): sendto/sendmsg (the IPVS netlink messages), write/writev (its log
-# lines on fd 2) and the signals it gets, in one ordered trace. nlsends.py
-# decodes that trace into events: "SIG SIGHUP", "LOG <line>", and one
-# "NL <CMD> <service> <dest> <weight>" per IPVS message that changes
-# something (the genl command byte after the 16-byte nlmsghdr: NEW/SET/DEL
-# SERVICE 1/2/3, NEW/SET/DEL DEST 5/6/7, and the other writers), so "the
-# changes sent between the SIGHUP and the `reload done` line" is an exact
-# list, and "nothing sent by a restarted daemon" an empty one.
+# lines, through its own duplicate of fd 2) and the signals it gets, in one
+# ordered trace. nlsends.py decodes that trace into events: "SIG SIGHUP",
+# "LOG <line>", and one "NL <CMD> <service> <dest> <weight>" per IPVS
+# message that changes something (the genl command byte after the
+# 16-byte nlmsghdr: NEW/SET/DEL SERVICE 1/2/3, NEW/SET/DEL DEST 5/6/7, and
+# the other writers), so "the changes sent between the SIGHUP and the
+# `reload done` line" is an exact list, and "nothing sent by a restarted
+# daemon" an empty one.
 #
 # Order: `daemon check`; start; status; one probe per interval for the
 # shared server (c); rs1 stops, quiesced, traffic without failure, rs1
@@ -289,6 +290,14 @@ def unhex_path(s):
     return re.sub(r'\\x([0-9a-f]{2})', lambda m: chr(int(m.group(1), 16)), s)
 
 logpath = sys.argv[2] if len(sys.argv) > 2 else None
+
+# The daemon logs through its own duplicate of stderr (another descriptor
+# number, the same file). strace names that file as the kernel sees it from
+# the traced process, which under the VM's chroot carries the mount's
+# prefix (/host/tmp/... for /tmp/...): the same file when the name ends
+# with the log's own path.
+def is_log(path):
+    return logpath is not None and (path == logpath or path.endswith("/" + logpath.lstrip("/")))
 for raw in open(sys.argv[1], errors="replace"):
     m = LINE.match(raw.rstrip("\n"))
     if not m:
@@ -298,7 +307,7 @@ for raw in open(sys.argv[1], errors="replace"):
         print("SIG " + rest.split()[1])
     elif re.match(r'writev?\((\d+)<', rest) and (
             rest.split("(", 1)[1].split("<", 1)[0] == "2" or
-            unhex_path(rest.split("<", 1)[1].split(">", 1)[0]) == logpath):
+            is_log(unhex_path(rest.split("<", 1)[1].split(">", 1)[0]))):
         text = b"".join(unhex(h) for h in HEX.findall(rest)).decode("utf-8", "replace")
         for line in text.splitlines():
             if line.strip():
