@@ -303,6 +303,39 @@ vm_scenario!(
     timeout = 600
 );
 
+vm_scenario!(
+    /// Director failover with `lvsctl daemon`'s VRRP on both directors of
+    /// an LVS-DR site, proven by HTTP from a client: exactly one holds the
+    /// VIP; a cut link and a `kill -9` are taken over within 3 x
+    /// advert_interval + skew + 1 s, the client's neighbour entry moving
+    /// by gratuitous ARP alone; the old master removes its stale VIP and
+    /// preempts; SIGTERM (priority 0) and `vrrp release` hand over within
+    /// skew + 1 s; quorum lost on one director (nftables in the real
+    /// servers) puts it in Fault; `preempt = false` stays Backup. Measures
+    /// time, so it runs with no other VM beside it ("vm-run: alone").
+    vrrp,
+    "vrrp.sh",
+    timeout = 360,
+    count = 40,
+    checks = [
+        "start.one-master",
+        "start.http",
+        "cut.takeover",
+        "cut.http",
+        "back.preempt",
+        "kill.takeover",
+        "kill.restart-preempts",
+        "kill.http",
+        "term.takeover",
+        "term.back",
+        "release.takeover",
+        "release.resumed",
+        "track.takeover",
+        "track.http",
+        "track.back",
+    ]
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line

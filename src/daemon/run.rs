@@ -352,7 +352,7 @@ struct Daemon {
     /// The VRRP thread, when the file has instances.
     vrrp: Option<VrrpHandle>,
     /// The services whose lost quorum the VRRP thread was last told.
-    vrrp_lost: Option<HashSet<ServiceKey>>,
+    vrrp_lost: Option<(HashSet<ServiceKey>, HashSet<ServiceKey>)>,
 }
 
 pub(super) fn epoch(t: SystemTime) -> u64 {
@@ -1077,17 +1077,30 @@ impl Daemon {
     /// changed.
     fn tell_vrrp(&mut self) {
         let Some(v) = &self.vrrp else { return };
-        let lost: HashSet<ServiceKey> = self
-            .config
-            .services
-            .iter()
-            .zip(&self.health.services)
-            .filter(|(_, st)| !st.quorum_up)
-            .map(|(s, _)| s.key)
-            .collect();
-        if self.vrrp_lost.as_ref() != Some(&lost) {
-            v.quorum(lost.clone());
-            self.vrrp_lost = Some(lost);
+        // A service without quorum whose probes have not all answered once
+        // (a fresh start: its servers begin down) is not known to have
+        // lost it yet: pending, not lost.
+        let probes = &self.health.probes;
+        let (mut lost, mut pending) = (HashSet::new(), HashSet::new());
+        for (s, st) in self.config.services.iter().zip(&self.health.services) {
+            if st.quorum_up {
+                continue;
+            }
+            let unanswered = st
+                .dests
+                .iter()
+                .flat_map(|d| &d.probes)
+                .any(|id| probes.get(*id).is_some_and(|p| p.state.last.is_none()));
+            if unanswered {
+                pending.insert(s.key);
+            } else {
+                lost.insert(s.key);
+            }
+        }
+        let now = (lost, pending);
+        if self.vrrp_lost.as_ref() != Some(&now) {
+            v.quorum(now.0.clone(), now.1.clone());
+            self.vrrp_lost = Some(now);
         }
     }
 

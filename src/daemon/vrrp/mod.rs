@@ -60,8 +60,9 @@ use crate::vrrp::socket::{self, Meta, VrrpSocket, MAX_PACKET};
 enum Command {
     /// `vrrp release` / `vrrp resume` of an instance.
     Release(String, bool, Sender<Result<(), String>>),
-    /// The services whose quorum is lost now.
-    Quorum(HashSet<ServiceKey>),
+    /// The services whose quorum is lost now, and those whose first
+    /// checks have not all answered yet (their quorum is not known).
+    Quorum(HashSet<ServiceKey>, HashSet<ServiceKey>),
     /// Stop: priority 0 from every Master, VIPs removed.
     Stop,
 }
@@ -130,9 +131,13 @@ impl VrrpHandle {
             .unwrap_or_else(|_| Err("the VRRP thread did not answer".into()))
     }
 
-    /// Tells the thread which services lost quorum.
-    pub fn quorum(&self, lost: HashSet<ServiceKey>) {
-        self.send(Command::Quorum(lost));
+    /// Tells the thread which services lost quorum, and which are still
+    /// waiting for their first check results. An instance tracking one of
+    /// the latter stays in Initialize (silent, no VIP) until they answer:
+    /// a director that has not yet checked its real servers neither
+    /// preempts a healthy peer nor calls its quorum lost.
+    pub fn quorum(&self, lost: HashSet<ServiceKey>, pending: HashSet<ServiceKey>) {
+        self.send(Command::Quorum(lost, pending));
     }
 
     /// The instances as the thread last published them.
@@ -167,6 +172,9 @@ struct Run {
     primary: Option<IpAddr>,
     /// Why it is in Fault (empty: it is not).
     faults: BTreeSet<String>,
+    /// Held in Initialize until the first check results of its tracked
+    /// services are in (see [`VrrpHandle::quorum`]).
+    held: bool,
     /// Announcers of the current takeover, and when it started.
     garp: Vec<Announcer>,
     garp_start: Option<Instant>,
@@ -352,6 +360,7 @@ impl Thread {
                 let primary = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
                 Run {
                     machine: Machine::new(Run::params(&cfg, primary)),
+                    held: !cfg.track_services.is_empty(),
                     cfg,
                     socket: None,
                     primary: None,
@@ -520,14 +529,19 @@ impl Thread {
                     };
                     let _ = reply.send(r);
                 }
-                Command::Quorum(lost) => {
+                Command::Quorum(lost, pending) => {
                     self.lost = lost;
                     for k in 0..self.runs.len() {
                         let keys = self.runs[k].cfg.track_services.clone();
-                        for key in keys {
-                            let reason = format!("service {} lost quorum", super::proto::selector(&key));
-                            let down = self.lost.contains(&key);
+                        for key in &keys {
+                            let reason = format!("service {} lost quorum", super::proto::selector(key));
+                            let down = self.lost.contains(key);
                             self.set_fault(k, reason, down, now);
+                        }
+                        let held = keys.iter().any(|key| pending.contains(key));
+                        if self.runs[k].held && !held {
+                            self.runs[k].held = false;
+                            self.start_if_ready(k, now);
                         }
                     }
                 }
@@ -609,6 +623,16 @@ impl Thread {
         }
     }
 
+    /// Starts instance `k` if it is still in Initialize, not held, and its
+    /// socket is open.
+    fn start_if_ready(&mut self, k: usize, now: Instant) {
+        let r = &mut self.runs[k];
+        if r.machine.state() == State::Initialize && !r.held && r.socket.is_some() {
+            let acts = r.machine.handle(now, Input::Startup);
+            self.act(k, acts, now);
+        }
+    }
+
     /// Opens the instance's socket and starts it, or puts it in Fault
     /// with the reason.
     fn bring_up(&mut self, k: usize, now: Instant) {
@@ -616,10 +640,7 @@ impl Thread {
         match self.open(k) {
             Ok(()) => {
                 self.runs[k].last_error = None;
-                if self.runs[k].machine.state() == State::Initialize {
-                    let acts = self.runs[k].machine.handle(now, Input::Startup);
-                    self.act(k, acts, now);
-                }
+                self.start_if_ready(k, now);
                 self.set_fault(k, reason, false, now);
             }
             Err(e) => {
