@@ -336,6 +336,58 @@ vm_scenario!(
     ]
 );
 
+vm_scenario!(
+    /// VRRP between `lvsctl daemon` (dir1) and Debian's keepalived 2.2.7
+    /// (dir2): v2 and v3 over IPv4, v3 over IPv6, v3 with unicast peers,
+    /// each with either as the Master: one holder of the VIP, no advert
+    /// refused by keepalived and no difference reported by lvsctl,
+    /// hand-over on stop within skew + 1 s and on death within 3 x
+    /// interval + skew + 1 s both ways, preempting on restart, HTTP
+    /// through lvsctl after keepalived died; a VIP list that differs
+    /// reported by lvsctl naming the address; a sync group of two
+    /// instances moving together on a fault. Measures time: runs alone.
+    vrrp_keepalived,
+    "vrrp_keepalived.sh",
+    timeout = 480,
+    count = 70,
+    checks = [
+        "v2-ipv4.lvsctl-master.one-master",
+        "v2-ipv4.lvsctl-master.keepalived-accepts",
+        "v2-ipv4.lvsctl-master.stop.takeover",
+        "v2-ipv4.lvsctl-master.death.takeover",
+        "v3-ipv4.lvsctl-master.one-master",
+        "v3-ipv4.lvsctl-master.keepalived-accepts",
+        "v3-ipv4.lvsctl-master.stop.takeover",
+        "v3-ipv4.lvsctl-master.death.takeover",
+        "v3-ipv6.lvsctl-master.one-master",
+        "v3-ipv6.lvsctl-master.keepalived-accepts",
+        "v3-ipv6.lvsctl-master.stop.takeover",
+        "v3-ipv6.lvsctl-master.death.takeover",
+        "v3-unicast.lvsctl-master.one-master",
+        "v3-unicast.lvsctl-master.keepalived-accepts",
+        "v3-unicast.lvsctl-master.stop.takeover",
+        "v3-unicast.lvsctl-master.death.takeover",
+        "v2-ipv4.keepalived-master.one-master",
+        "v2-ipv4.keepalived-master.keepalived-accepts",
+        "v2-ipv4.keepalived-master.stop.takeover",
+        "v2-ipv4.keepalived-master.death.takeover",
+        "v3-ipv4.keepalived-master.one-master",
+        "v3-ipv4.keepalived-master.keepalived-accepts",
+        "v3-ipv4.keepalived-master.stop.takeover",
+        "v3-ipv4.keepalived-master.death.takeover",
+        "v3-ipv6.keepalived-master.one-master",
+        "v3-ipv6.keepalived-master.keepalived-accepts",
+        "v3-ipv6.keepalived-master.stop.takeover",
+        "v3-ipv6.keepalived-master.death.takeover",
+        "v3-unicast.keepalived-master.one-master",
+        "v3-unicast.keepalived-master.keepalived-accepts",
+        "v3-unicast.keepalived-master.stop.takeover",
+        "v3-unicast.keepalived-master.death.takeover",
+        "v2-ipv4.keepalived-master.death.http",
+        "v3-unicast.keepalived-master.death.http",
+    ]
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line
