@@ -316,7 +316,7 @@ vm_scenario!(
     vrrp,
     "vrrp.sh",
     timeout = 360,
-    count = 40,
+    count = 42,
     checks = [
         "start.one-master",
         "start.http",

@@ -10,8 +10,10 @@
 //!
 //! Families: per (service, server) health, configured and effective weight
 //! and transitions; per service quorum; per check type a latency
-//! histogram; and the kernel's 64-bit counters and rates per service and
-//! per server, read at scrape time.
+//! histogram; the kernel's 64-bit counters and rates per service and
+//! per server, read at scrape time; per VRRP instance its state (one line
+//! per state, 1 for the current one), priorities, adverts, transitions and
+//! the worst lateness of a Master's advert.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -79,6 +81,8 @@ pub struct Snapshot {
     pub latency: BTreeMap<String, Histogram>,
     /// Probes run per check type.
     pub probes: BTreeMap<String, u64>,
+    /// VRRP instances, as `lvsctl daemon status` shows them.
+    pub vrrp: Vec<crate::daemon::proto::VrrpStatus>,
 }
 
 fn label(v: &str) -> String {
@@ -207,6 +211,7 @@ pub fn render(s: &Snapshot) -> String {
             h.count()
         );
     }
+    vrrp(&mut o, &s.vrrp);
     let counters: [StatFamily; 5] = [
         ("connections_total", "Connections scheduled", |s| s.conns),
         ("packets_in_total", "Packets in", |s| s.inpkts),
@@ -250,6 +255,87 @@ pub fn render(s: &Snapshot) -> String {
         }
     }
     o
+}
+
+/// The VRRP families.
+fn vrrp(o: &mut String, list: &[crate::daemon::proto::VrrpStatus]) {
+    if list.is_empty() {
+        return;
+    }
+    family(
+        o,
+        "lvsctl_vrrp_state",
+        "gauge",
+        "VRRP instance state (1 for the current one)",
+    );
+    for v in list {
+        for st in ["INIT", "BACKUP", "MASTER", "FAULT"] {
+            let on = u8::from(v.state == st);
+            let _ = writeln!(
+                o,
+                "lvsctl_vrrp_state{{instance=\"{}\",state=\"{st}\"}} {on}",
+                label(&v.name)
+            );
+        }
+    }
+    type Gauge = (
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&crate::daemon::proto::VrrpStatus) -> Option<f64>,
+    );
+    let rows: [Gauge; 8] = [
+        (
+            "lvsctl_vrrp_priority",
+            "gauge",
+            "Priority advertised (0 when released)",
+            |v| Some(f64::from(v.priority)),
+        ),
+        (
+            "lvsctl_vrrp_master_priority",
+            "gauge",
+            "Priority of the Master heard (ours while Master)",
+            |v| v.master_priority.map(f64::from),
+        ),
+        (
+            "lvsctl_vrrp_state_since_seconds",
+            "gauge",
+            "When the instance entered its state (Unix time)",
+            |v| Some(v.since as f64),
+        ),
+        ("lvsctl_vrrp_adverts_sent_total", "counter", "Adverts sent", |v| {
+            Some(v.adverts_sent as f64)
+        }),
+        (
+            "lvsctl_vrrp_adverts_received_total",
+            "counter",
+            "Adverts received and accepted",
+            |v| Some(v.adverts_received as f64),
+        ),
+        (
+            "lvsctl_vrrp_adverts_dropped_total",
+            "counter",
+            "Adverts received and dropped",
+            |v| Some(v.adverts_dropped as f64),
+        ),
+        ("lvsctl_vrrp_transitions_total", "counter", "State changes", |v| {
+            Some(v.transitions as f64)
+        }),
+        (
+            "lvsctl_vrrp_advert_late_max_seconds",
+            "gauge",
+            "Worst lateness of an advert sent as Master",
+            |v| Some(v.advert_late_max_ms / 1000.0),
+        ),
+    ];
+    for (name, kind, help, get) in rows {
+        family(o, name, kind, help);
+        for v in list {
+            if let Some(x) = get(v) {
+                let _ = writeln!(o, "{name}{{instance=\"{}\"}} {x}", label(&v.name));
+            }
+        }
+    }
 }
 
 /// Serves `GET /metrics` on `listener`; each scrape asks the loop for the
@@ -345,6 +431,7 @@ mod tests {
             }],
             latency: [("http\"x".to_string(), h)].into_iter().collect(),
             probes: [("http".to_string(), 3)].into_iter().collect(),
+            vrrp: Vec::new(),
         };
         let t = render(&s);
         assert!(t.contains("lvsctl_server_up{service=\"tcp:192.0.2.10:80\",server=\"192.0.2.11:80\"} 0\n"));
@@ -360,6 +447,48 @@ mod tests {
         assert!(t.contains("lvsctl_probe_latency_seconds_bucket{type=\"http\\\"x\",le=\"+Inf\"} 3\n"));
         assert!(t.contains("lvsctl_probe_latency_seconds_count{type=\"http\\\"x\"} 3\n"));
         assert!(t.contains("# TYPE lvsctl_ipvs_server_bytes_in_per_second gauge\n"));
+    }
+
+    #[test]
+    fn renders_vrrp_instances() {
+        let v = crate::daemon::proto::VrrpStatus {
+            name: "VI_\"1".into(),
+            interface: "eth0".into(),
+            vrid: 51,
+            state: "MASTER".into(),
+            since: 1_700_000_000,
+            priority: 150,
+            released: false,
+            master: Some("192.0.2.2".into()),
+            master_priority: None,
+            vips: vec!["192.0.2.100/24".into()],
+            adverts_sent: 7,
+            adverts_received: 2,
+            adverts_dropped: 1,
+            transitions: 3,
+            advert_late_max_ms: 2.5,
+            faults: Vec::new(),
+            last_error: None,
+            peers: Vec::new(),
+        };
+        let t = render(&Snapshot {
+            vrrp: vec![v],
+            ..Snapshot::default()
+        });
+        assert!(
+            t.contains("lvsctl_vrrp_state{instance=\"VI_\\\"1\",state=\"MASTER\"} 1\n"),
+            "{t}"
+        );
+        assert!(t.contains("lvsctl_vrrp_state{instance=\"VI_\\\"1\",state=\"BACKUP\"} 0\n"));
+        assert!(t.contains("lvsctl_vrrp_priority{instance=\"VI_\\\"1\"} 150\n"));
+        assert!(t.contains("lvsctl_vrrp_adverts_sent_total{instance=\"VI_\\\"1\"} 7\n"));
+        assert!(t.contains("lvsctl_vrrp_advert_late_max_seconds{instance=\"VI_\\\"1\"} 0.0025\n"));
+        assert!(t.contains("# TYPE lvsctl_vrrp_transitions_total counter\n"));
+        // No Master priority known: no sample, the family still declared.
+        assert!(t.contains("# TYPE lvsctl_vrrp_master_priority gauge\n"));
+        assert!(!t.contains("lvsctl_vrrp_master_priority{"));
+        // Without instances, no VRRP family at all.
+        assert!(!render(&Snapshot::default()).contains("lvsctl_vrrp"));
     }
 
     #[test]

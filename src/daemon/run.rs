@@ -1196,6 +1196,7 @@ impl Daemon {
         let mut snap = Snapshot {
             latency: self.latency.clone(),
             probes: self.latency.iter().map(|(k, h)| (k.clone(), h.count())).collect(),
+            vrrp: status.vrrp.clone(),
             ..Snapshot::default()
         };
         for s in &status.services {

@@ -239,6 +239,31 @@ it has no active connection (for UDP no connection at all) or \
 drain_timeout passes. `drain` keeps a server at weight 0 until `undrain`, \
 across restarts. SIGTERM and SIGINT stop it.
 
+VRRP (director failover, on the wire as keepalived 2.2.7 speaks it): each \
+[[vrrp]] has name, interface, vrid (1-255), priority (1-254; 255 = the \
+address owner), advert_interval (\"1s\"), vips (\"ADDR/PREFIX\" or { \
+address, device, label }), version (2 by default on IPv4 as keepalived, 3 \
+on IPv6; 2 with IPv6 is an error), preempt (true), preempt_delay, \
+unicast_source with unicast_peers (empty: multicast 224.0.0.18 / ff02::12), \
+checksum (v3 over IPv4: \"keepalived\", the IPv4 pseudo-header form \
+keepalived requires, or \"rfc9568\"; both accepted on receive), auth_pass \
+(v2 simple password), track_services (selectors such as \
+\"tcp:192.0.2.110:80\": quorum lost puts the instance in Fault), \
+track_interfaces (link down: Fault), notify (argv run as user with \
+INSTANCE NAME STATE PRIORITY appended, no shell) and garp = { count, \
+interval, repeat_after, refresh }. [[vrrp_sync_group]] { name, instances } \
+makes instances change state together. Master: an advert, the VIPs added \
+(IPv6 without DAD) and announced by gratuitous ARP or unsolicited NA, \
+notify; Backup and Fault: the VIPs removed. Stop, Fault and `vrrp release` \
+advertise priority 0 so that the peer takes over after its skew. At start \
+VIPs left by a run that died are removed, and an instance that tracks \
+services waits in INIT until their first checks answer. A VIP deleted by \
+hand while Master is restored and announced again (keepalived steps down \
+instead). A peer whose adverts differ (version, interval, VIP list, \
+checksum form, authentication, unicast or multicast) is logged and shown \
+in `status`. VRRP runs on its own thread; a reload that changes [[vrrp]] \
+or [[vrrp_sync_group]] is refused (restart the daemon).
+
 Logs: one line per event on stderr (journald priority prefixes under \
 systemd), or JSON objects with --log-format json. systemd: READY=1 after \
 the first engine call, RELOADING=1 during reloads, WATCHDOG=1 when \
@@ -246,9 +271,11 @@ WatchdogSec is set. Once running it keeps only CAP_NET_ADMIN, CAP_NET_RAW, \
 CAP_SETUID, CAP_SETGID and CAP_KILL.
 
 Exit status: run: 0 stopped, 1 runtime failure, 2 invalid file or usage; \
-check: 0 valid, 2 invalid; status: 0 all up, 3 something down, 4 no daemon \
-answers; reload, drain, undrain: 0 done, 2 refused (invalid file, unknown \
-server), 4 no daemon answers; probe: 0 up, 3 down, 2 invalid check.";
+check: 0 valid, 2 invalid; status: 0 all up, 3 something down (a server, \
+a quorum, or a VRRP instance in FAULT), 4 no daemon answers; reload, \
+drain, undrain, vrrp release, vrrp resume: 0 done, 2 refused (invalid \
+file, unknown server or instance), 4 no daemon answers; probe: 0 up, 3 \
+down, 2 invalid check.";
 
 /// `lvsctl daemon`.
 #[derive(Debug, Clone, clap::Args)]

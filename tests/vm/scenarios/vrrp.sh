@@ -97,6 +97,7 @@ daemon_file() {
     cat <<EOF
 [daemon]
 reconcile_interval = "2s"
+metrics = "127.0.0.1:9101"
 
 [[services]]
 protocol = "tcp"
@@ -205,6 +206,8 @@ start dir2
 one_master_check start.one-master dir1 dir2
 # The real servers start down until their first checks answer: that is
 # not a lost quorum (no Fault while the first results are due).
+check_contains start.metrics 'lvsctl_vrrp_state{instance="VI_1",state="MASTER"} 1' \
+    on dir1 curl -s http://127.0.0.1:9101/metrics
 check start.no-fault bash -c "! grep -h 'FAULT' '$TOPO_DIR/lvs.dir1.log' '$TOPO_DIR/lvs.dir2.log'"
 ip -n client neigh flush dev eth0
 http start.http
@@ -318,6 +321,7 @@ if wait_until 5 state_is dir1 FAULT && no_vip dir1; then pass track.dir1-fault; 
     fail track.dir1-fault "expected dir1 in FAULT (quorum of tcp:$VIP:80 lost) without the VIP
 $(explain)"
 fi
+check_status track.status-exit3 3 on dir1 "$L" daemon status --output json
 check_contains track.reason 'lost quorum' bash -c "ip netns exec dir1 '$L' daemon status || true"
 http track.http
 check track.rules-removed bash -c 'for i in 1 2; do ip netns exec "rs$i" nft delete table inet vrrptest || exit 1; done'
