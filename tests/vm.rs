@@ -316,7 +316,7 @@ vm_scenario!(
     vrrp,
     "vrrp.sh",
     timeout = 360,
-    count = 42,
+    count = 44,
     checks = [
         "start.one-master",
         "start.http",
@@ -349,7 +349,7 @@ vm_scenario!(
     vrrp_keepalived,
     "vrrp_keepalived.sh",
     timeout = 480,
-    count = 70,
+    count = 72,
     checks = [
         "v2-ipv4.lvsctl-master.one-master",
         "v2-ipv4.lvsctl-master.keepalived-accepts",

@@ -39,7 +39,7 @@ use super::log::{Format, Log};
 use super::metrics::{Histogram, ServerRow, Snapshot};
 use super::notify;
 use super::proto::{self, ErrorKind, Reply, Request};
-use super::vrrp::VrrpHandle;
+use super::vrrp::{self, VrrpHandle};
 use crate::ipvs::{IpvsClient, IpvsError, ServiceKey};
 use crate::state::apply::{ReconcileOptions, Services};
 use crate::state::table::dest_id;
@@ -471,6 +471,10 @@ impl Daemon {
                     }
                     if changed {
                         let _ = self.sync(Reason::Health).await;
+                        self.tell_vrrp();
+                    } else if self.vrrp_lost.as_ref().is_some_and(|(_, p)| !p.is_empty()) {
+                        // A first failure changes no weight but is an
+                        // answer: the VRRP thread may stop waiting.
                         self.tell_vrrp();
                     }
                 }
@@ -947,7 +951,10 @@ impl Daemon {
                 };
             }
         };
-        if new.vrrp != self.config.vrrp || new.sync_groups != self.config.sync_groups {
+        if !vrrp::config::same_setup(
+            (&new.vrrp, &new.sync_groups),
+            (&self.config.vrrp, &self.config.sync_groups),
+        ) {
             let message = format!(
                 "{}: the [[vrrp]] instances changed; a reload never moves a VIP, restart the daemon to change them",
                 self.opts.config
@@ -1079,8 +1086,10 @@ impl Daemon {
         let Some(v) = &self.vrrp else { return };
         // A service without quorum whose probes have not all answered once
         // (a fresh start: its servers begin down) is not known to have
-        // lost it yet: pending, not lost.
+        // lost it yet: pending, not lost. One already told lost stays lost
+        // (a reload that adds a server to it keeps the verdict).
         let probes = &self.health.probes;
+        let before = self.vrrp_lost.as_ref().map(|(l, _)| l);
         let (mut lost, mut pending) = (HashSet::new(), HashSet::new());
         for (s, st) in self.config.services.iter().zip(&self.health.services) {
             if st.quorum_up {
@@ -1091,7 +1100,7 @@ impl Daemon {
                 .iter()
                 .flat_map(|d| &d.probes)
                 .any(|id| probes.get(*id).is_some_and(|p| p.state.last.is_none()));
-            if unanswered {
+            if unanswered && !before.is_some_and(|l| l.contains(&s.key)) {
                 pending.insert(s.key);
             } else {
                 lost.insert(s.key);

@@ -172,6 +172,12 @@ impl Machine {
         &self.params
     }
 
+    /// Sets the address it sends from (the tie-break), in any state: the
+    /// interface's address is known only once its socket opens.
+    pub fn set_primary(&mut self, primary: IpAddr) {
+        self.params.primary = primary;
+    }
+
     /// Whether it is released by hand.
     pub fn released(&self) -> bool {
         self.released

@@ -269,7 +269,7 @@ fn cmsgs(b: &[u8]) -> Vec<(i32, i32, &[u8])> {
         let mut len = [0u8; W];
         len.copy_from_slice(&b[at..at + W]);
         let len = usize::from_ne_bytes(len);
-        if len < HEADER || at + len > b.len() {
+        if len < HEADER || len > b.len() - at {
             break;
         }
         let int = |o: usize| i32::from_ne_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);

@@ -113,6 +113,31 @@ pub struct Instance {
     pub garp: Garp,
 }
 
+/// Whether two files set up the same VRRP instances and sync groups,
+/// wherever in the file they are written (a reload that only adds a line
+/// above `[[vrrp]]` changes nothing here).
+pub fn same_setup(a: (&[Instance], &[SyncGroup]), b: (&[Instance], &[SyncGroup])) -> bool {
+    let inst = |v: &[Instance]| -> Vec<Instance> {
+        v.iter()
+            .cloned()
+            .map(|mut i| {
+                i.line = 0;
+                i
+            })
+            .collect()
+    };
+    let groups = |v: &[SyncGroup]| -> Vec<SyncGroup> {
+        v.iter()
+            .cloned()
+            .map(|mut g| {
+                g.line = 0;
+                g
+            })
+            .collect()
+    };
+    inst(a.0) == inst(b.0) && groups(a.1) == groups(b.1)
+}
+
 impl Instance {
     /// Whether its VIPs are IPv6.
     pub fn v6(&self) -> bool {

@@ -380,7 +380,7 @@ impl Thread {
                 }
             })
             .collect();
-        Thread {
+        let mut t = Thread {
             runs,
             groups,
             log,
@@ -393,7 +393,11 @@ impl Thread {
             lost: HashSet::new(),
             children: Vec::new(),
             stopping: false,
+        };
+        for k in 0..t.runs.len() {
+            t.runs[k].held = !t.tracked(k).is_empty();
         }
+        t
     }
 
     fn run(&mut self) {
@@ -538,7 +542,7 @@ impl Thread {
                             let down = self.lost.contains(key);
                             self.set_fault(k, reason, down, now);
                         }
-                        let held = keys.iter().any(|key| pending.contains(key));
+                        let held = self.tracked(k).iter().any(|key| pending.contains(key));
                         if self.runs[k].held && !held {
                             self.runs[k].held = false;
                             self.start_if_ready(k, now);
@@ -599,7 +603,15 @@ impl Thread {
             );
         }
         if was != is {
-            let acts = r.machine.handle(now, Input::Fault(is));
+            // Out of Fault while still held: back to Initialize without
+            // starting (Shutdown from Fault is exactly that); the hold's
+            // release starts it.
+            let input = if !is && r.held {
+                Input::Shutdown
+            } else {
+                Input::Fault(is)
+            };
+            let acts = r.machine.handle(now, input);
             self.act(k, acts, now);
         }
     }
@@ -621,6 +633,20 @@ impl Thread {
                 );
             }
         }
+    }
+
+    /// The services instance `k` waits for at start: its own tracked ones
+    /// and those of its sync group's members (a group starts together, or
+    /// the last member to start would pull a Master of its group back to
+    /// Backup).
+    fn tracked(&self, k: usize) -> Vec<ServiceKey> {
+        let mut keys = self.runs[k].cfg.track_services.clone();
+        if let Some((_, members)) = self.group_of(k) {
+            for j in members {
+                keys.extend(self.runs[j].cfg.track_services.iter().copied());
+            }
+        }
+        keys
     }
 
     /// Starts instance `k` if it is still in Initialize, not held, and its
@@ -682,10 +708,7 @@ impl Thread {
         r.socket = Some(sock);
         if r.primary != Some(primary) {
             r.primary = Some(primary);
-            let state = r.machine.state();
-            if state == State::Initialize {
-                r.machine = Machine::new(Run::params(&r.cfg, primary));
-            }
+            r.machine.set_primary(primary);
         }
         Ok(())
     }
@@ -1036,7 +1059,16 @@ impl Thread {
                         }
                     }
                 }
-                RtnlEvent::AddressAdded(_) => {}
+                RtnlEvent::AddressAdded(_) => {
+                    // An instance that could not open for want of an
+                    // address (IPv4, or IPv6 link-local after DAD) tries
+                    // again.
+                    for k in 0..self.runs.len() {
+                        if self.runs[k].socket.is_none() {
+                            self.check_links(k, now);
+                        }
+                    }
+                }
             }
         }
     }

@@ -215,6 +215,28 @@ fn bad_instances_name_their_line_and_what_is_wrong() {
 }
 
 #[test]
+fn moved_lines_are_the_same_setup_for_a_reload() {
+    let second = MINIMAL.replace("VI_1", "VI_2").replace("vrid = 51", "vrid = 52");
+    let group = format!("{second}[[vrrp_sync_group]]\nname = \"G\"\ninstances = [\"VI_1\", \"VI_2\"]\n");
+    let a = parse("d.toml", &format!("{MINIMAL}{group}")).unwrap();
+    let b = parse("d.toml", &format!("# a comment\n\n{MINIMAL}\n{group}")).unwrap();
+    assert_ne!(a.vrrp[0].line, b.vrrp[0].line);
+    assert!(super::config::same_setup(
+        (&a.vrrp, &a.sync_groups),
+        (&b.vrrp, &b.sync_groups)
+    ));
+    let c = parse(
+        "d.toml",
+        &format!("{}{group}", MINIMAL.replace("vrid = 51", "vrid = 53")),
+    )
+    .unwrap();
+    assert!(!super::config::same_setup(
+        (&a.vrrp, &a.sync_groups),
+        (&c.vrrp, &c.sync_groups)
+    ));
+}
+
+#[test]
 fn apply_refuses_vrrp_as_a_daemon_section() {
     let e = crate::state::config::parse("a.toml", MINIMAL)
         .unwrap_err()

@@ -227,6 +227,24 @@ fn equal_priorities_are_decided_by_the_higher_address() {
 }
 
 #[test]
+fn the_tie_break_address_can_be_learnt_after_a_fault() {
+    // Started with no address (its interface was not up yet): in Fault.
+    let t0 = Instant::now();
+    let mut p = params(100);
+    p.primary = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    let mut m = Machine::new(p);
+    m.handle(t0, Input::Fault(true));
+    m.set_primary(HIGH);
+    m.handle(t0, Input::Fault(false));
+    m.poll(t0 + m.down_interval());
+    assert_eq!(m.state(), State::Master);
+    // With the learnt address, an equal priority from ME (lower) loses.
+    let t = t0 + Duration::from_secs(4);
+    assert_eq!(m.handle(t, advert(ME, 100)), vec![Action::Send(100)]);
+    assert_eq!(m.state(), State::Master);
+}
+
+#[test]
 fn a_master_answers_a_lower_advert_and_priority_zero_at_once() {
     let t0 = Instant::now();
     let mut m = Machine::new(params(150));

@@ -121,10 +121,10 @@ fn v3_over_ipv6_has_the_rfc_8200_pseudo_header() {
 }
 
 /// Adverts keepalived 2.2.7 (Debian 12) sent in the VM, captured with
-/// tcpdump on the client's side of the bridge (`tests/vm/scenarios/vrrp.sh`
-/// sets up the same pair): the VRRP message of each, its IP source and
-/// destination, and what it says. Each is parsed, and emitted back from
-/// what was parsed, byte for byte.
+/// tcpdump on the client's side of the bridge (`tests/vm/scenarios/
+/// vrrp_keepalived.sh` runs keepalived the same way): the VRRP message of
+/// each, its IP source and destination, and what it says. Each is parsed,
+/// and emitted back from what was parsed, byte for byte.
 /// (IP source, IP destination, message, VRID, priority, checksum form).
 type Captured = (&'static str, &'static str, &'static str, u8, u8, Option<Checksum>);
 

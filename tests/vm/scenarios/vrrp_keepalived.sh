@@ -327,8 +327,11 @@ none() { ! has "$1" "$VIP4" && ! has "$1" "$VIP4B"; }
 check sync.lvsctl-master-of-both wait_until 20 eval 'both dir1 && none dir2'
 ip -n dir1 link set dummy0 down
 check sync.fault-moves-both wait_until 10 eval 'both dir2 && none dir1'
+# (this file has no services: exit 3 is the instances' Fault alone)
+check_status sync.status-exit3 3 on dir1 "$L" daemon status
 ip -n dir1 link set dummy0 up
 check sync.back-together wait_until 20 eval 'both dir1 && none dir2'
+check_status sync.status-exit0 0 on dir1 "$L" daemon status
 lv_stop; ka_stop
 lv_reap; ka_reap
 
