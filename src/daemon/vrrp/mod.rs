@@ -163,6 +163,22 @@ struct Peer {
     adverts: u64,
 }
 
+/// Routers remembered per instance: a link normally has two or three;
+/// more come only from a misconfigured or hostile network, and forgetting
+/// the longest-silent one keeps spoofed sources from growing the table.
+const MAX_PEERS: usize = 16;
+
+/// The entry of `src` in an instance's peers, made room for if new.
+fn peer(peers: &mut BTreeMap<IpAddr, Peer>, src: IpAddr) -> &mut Peer {
+    if !peers.contains_key(&src) && peers.len() >= MAX_PEERS {
+        let oldest = peers.iter().min_by_key(|(_, p)| p.last_seen).map(|(a, _)| *a);
+        if let Some(a) = oldest {
+            peers.remove(&a);
+        }
+    }
+    peers.entry(src).or_default()
+}
+
 /// One instance at run time.
 struct Run {
     cfg: Instance,
@@ -969,7 +985,7 @@ impl Thread {
             Ok(x) => x,
             Err(e) => {
                 r.dropped += 1;
-                let p = r.peers.entry(meta.src).or_default();
+                let p = peer(&mut r.peers, meta.src);
                 let d = format!("malformed advert: {e}");
                 if !p.differs.contains(&d) {
                     self.log.warn(
@@ -986,7 +1002,7 @@ impl Thread {
             }
         };
         let v = judge(&r.cfg, &meta, &advert, form);
-        let p = r.peers.entry(meta.src).or_default();
+        let p = peer(&mut r.peers, meta.src);
         p.priority = advert.priority;
         p.last_seen = Some(SystemTime::now());
         p.adverts += 1;

@@ -385,3 +385,21 @@ fn the_advert_carries_the_vips_in_file_order() {
         ]
     );
 }
+
+#[test]
+fn the_peer_table_forgets_the_longest_silent_router_when_full() {
+    let mut peers = BTreeMap::new();
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+    for i in 0..MAX_PEERS {
+        let p = peer(&mut peers, IpAddr::V4(Ipv4Addr::new(192, 0, 2, i as u8 + 1)));
+        // 192.0.2.1 is the longest silent
+        p.last_seen = Some(t0 + Duration::from_secs(i as u64));
+    }
+    peer(&mut peers, IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)));
+    assert_eq!(peers.len(), MAX_PEERS);
+    assert!(!peers.contains_key(&IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))));
+    assert!(peers.contains_key(&IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2))));
+    // A known router is never evicted to make room for itself.
+    peer(&mut peers, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)));
+    assert_eq!(peers.len(), MAX_PEERS);
+}

@@ -121,14 +121,15 @@ fn v3_over_ipv6_has_the_rfc_8200_pseudo_header() {
 }
 
 /// Adverts keepalived 2.2.7 (Debian 12) sent in the VM, captured with
-/// tcpdump on the client's side of the bridge (`tests/vm/scenarios/
-/// vrrp_keepalived.sh` runs keepalived the same way): the VRRP message of
-/// each, its IP source and destination, and what it says. Each is parsed,
-/// and emitted back from what was parsed, byte for byte.
+/// tcpdump on the client's side of the bridge (unicast: on the peer's;
+/// `tests/vm/scenarios/vrrp_keepalived.sh` runs keepalived the same way):
+/// the VRRP message of each, its IP source and destination, and what it
+/// says. Each is parsed, and emitted back from what was parsed, byte for
+/// byte.
 /// (IP source, IP destination, message, VRID, priority, checksum form).
 type Captured = (&'static str, &'static str, &'static str, u8, u8, Option<Checksum>);
 
-const KEEPALIVED: [Captured; 6] = [
+const KEEPALIVED: [Captured; 8] = [
     // vrrp_version 2 (the default), priority 100, advert_int 1, 192.0.2.100.
     (
         "192.0.2.3",
@@ -181,9 +182,28 @@ const KEEPALIVED: [Captured; 6] = [
         0,
         None,
     ),
+    // vrrp_version 3 with unicast_src_ip 192.0.2.3 and unicast_peer
+    // 192.0.2.2: the pseudo-header's destination is the peer.
+    (
+        "192.0.2.3",
+        "192.0.2.2",
+        "313364010064 2380c0000264",
+        51,
+        100,
+        Some(Checksum::Keepalived),
+    ),
+    (
+        "192.0.2.3",
+        "192.0.2.2",
+        "313300010064 8780c0000264",
+        51,
+        0,
+        Some(Checksum::Keepalived),
+    ),
 ];
 
 fn unhex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
@@ -222,6 +242,14 @@ fn keepalived_s_adverts_parse_and_emit_back_byte_for_byte() {
     assert_ne!(
         emit(&a, src, dst, Checksum::Rfc9568).unwrap(),
         unhex(KEEPALIVED[2].2)
+    );
+    // In unicast the peer, not the group, is in the pseudo-header: the
+    // same advert computed towards 224.0.0.18 is not what keepalived sent.
+    let (src, peer) = (v4("192.0.2.3"), v4("192.0.2.2"));
+    let (a, _) = parse(&unhex(KEEPALIVED[6].2), src, peer).unwrap();
+    assert_ne!(
+        emit(&a, src, v4(GROUP), Checksum::Keepalived).unwrap(),
+        unhex(KEEPALIVED[6].2)
     );
 }
 
