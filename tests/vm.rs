@@ -311,14 +311,18 @@ vm_scenario!(
     /// by gratuitous ARP alone; the old master removes its stale VIP and
     /// preempts; SIGTERM (priority 0) and `vrrp release` hand over within
     /// skew + 1 s; quorum lost on one director (nftables in the real
-    /// servers) puts it in Fault; `preempt = false` stays Backup. Measures
-    /// time, so it runs with no other VM beside it ("vm-run: alone").
+    /// servers) puts it in Fault; `preempt = false` stays Backup; with
+    /// `sync_daemon` the roles of the kernel's sync daemons follow the
+    /// VRRP state and a slow download survives a hand-over (reset when the
+    /// sync multicast is dropped: the control). Measures time, so it runs
+    /// with no other VM beside it ("vm-run: alone").
     vrrp,
     "vrrp.sh",
     timeout = 360,
-    count = 44,
+    count = 61,
     checks = [
         "start.one-master",
+        "start.notify",
         "start.http",
         "cut.takeover",
         "cut.http",
@@ -327,9 +331,15 @@ vm_scenario!(
         "kill.restart-preempts",
         "kill.http",
         "term.takeover",
+        "term.notify-stop",
         "term.back",
         "release.takeover",
         "release.resumed",
+        "sync.roles",
+        "sync.control-reset",
+        "sync.entry-on-backup",
+        "sync.download-survives",
+        "sync.roles-swapped",
         "track.takeover",
         "track.http",
         "track.back",

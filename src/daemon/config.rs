@@ -489,6 +489,20 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
             }
         }
     }
+    if let Some(i) = reader.vrrp.iter().find(|i| i.sync_daemon.is_some()) {
+        // Either role of the kernel's one pair is the instance's in turn,
+        // so no [[daemons]] entry can sit beside it, whatever its
+        // interface or sync id.
+        if let Some(line) = desired.source.daemons.values().min() {
+            return Err(err(
+                *line,
+                format!(
+                    "[[daemons]] beside vrrp {}'s sync_daemon (line {}): the kernel runs one master and one backup sync daemon, and the instance switches its daemon between the two roles; remove this entry",
+                    i.name, i.line
+                ),
+            ));
+        }
+    }
     super::vrrp::config::check_groups(file, &reader.sync_groups, &reader.vrrp)?;
     Ok(DaemonConfig {
         desired,

@@ -221,6 +221,18 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     result
 }
 
+/// Waits for the VRRP thread to change the sync daemon's role; never
+/// returns without a VRRP thread or once it has gone.
+async fn role_changed(role: &mut Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+    if let Some(r) = role {
+        if r.changed().await.is_ok() {
+            return true;
+        }
+        *role = None;
+    }
+    std::future::pending().await
+}
+
 /// The record other lvsctl processes find the daemon by: its services,
 /// and its own probe services that `apply` leaves alone.
 fn registration(config: &DaemonConfig, socket: &std::path::Path, file: &str) -> control::Registration {
@@ -300,6 +312,7 @@ enum Reason {
     Reload,
     Drain,
     Timer,
+    Vrrp,
 }
 
 /// Where a daemon keeps what outlives a call: its registry record, its
@@ -448,6 +461,9 @@ impl Daemon {
         let _ = self.sync(Reason::Start).await;
         self.tell_vrrp();
         notify::notify("READY=1");
+        // The VRRP thread says when the sync daemon's instance becomes
+        // Master or leaves it; the role is switched by an engine call.
+        let mut role = self.vrrp.as_ref().map(|v| v.sync_role());
         let mut periodic = tokio::time::interval(self.config.daemon.reconcile_interval);
         periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         periodic.tick().await; // the first tick is now: the start sync was it
@@ -503,6 +519,9 @@ impl Daemon {
                     let _ = self.sync(Reason::Timer).await;
                 }
                 _ = dog.tick(), if watchdog.is_some() => notify::notify("WATCHDOG=1"),
+                true = role_changed(&mut role) => {
+                    let _ = self.sync(Reason::Vrrp).await;
+                }
             }
         }
         notify::notify("STOPPING=1");
@@ -510,6 +529,7 @@ impl Daemon {
         // after its skew, while the rest of the stop runs.
         if let Some(v) = self.vrrp.take() {
             v.stop();
+            self.sync_daemon_to_backup().await;
         }
         for t in self.tasks.values() {
             t.abort();
@@ -522,6 +542,40 @@ impl Daemon {
         }
         self.restore_sysctls();
         Ok(())
+    }
+
+    /// On stop: the VRRP instance is no longer Master, so its sync daemon
+    /// becomes (or stays) backup. It is not stopped: a restarted director
+    /// then already holds the connections of the one that took over.
+    async fn sync_daemon_to_backup(&mut self) {
+        let Some(daemons) = self.vrrp_sync_daemon() else {
+            return;
+        };
+        let desired = Table {
+            daemons: Some(daemons),
+            ..Table::default()
+        };
+        let opts = ReconcileOptions {
+            prune: false,
+            dry_run: false,
+            services: Services::Only(FastSet::default()),
+            scope: Some(crate::state::apply::Scope {
+                daemons: true,
+                ..Default::default()
+            }),
+        };
+        match self.kernel.reconcile(desired, opts).await {
+            Ok(r) => {
+                for c in &r.plan.changes {
+                    let rule = crate::state::rules::change_text(&c.change);
+                    self.log
+                        .info("kernel changed", &[("change", &rule), ("why", "stop")]);
+                }
+            }
+            Err(_) => self
+                .log
+                .error("stopping; the sync daemon could not be set to backup", &[]),
+        }
     }
 
     /// Deletes the probe services of `through_vip` checks (on stop: they
@@ -789,11 +843,18 @@ impl Daemon {
     fn engine_call(&self, now: Instant) -> (Table, ReconcileOptions) {
         let mut t = self.health.desired(&self.config, now);
         t.services.extend(self.config.vip_probes.services.iter().cloned());
+        // A VRRP instance's sync daemon is the file's only one (a
+        // [[daemons]] entry beside it is refused): whole desired state,
+        // its role the instance's.
+        let vrrp_sync = self.vrrp_sync_daemon();
         let file = &self.config.desired;
         if self.config.daemon.prune {
             t.timeouts = file.table.timeouts;
             t.daemons = file.table.daemons.clone();
             t.sysctls = file.table.sysctls.clone();
+            if vrrp_sync.is_some() {
+                t.daemons = vrrp_sync;
+            }
             let opts = ReconcileOptions {
                 prune: true,
                 dry_run: false,
@@ -807,6 +868,9 @@ impl Daemon {
         }
         if file.source.has_daemons() {
             t.daemons = file.table.daemons.clone();
+        }
+        if vrrp_sync.is_some() {
+            t.daemons = vrrp_sync;
         }
         let named: Vec<&str> = file.source.sysctl_names().collect();
         if !named.is_empty() {
@@ -829,6 +893,15 @@ impl Daemon {
             scope: None,
         };
         (t, opts)
+    }
+
+    /// The sync daemon of the `[[vrrp]]` instance that has one, in the
+    /// role its state calls for (backup until the VRRP thread says Master,
+    /// and after it stops).
+    fn vrrp_sync_daemon(&self) -> Option<Vec<crate::ipvs::SyncDaemon>> {
+        let spec = self.config.vrrp.iter().find_map(|i| i.sync_daemon.as_ref())?;
+        let master = self.vrrp.as_ref().is_some_and(|v| v.sync_master());
+        Some(vec![spec.daemon(master)])
     }
 
     /// One engine call: makes the kernel equal what the daemon wants now.
@@ -1357,6 +1430,7 @@ fn reason_word(r: Reason) -> &'static str {
         Reason::Reload => "reload",
         Reason::Drain => "drain",
         Reason::Timer => "timer",
+        Reason::Vrrp => "vrrp",
     }
 }
 

@@ -250,8 +250,12 @@ keepalived requires, or \"rfc9568\"; both accepted on receive), auth_pass \
 (v2 simple password), track_services (selectors such as \
 \"tcp:192.0.2.110:80\": quorum lost puts the instance in Fault), \
 track_interfaces (link down: Fault), notify (argv run as user with \
-INSTANCE NAME STATE PRIORITY appended, no shell) and garp = { count, \
-interval, repeat_after, refresh }. [[vrrp_sync_group]] { name, instances } \
+INSTANCE NAME STATE PRIORITY appended, no shell), garp = { count, \
+interval, repeat_after, refresh } and sync_daemon = { interface, syncid \
+(default: the vrid), maxlen, group, port, ttl }: the kernel's connection \
+sync daemon, master while the instance is Master and backup otherwise \
+(also after the daemon stops); one instance may carry it, and [[daemons]] \
+beside it is an error. [[vrrp_sync_group]] { name, instances } \
 makes instances change state together. Master: an advert, the VIPs added \
 (IPv6 without DAD) and announced by gratuitous ARP or unsolicited NA, \
 notify; Backup and Fault: the VIPs removed. Stop, Fault and `vrrp release` \

@@ -57,11 +57,20 @@ destinations = [
 
 impl Lab {
     fn start(name: &str) -> Lab {
+        Lab::start_with(name, None, None)
+    }
+
+    /// A loop on `text` (the default file when `None`), with `vrrp` as its
+    /// VRRP thread.
+    fn start_with(name: &str, text: Option<&str>, vrrp: Option<vrrp::VrrpHandle>) -> Lab {
         let dir = std::env::temp_dir().join(format!("lvsctl-daemon-loop-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("d.toml").display().to_string();
-        std::fs::write(&file, config_text(&dir, false)).unwrap();
+        let text = text
+            .map(str::to_string)
+            .unwrap_or_else(|| config_text(&dir, false));
+        std::fs::write(&file, text).unwrap();
         let fake = Arc::new(Mutex::new(FakeKernel::new()));
         // Someone else's service, which the daemon must leave alone.
         let other = ServiceKey::Addr {
@@ -96,6 +105,7 @@ impl Lab {
                     socket: PathBuf::from("/nonexistent"),
                 };
                 let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
+                d.vrrp = vrrp;
                 d.main(ctl_rx, scrape_rx).await
             })
         });
@@ -171,6 +181,76 @@ const UP: [(&str, &str, u32); 3] = [
     ("198.51.100.10", "192.0.2.12", 2),
     ("198.51.100.11", "192.0.2.11", 5),
 ];
+
+/// The fake kernel's sync daemons, as (state, interface, syncid).
+fn daemons_of(fake: &Arc<Mutex<FakeKernel>>) -> Vec<(crate::ipvs::DaemonState, String, u32)> {
+    let mut k = fake.lock().unwrap();
+    k.daemons()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.state, d.mcast_ifn, d.syncid))
+        .collect()
+}
+
+#[test]
+fn the_sync_daemon_follows_the_vrrp_role_and_stays_backup_after_stop() {
+    use crate::ipvs::DaemonState::{Backup, Master};
+    let text = r#"
+[daemon]
+reconcile_interval = "100ms"
+
+[[services]]
+protocol = "tcp"
+address = "198.51.100.10"
+port = 80
+destinations = [{ address = "192.0.2.11", port = 80 }]
+
+[[vrrp]]
+name = "VI_1"
+interface = "eth0"
+vrid = 51
+vips = ["198.51.100.10/24"]
+sync_daemon = { interface = "eth1" }
+"#;
+    let (handle, role) = vrrp::VrrpHandle::detached();
+    let lab = Lab::start_with("syncd", Some(text), Some(handle));
+    // A master left running by someone (an earlier run) is not this
+    // director's role while it is not Master.
+    lab.fake
+        .lock()
+        .unwrap()
+        .execute(&Op::StartDaemon(crate::ipvs::SyncDaemon {
+            state: Master,
+            mcast_ifn: "eth1".into(),
+            syncid: 51,
+            sync_maxlen: None,
+            mcast_group: None,
+            mcast_port: None,
+            mcast_ttl: None,
+        }))
+        .unwrap();
+    let wait = |want: Vec<(crate::ipvs::DaemonState, String, u32)>| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = daemons_of(&lab.fake);
+            if got == want {
+                return;
+            }
+            assert!(Instant::now() < deadline, "daemons {got:?}, wanted {want:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    wait(vec![(Backup, "eth1".into(), 51)]);
+    role.send_replace(true);
+    wait(vec![(Master, "eth1".into(), 51)]);
+    role.send_replace(false);
+    wait(vec![(Backup, "eth1".into(), 51)]);
+    role.send_replace(true);
+    wait(vec![(Master, "eth1".into(), 51)]);
+    // Stopping while Master: the daemon becomes backup, and stays.
+    let fake = lab.stop();
+    assert_eq!(daemons_of(&fake), vec![(Backup, "eth1".to_string(), 51)]);
+}
 
 #[test]
 fn health_drains_drift_and_reloads_reach_the_kernel() {

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::daemon::duration;
-use crate::ipvs::ServiceKey;
+use crate::ipvs::{DaemonState, ServiceKey, SyncDaemon};
 use crate::state::config::{Doc, Value};
 use crate::state::InputError;
 use crate::vrrp::packet::{Checksum, Version};
@@ -111,6 +111,48 @@ pub struct Instance {
     pub notify: Vec<String>,
     /// Announcements.
     pub garp: Garp,
+    /// The IPVS sync daemon whose role follows this instance.
+    pub sync_daemon: Option<SyncDaemonSpec>,
+}
+
+/// `sync_daemon = { interface = "eth0", syncid = 51 }`: the kernel's
+/// connection sync daemon, master while the instance is Master and backup
+/// otherwise (Initialize, Backup, Fault, and after the daemon stops), so
+/// that the director taking over already holds the connections of the one
+/// it replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncDaemonSpec {
+    /// The multicast interface.
+    pub interface: String,
+    /// Sync id; the instance's VRID when unwritten (keepalived's default).
+    pub syncid: u8,
+    /// Maximum sync message length (kernel default from the MTU).
+    pub maxlen: Option<u16>,
+    /// Multicast group (kernel default 224.0.0.81).
+    pub group: Option<IpAddr>,
+    /// Multicast port (kernel default 8848).
+    pub port: Option<u16>,
+    /// Multicast TTL (kernel default 1).
+    pub ttl: Option<u8>,
+}
+
+impl SyncDaemonSpec {
+    /// The daemon in the role that goes with the instance's state.
+    pub fn daemon(&self, master: bool) -> SyncDaemon {
+        SyncDaemon {
+            state: if master {
+                DaemonState::Master
+            } else {
+                DaemonState::Backup
+            },
+            mcast_ifn: self.interface.clone(),
+            syncid: u32::from(self.syncid),
+            sync_maxlen: self.maxlen,
+            mcast_group: self.group,
+            mcast_port: self.port,
+            mcast_ttl: self.ttl,
+        }
+    }
 }
 
 /// Whether two files set up the same VRRP instances and sync groups,
@@ -176,6 +218,18 @@ struct InstanceToml {
     track_interfaces: Option<Vec<String>>,
     notify: Option<Vec<String>>,
     garp: Option<GarpToml>,
+    sync_daemon: Option<SyncDaemonToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncDaemonToml {
+    interface: String,
+    syncid: Option<u8>,
+    maxlen: Option<u16>,
+    group: Option<IpAddr>,
+    port: Option<u16>,
+    ttl: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -295,6 +349,17 @@ pub fn read_instances(doc: &Doc<'_>, value: Value<'_>) -> Result<Vec<Instance>, 
                     i.vrid, i.interface, o.name, o.line
                 ),
             ));
+        }
+        if i.sync_daemon.is_some() {
+            if let Some(o) = out.iter().find(|o| o.sync_daemon.is_some()) {
+                return Err(doc.err(
+                    &span,
+                    format!(
+                        "vrrp {}: instance {:?} (line {}) already has the sync_daemon: the kernel runs one master and one backup sync daemon, which one instance switches between",
+                        i.name, o.name, o.line
+                    ),
+                ));
+            }
         }
         out.push(Instance { line, ..i });
     }
@@ -495,6 +560,31 @@ fn instance(t: &InstanceToml) -> Result<Instance, String> {
             return Err(named("garp.refresh is 0s (off) or at least 1s".into()));
         }
     }
+    let sync_daemon = match &t.sync_daemon {
+        None => None,
+        Some(d) => {
+            check_ifname(&d.interface).map_err(|e| named(format!("sync_daemon: {e}")))?;
+            if d.ttl == Some(0) {
+                return Err(named("sync_daemon.ttl must be 1-255".into()));
+            }
+            if d.port == Some(0) {
+                return Err(named("sync_daemon.port must be 1-65535".into()));
+            }
+            if let Some(g) = d.group {
+                if !g.is_multicast() {
+                    return Err(named(format!("sync_daemon.group {g} is not a multicast address")));
+                }
+            }
+            Some(SyncDaemonSpec {
+                interface: d.interface.clone(),
+                syncid: d.syncid.unwrap_or(t.vrid),
+                maxlen: d.maxlen,
+                group: d.group,
+                port: d.port,
+                ttl: d.ttl,
+            })
+        }
+    };
     Ok(Instance {
         name: t.name.clone(),
         line: 0,
@@ -514,6 +604,7 @@ fn instance(t: &InstanceToml) -> Result<Instance, String> {
         track_interfaces,
         notify,
         garp,
+        sync_daemon,
     })
 }
 

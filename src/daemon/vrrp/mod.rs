@@ -74,6 +74,9 @@ pub struct VrrpHandle {
     wake: UnixDatagram,
     thread: Option<JoinHandle<()>>,
     status: Arc<Mutex<Vec<VrrpStatus>>>,
+    /// Whether the instance with the `sync_daemon` is Master: the
+    /// daemon's loop makes the kernel's sync daemon follow it.
+    role: tokio::sync::watch::Receiver<bool>,
 }
 
 impl VrrpHandle {
@@ -92,6 +95,7 @@ impl VrrpHandle {
         waker.set_nonblocking(true)?;
         let status = Arc::new(Mutex::new(Vec::new()));
         let shared = status.clone();
+        let (role_tx, role) = tokio::sync::watch::channel(false);
         // Members by index; names were checked against the instances.
         let groups: Vec<(String, Vec<usize>)> = groups
             .iter()
@@ -108,6 +112,7 @@ impl VrrpHandle {
             .name("lvsctl-vrrp".into())
             .spawn(move || {
                 let mut t = Thread::new(instances, groups, log, notify_ids, rx, waker, shared);
+                t.role = Some(role_tx);
                 t.run();
             })?;
         Ok(Some(VrrpHandle {
@@ -115,7 +120,25 @@ impl VrrpHandle {
             wake,
             thread: Some(thread),
             status,
+            role,
         }))
+    }
+
+    /// A handle with no thread behind it, whose role the test sets (the
+    /// daemon loop's tests).
+    #[cfg(test)]
+    pub(crate) fn detached() -> (VrrpHandle, tokio::sync::watch::Sender<bool>) {
+        let (tx, _) = mpsc::channel();
+        let (wake, _) = UnixDatagram::pair().expect("a socket pair");
+        let (role_tx, role) = tokio::sync::watch::channel(false);
+        let handle = VrrpHandle {
+            tx,
+            wake,
+            thread: None,
+            status: Arc::new(Mutex::new(Vec::new())),
+            role,
+        };
+        (handle, role_tx)
     }
 
     fn send(&self, c: Command) {
@@ -138,6 +161,17 @@ impl VrrpHandle {
     /// preempts a healthy peer nor calls its quorum lost.
     pub fn quorum(&self, lost: HashSet<ServiceKey>, pending: HashSet<ServiceKey>) {
         self.send(Command::Quorum(lost, pending));
+    }
+
+    /// Whether the sync daemon's role is master now (its instance is
+    /// Master).
+    pub fn sync_master(&self) -> bool {
+        *self.role.borrow()
+    }
+
+    /// Changes of [`VrrpHandle::sync_master`], for the daemon's loop.
+    pub fn sync_role(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.role.clone()
     }
 
     /// The instances as the thread last published them.
@@ -351,6 +385,9 @@ struct Thread {
     lost: HashSet<ServiceKey>,
     children: Vec<(Child, Instant, String)>,
     stopping: bool,
+    /// Tells the daemon's loop whether the sync daemon's instance is
+    /// Master (`None` in unit tests).
+    role: Option<tokio::sync::watch::Sender<bool>>,
 }
 
 /// How fault reasons a sync group gives its members start.
@@ -409,6 +446,7 @@ impl Thread {
             lost: HashSet::new(),
             children: Vec::new(),
             stopping: false,
+            role: None,
         };
         for k in 0..t.runs.len() {
             t.runs[k].held = !t.tracked(k).is_empty();
@@ -848,6 +886,14 @@ impl Thread {
                 to.as_str()
             };
             self.notify(k, word);
+        }
+        // Last, as keepalived orders it: the sync daemon's role. The
+        // daemon's loop switches it with its next engine call.
+        if self.runs[k].cfg.sync_daemon.is_some() {
+            if let Some(tx) = &self.role {
+                let master = to == State::Master;
+                tx.send_if_modified(|m| std::mem::replace(m, master) != master);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 use super::config::{Garp, Instance};
 use super::*;
 use crate::daemon::config::parse;
+use crate::ipvs::DaemonState;
 
 fn one(text: &str) -> Instance {
     let c = parse("d.toml", text).unwrap_or_else(|e| panic!("{e}"));
@@ -191,6 +192,39 @@ fn bad_instances_name_their_line_and_what_is_wrong() {
             "d.toml:8: vrid 51 on eth0 is already instance \"VI_1\" (line 3)",
         ),
         (
+            second("sync_daemon = { interface = \"eth 0\" }\n"),
+            "d.toml:3: vrrp VI_1: sync_daemon: invalid interface name",
+        ),
+        (
+            second("sync_daemon = { interface = \"eth0\", syncid = 300 }\n"),
+            "d.toml:",
+        ),
+        (
+            second("sync_daemon = { interface = \"eth0\", group = \"192.0.2.1\" }\n"),
+            "sync_daemon.group 192.0.2.1 is not a multicast address",
+        ),
+        (
+            second("sync_daemon = { interface = \"eth0\", ttl = 0 }\n"),
+            "sync_daemon.ttl must be 1-255",
+        ),
+        (
+            second("sync_daemon = { interface = \"eth0\", mcast = 1 }\n"),
+            "unknown field `mcast`",
+        ),
+        (
+            second(&format!(
+                "sync_daemon = {{ interface = \"eth0\" }}\n{}sync_daemon = {{ interface = \"eth1\" }}\n",
+                MINIMAL.replace("VI_1", "VI_2").replace("vrid = 51", "vrid = 52")
+            )),
+            "d.toml:9: vrrp VI_2: instance \"VI_1\" (line 3) already has the sync_daemon",
+        ),
+        (
+            format!(
+                "[[daemons]]\nstate = \"backup\"\ninterface = \"eth1\"\nsyncid = 9\n\n{MINIMAL}sync_daemon = {{ interface = \"eth0\" }}\n"
+            ),
+            "d.toml:1: [[daemons]] beside vrrp VI_1's sync_daemon (line 6)",
+        ),
+        (
             "[vrrp]\nname = \"x\"\n".to_string(),
             "write each instance as [[vrrp]]",
         ),
@@ -212,6 +246,33 @@ fn bad_instances_name_their_line_and_what_is_wrong() {
             assert!(got.starts_with("d.toml:"), "{got:?} names no FILE:LINE");
         }
     }
+}
+
+#[test]
+fn the_sync_daemon_takes_the_vrid_as_its_id_and_follows_the_role() {
+    let i = one(&format!("{MINIMAL}sync_daemon = {{ interface = \"eth1\" }}\n"));
+    let d = i.sync_daemon.as_ref().unwrap();
+    assert_eq!((d.interface.as_str(), d.syncid), ("eth1", 51));
+    let m = d.daemon(true);
+    assert_eq!(
+        (m.state, m.mcast_ifn.as_str(), m.syncid),
+        (DaemonState::Master, "eth1", 51)
+    );
+    assert_eq!(d.daemon(false).state, DaemonState::Backup);
+    let i = one(&format!(
+        "{MINIMAL}sync_daemon = {{ interface = \"eth0\", syncid = 7, maxlen = 1400, group = \"239.1.1.1\", port = 8849, ttl = 2 }}\n"
+    ));
+    let b = i.sync_daemon.unwrap().daemon(false);
+    assert_eq!(b.syncid, 7);
+    assert_eq!(b.sync_maxlen, Some(1400));
+    assert_eq!(b.mcast_group, Some("239.1.1.1".parse().unwrap()));
+    assert_eq!((b.mcast_port, b.mcast_ttl), (Some(8849), Some(2)));
+    // Without an instance that has one, [[daemons]] is the file's own.
+    parse(
+        "d.toml",
+        &format!("[[daemons]]\nstate = \"backup\"\ninterface = \"eth1\"\n\n{MINIMAL}"),
+    )
+    .unwrap();
 }
 
 #[test]

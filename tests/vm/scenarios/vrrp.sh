@@ -22,7 +22,9 @@
 #
 # Both directors run `lvsctl daemon` with the same service (TCP VIP:80,
 # rr, rs1 and rs2 by direct routing, TCP checks every 300 ms) and a
-# [[vrrp]] instance that tracks it (track_services: quorum lost -> Fault).
+# [[vrrp]] instance that tracks it (track_services: quorum lost -> Fault)
+# and carries the kernel's sync daemon (sync_daemon, syncid 51); a second
+# service, VIP:8081 to rs1 alone, carries the slow download of step 6b.
 # The real servers are cured with `lvsctl rs up --vip` and serve HTTP.
 #
 # Bounds (the issue's, printed with the measured times): a death is taken
@@ -38,6 +40,8 @@
 #   1. Both start (neither passes through Fault while its first checks
 #      are due): dir1 Master with the VIP, dir2 Backup without; HTTP
 #      through the VIP is served by both real servers and counted by dir1.
+#      notify ran on both, as nobody, with keepalived's arguments
+#      (INSTANCE VI_1 MASTER 150 on dir1, ... BACKUP 100 on dir2).
 #   2. dir1's link is cut: dir2 takes over within the bound (and on the
 #      wire, its first advert follows dir1's last by the master-down
 #      interval, not less); the client's entry for the VIP moves to
@@ -49,10 +53,21 @@
 #      it); dir2 takes over within the bound. dir1's daemon starts again:
 #      it removes the stale VIP first (logged), then preempts.
 #   5. SIGTERM to dir1: priority 0 (seen in dir2's status as the peer's
-#      last priority), dir2 takes over within the skew + 1 s; dir1 back.
+#      last priority), dir2 takes over within the skew + 1 s, dir1's
+#      notify runs with STOP; dir1 back.
 #   6. `vrrp release VI_1` on dir1: the same bound; dir1 stays Backup
 #      (released) for longer than a down interval; `vrrp resume`: dir1
 #      preempts. Unknown instance: exit 2.
+#   6b. The sync daemon (sync_daemon in both files): dir1 runs the
+#      kernel's master sync daemon and dir2 the backup. A slow download
+#      through the VIP (VIP:8081, rs1 sends 1000 bytes every 50 ms for 8 s)
+#      is running when `vrrp release` hands the VIP to dir2:
+#      - control: with the sync multicast dropped at dir2 (nftables), dir2
+#        has no entry for the connection and the download is reset (so the
+#        test can fail);
+#      - with sync: dir2 holds the connection's entry before the hand-over
+#        (from dir1's sync daemon), the download completes whole through
+#        dir2, and the roles have swapped (dir2 master, dir1 backup).
 #   7. dir1's checks fail (an nftables rule in both real servers drops
 #      TCP to port 80 from dir1's address): quorum lost -> dir1 Fault,
 #      dir2 Master within the bound plus the checks' fall time; rules
@@ -92,8 +107,59 @@ for i in 1 2; do
     topo_bg "http$i" "rs$i" python3 "$TOPO_SERVER" "rs$i" "$W/rs$i.ready" "tcp:0.0.0.0:80"
 done
 wait_until 20 test -e "$W/rs1.ready" -a -e "$W/rs2.ready"
+# The slow download: rs1 answers a line on port 8081 with CHUNKS chunks of
+# 1000 bytes, one every 50 ms; the client prints its local port to a file
+# once connected, then "bytes=N" at the end or what broke the transfer.
+cat > "$W/dribble.py" <<'PY'
+import socket, sys, threading, time
+chunks = int(sys.argv[2])
+def serve(c):
+    with c:
+        try:
+            c.recv(100)
+            for _ in range(chunks):
+                c.sendall(b"z" * 1000)
+                time.sleep(0.05)
+        except OSError:
+            pass
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8081))
+s.listen(8)
+open(sys.argv[1], "w").close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+cat > "$W/download.py" <<'PY'
+import os, socket, sys
+got = 0
+try:
+    s = socket.create_connection((sys.argv[1], 8081), timeout=5)
+    with open(sys.argv[2] + ".tmp", "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
+    os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+    s.sendall(b"go\n")
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        got += len(d)
+    print("bytes=%d" % got)
+except OSError as e:
+    print("broken after %d bytes: %s" % (got, e))
+    sys.exit(1)
+PY
+topo_bg dribble rs1 python3 "$W/dribble.py" "$W/dribble.ready" 160
+wait_until 20 test -e "$W/dribble.ready"
 
-# daemon_file PRIORITY PREEMPT: the file of a director
+# notify: each director's notify appends the user it runs as and its
+# arguments to notify/DIR (nobody must reach and write them)
+chmod 755 "$W"
+mkdir -m 1777 "$W/notify"
+printf '#!/bin/sh\nf=$1; shift\necho "$(id -un) $*" >> "$f"\n' > "$W/notify.sh"
+chmod 755 "$W/notify.sh"
+# daemon_file PRIORITY PREEMPT DIR: the file of a director
 daemon_file() {
     cat <<EOF
 [daemon]
@@ -123,6 +189,14 @@ scheduler = "rr"
   port = 80
   forward = "route"
 
+# The slow download's service (no check: static).
+[[services]]
+protocol = "tcp"
+address = "$VIP"
+port = 8081
+scheduler = "rr"
+destinations = [{ address = "192.0.2.11", port = 8081, forward = "route" }]
+
 [[vrrp]]
 name = "VI_1"
 interface = "eth0"
@@ -134,10 +208,12 @@ preempt = $2
 vips = ["$VIP/24"]
 track_services = ["tcp:$VIP:80"]
 garp = { count = 3, interval = "100ms", repeat_after = "0s" }
+sync_daemon = { interface = "eth0", syncid = 51 }
+notify = ["$W/notify.sh", "$W/notify/$3"]
 EOF
 }
-daemon_file 150 true > dir1.toml
-daemon_file 100 true > dir2.toml
+daemon_file 150 true dir1 > dir1.toml
+daemon_file 100 true dir2 > dir2.toml
 check setup.files.valid bash -c "'$L' daemon check dir1.toml && '$L' daemon check dir2.toml"
 
 start() {   # DIR [FILE]
@@ -211,6 +287,12 @@ check_contains start.metrics 'lvsctl_vrrp_state{instance="VI_1",state="MASTER"} 
     on dir1 curl -s http://127.0.0.1:9101/metrics
 check start.no-fault bash -c "test -s '$TOPO_DIR/lvs.dir1.log' && test -s '$TOPO_DIR/lvs.dir2.log' &&
     ! grep -h 'FAULT' '$TOPO_DIR/lvs.dir1.log' '$TOPO_DIR/lvs.dir2.log'"
+# notify ran as nobody with keepalived's arguments (a Backup, too)
+notified() { grep -qxF "nobody INSTANCE VI_1 $2" "$W/notify/$1" 2>/dev/null; }
+if wait_until 5 notified dir1 "MASTER 150" && wait_until 5 notified dir2 "BACKUP 100"; then pass start.notify; else
+    fail start.notify "expected notify lines \"nobody INSTANCE VI_1 MASTER 150\" (dir1) and \"... BACKUP 100\" (dir2); got:
+$(tail -n 3 "$W/notify/dir1" "$W/notify/dir2" 2>&1)"
+fi
 ip -n client neigh flush dev eth0
 http start.http
 # conns_is DIR N: DIR's service counted N connections (the kernel sums
@@ -287,6 +369,9 @@ kill -TERM "$(topo_pid lvs.dir1)"
 takeover_check term.takeover dir2 "$PLANNED_MS" "$t0"
 topo_kill lvs.dir1
 if no_vip dir1; then pass term.vip-removed; else fail term.vip-removed "dir1 still holds $VIP after SIGTERM"; fi
+if wait_until 5 notified dir1 "STOP 150"; then pass term.notify-stop; else
+    fail term.notify-stop "expected dir1's notify to run with STOP on SIGTERM; got: $(tail -n 3 "$W/notify/dir1" 2>&1)"
+fi
 check_contains term.priority-zero-seen '"priority":0' bash -c "ip netns exec dir2 '$L' daemon status --output json || true"
 start dir1
 one_master_check term.back dir1 dir2
@@ -305,6 +390,82 @@ fi
 check_status release.unknown 2 on dir1 "$L" daemon vrrp release VI_9
 check release.resume on dir1 "$L" daemon vrrp resume VI_1
 one_master_check release.resumed dir1 dir2
+
+# ------------------------------------------------------------ 6b. sync daemon
+# syncd_is DIR ROLE: DIR's kernel runs the ROLE sync daemon of VI_1 and
+# no other (ipvsadm prints maxlen, group, port and ttl after these)
+syncd_is() {
+    local out
+    out=$(ip netns exec "$1" "$REAL" -L --daemon)
+    [ "$(wc -l <<< "$out")" = 1 ] && [[ $out == "$2 sync daemon (mcast=eth0, syncid=51,"* ]]
+}
+check sync.roles eval 'wait_until 5 syncd_is dir1 master && wait_until 5 syncd_is dir2 backup'
+# has_entry DIR PORT: DIR's connection table has the client's connection
+# from PORT to VIP:8081
+has_entry() {
+    ip netns exec "$1" "$REAL" -Lnc | awk -v c="${IP4[client]}:$2" -v v="$VIP:8081" '$4 == c && $5 == v { f = 1 } END { exit !f }'
+}
+# download TAG: starts the slow download in the background; its port in
+# TAG.port once connected
+download() {
+    rm -f "$W/$1.port"
+    topo_bg "$1" client python3 "$W/download.py" "$VIP" "$W/$1.port"
+    wait_until 5 test -e "$W/$1.port"
+}
+# handover TAG: dir1 releases VI_1; dir2 takes it within the bound
+handover() {
+    local t0
+    check "$1.release" on dir1 "$L" daemon vrrp release VI_1
+    t0=$(now_ms)
+    takeover_check "$1.takeover" dir2 "$PLANNED_MS" "$t0"
+}
+finished() {   # TAG: waits for the download (at most 20 s) and prints its output
+    local pid
+    pid=$(topo_pid "$1")
+    wait_until 20 bash -c "! kill -0 $pid 2>/dev/null"
+    topo_kill "$1"
+    cat "$TOPO_DIR/$1.log"
+}
+
+# The control: sync multicast dropped at dir2, so it learns nothing.
+ip netns exec dir2 nft -f - <<NFT
+table inet synctest {
+    chain input {
+        type filter hook input priority 0;
+        udp dport 8848 drop
+    }
+}
+NFT
+download ctl
+sleep 3   # longer than the master's 2 s flush of queued sync messages
+port=$(<"$W/ctl.port")
+if ! has_entry dir2 "$port"; then pass sync.control-no-entry; else
+    fail sync.control-no-entry "dir2 has an entry for the control connection though sync is dropped"
+fi
+handover sync.control
+out=$(finished ctl)
+case $out in
+    "broken after "*) pass sync.control-reset; note "control (no sync): $out" ;;
+    *) fail sync.control-reset "without sync, the download through dir2 should have been reset; got: $out" ;;
+esac
+ip netns exec dir2 nft delete table inet synctest
+check sync.control-resume on dir1 "$L" daemon vrrp resume VI_1
+one_master_check sync.control-back dir1 dir2
+check sync.roles-back eval 'wait_until 5 syncd_is dir1 master && wait_until 5 syncd_is dir2 backup'
+
+# The real thing: the entry reaches dir2 before the hand-over.
+download dl
+port=$(<"$W/dl.port")
+check sync.entry-on-backup wait_until 6 has_entry dir2 "$port"
+handover sync
+out=$(finished dl)
+if [ "$out" = "bytes=160000" ]; then pass sync.download-survives; else
+    fail sync.download-survives "expected the download whole (bytes=160000) through the hand-over, got: $out
+$(explain)"
+fi
+check sync.roles-swapped eval 'wait_until 5 syncd_is dir2 master && wait_until 5 syncd_is dir1 backup'
+check sync.resume on dir1 "$L" daemon vrrp resume VI_1
+one_master_check sync.back dir1 dir2
 
 # ------------------------------------------------------------ 7. quorum lost on dir1 only
 # drop_dir1_probes: both real servers drop TCP to port 80 from dir1
@@ -337,7 +498,7 @@ one_master_check track.back dir1 dir2
 kill -TERM "$(topo_pid lvs.dir1)"
 wait_until 5 state_is dir2 MASTER
 topo_kill lvs.dir1
-daemon_file 150 false > dir1.nopreempt.toml
+daemon_file 150 false dir1 > dir1.nopreempt.toml
 start dir1 dir1.nopreempt.toml
 wait_until 5 state_is dir1 BACKUP
 sleep 6
