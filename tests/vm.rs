@@ -319,7 +319,7 @@ vm_scenario!(
     vrrp,
     "vrrp.sh",
     timeout = 360,
-    count = 61,
+    count = 63,
     checks = [
         "start.one-master",
         "start.notify",

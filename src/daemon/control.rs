@@ -124,6 +124,10 @@ pub struct Registration {
     /// which `apply` and `diff` leave alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keep: Vec<String>,
+    /// Whether it manages the sync daemons (`[[daemons]]` in its file, or
+    /// a VRRP instance's `sync_daemon`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sync_daemons: bool,
 }
 
 impl Registration {
@@ -137,12 +141,14 @@ impl Registration {
             services,
             start: start_time(pid),
             keep: Vec::new(),
+            sync_daemons: false,
         }
     }
 
     /// The warning a command changing `ops` prints while this daemon runs,
     /// if any of them touches a service the daemon manages (`Flush` touches
-    /// them all; zeroing counters, timeouts and sync daemons none).
+    /// them all; zeroing counters and timeouts none; sync daemons when it
+    /// manages them).
     pub fn warning<'a>(&self, ops: impl IntoIterator<Item = &'a Op>) -> Option<String> {
         fn note<'s>(s: &'s str, touched: &mut Vec<&'s str>) {
             if !touched.contains(&s) {
@@ -160,7 +166,13 @@ impl Registration {
                     }
                     continue;
                 }
-                Op::Zero(_) | Op::SetTimeouts(_) | Op::StartDaemon(_) | Op::StopDaemon(_) => continue,
+                Op::StartDaemon(_) | Op::StopDaemon(_) => {
+                    if self.sync_daemons {
+                        note("the sync daemons", &mut touched);
+                    }
+                    continue;
+                }
+                Op::Zero(_) | Op::SetTimeouts(_) => continue,
             };
             let sel = proto::selector(key);
             if let Some(s) = self.services.iter().find(|s| **s == sel) {
@@ -723,6 +735,7 @@ mod tests {
             services: vec!["tcp:192.0.2.110:80".into(), "udp:[2001:db8::1]:53".into()],
             start: None,
             keep: Vec::new(),
+            sync_daemons: false,
         }
     }
 

@@ -239,6 +239,8 @@ fn registration(config: &DaemonConfig, socket: &std::path::Path, file: &str) -> 
     let services = config.services.iter().map(|s| proto::selector(&s.key)).collect();
     let mut r = control::Registration::new(socket.to_path_buf(), file.to_string(), services);
     r.keep = config.vip_probes.keys().map(|k| proto::selector(&k)).collect();
+    r.sync_daemons =
+        config.desired.source.has_daemons() || config.vrrp.iter().any(|i| i.sync_daemon.is_some());
     r
 }
 

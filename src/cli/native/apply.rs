@@ -203,6 +203,7 @@ mod tests {
             services: vec!["tcp:192.0.2.110:80".into()],
             start: None,
             keep: Vec::new(),
+            sync_daemons: true,
         };
         let key = |a: &str| ServiceKey::Addr {
             protocol: Protocol::Tcp,
@@ -224,6 +225,20 @@ mod tests {
             dest.clone(),
         ))));
         assert_eq!(daemon_warning(&daemon, &plan), None);
+        // A daemon that manages the sync daemons (its VRRP instance's
+        // sync_daemon) will put a stopped one back.
+        let stop = change(Change::Ipvs(Op::StopDaemon(crate::ipvs::DaemonState::Backup)));
+        let mut stopping = plan.clone();
+        stopping.changes.push(stop.clone());
+        assert_eq!(
+            daemon_warning(&daemon, &stopping).as_deref(),
+            Some("lvsctl daemon (pid 4242) manages the sync daemons and will revert this change")
+        );
+        let others = Registration {
+            sync_daemons: false,
+            ..daemon.clone()
+        };
+        assert_eq!(daemon_warning(&others, &stopping), None);
         plan.changes
             .push(change(Change::Ipvs(Op::EditDest(key("192.0.2.110"), dest))));
         assert_eq!(

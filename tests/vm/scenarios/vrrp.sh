@@ -67,7 +67,8 @@
 #        test can fail);
 #      - with sync: dir2 holds the connection's entry before the hand-over
 #        (from dir1's sync daemon), the download completes whole through
-#        dir2, and the roles have swapped (dir2 master, dir1 backup).
+#        dir2, and the roles have swapped (dir2 master, dir1 backup);
+#      - the backup daemon stopped by hand on dir2 is restarted (drift).
 #   7. dir1's checks fail (an nftables rule in both real servers drops
 #      TCP to port 80 from dir1's address): quorum lost -> dir1 Fault,
 #      dir2 Master within the bound plus the checks' fall time; rules
@@ -466,6 +467,10 @@ fi
 check sync.roles-swapped eval 'wait_until 5 syncd_is dir2 master && wait_until 5 syncd_is dir1 backup'
 check sync.resume on dir1 "$L" daemon vrrp resume VI_1
 one_master_check sync.back dir1 dir2
+# A sync daemon stopped by hand is drift: the next reconcile restarts it.
+ip netns exec dir2 "$REAL" --stop-daemon backup
+check sync.repaired wait_until 6 syncd_is dir2 backup
+check_contains sync.repaired-logged 'drift repaired change="--start-daemon backup' cat "$TOPO_DIR/lvs.dir2.log"
 
 # ------------------------------------------------------------ 7. quorum lost on dir1 only
 # drop_dir1_probes: both real servers drop TCP to port 80 from dir1
