@@ -140,6 +140,14 @@ pub fn warnings(c: &DaemonConfig) -> Vec<String> {
 /// network namespace; no thread has been started yet.
 pub fn run(opts: Options) -> Result<(), DaemonError> {
     let log = Arc::new(Log::new(opts.log));
+    let r = run_logged(opts, log.clone());
+    // The log's writer thread may still hold the last lines; out they go
+    // before `main` prints an error or the process exits.
+    log.flush();
+    r
+}
+
+fn run_logged(opts: Options, log: Arc<Log>) -> Result<(), DaemonError> {
     let config = load(&opts.config)?;
     for w in warnings(&config) {
         log.warn(&w, &[]);
@@ -172,6 +180,7 @@ pub fn run(opts: Options) -> Result<(), DaemonError> {
     // Everything that needed more than these is done; the threads started
     // below inherit the reduced sets.
     drop_privileges(&log);
+    log.start_writer();
     let kernel =
         KernelHandle::start(client).map_err(|e| DaemonError::Start(format!("kernel thread: {e}")))?;
     // VRRP on a thread of its own, started before the loop so that no
@@ -1123,20 +1132,20 @@ impl Daemon {
             Request::Reload => self.reload().await,
             Request::Drain { service, server } => self.drain(&service, &server, true).await,
             Request::Undrain { service, server } => self.drain(&service, &server, false).await,
-            Request::VrrpRelease { instance } => self.vrrp_release(&instance, true),
-            Request::VrrpResume { instance } => self.vrrp_release(&instance, false),
+            Request::VrrpRelease { instance } => self.vrrp_release(&instance, true).await,
+            Request::VrrpResume { instance } => self.vrrp_release(&instance, false).await,
         }
     }
 
     /// `vrrp release` / `vrrp resume`.
-    fn vrrp_release(&self, instance: &str, on: bool) -> Reply {
+    async fn vrrp_release(&self, instance: &str, on: bool) -> Reply {
         let Some(v) = &self.vrrp else {
             return Reply::Error {
                 kind: ErrorKind::Invalid,
                 message: format!("{}: no [[vrrp]] instance is configured", self.opts.config),
             };
         };
-        match v.release(instance, on) {
+        match v.release(instance, on).await {
             Ok(()) => Reply::Ok {
                 message: format!(
                     "{instance}: {}",

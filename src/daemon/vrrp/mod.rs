@@ -59,7 +59,7 @@ use crate::vrrp::socket::{self, Meta, VrrpSocket, MAX_PACKET};
 #[derive(Debug)]
 enum Command {
     /// `vrrp release` / `vrrp resume` of an instance.
-    Release(String, bool, Sender<Result<(), String>>),
+    Release(String, bool, tokio::sync::oneshot::Sender<Result<(), String>>),
     /// The services whose quorum is lost now, and those whose first
     /// checks have not all answered yet (their quorum is not known).
     Quorum(HashSet<ServiceKey>, HashSet<ServiceKey>),
@@ -146,12 +146,15 @@ impl VrrpHandle {
         let _ = self.wake.send(&[1]);
     }
 
-    /// Releases (or resumes) an instance; waits for the thread's answer.
-    pub fn release(&self, name: &str, on: bool) -> Result<(), String> {
-        let (tx, rx) = mpsc::channel();
+    /// Releases (or resumes) an instance; waits for the thread's answer
+    /// without holding up the loop (probes share its thread).
+    pub async fn release(&self, name: &str, on: bool) -> Result<(), String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
         self.send(Command::Release(name.to_string(), on, tx));
-        rx.recv_timeout(Duration::from_secs(5))
-            .unwrap_or_else(|_| Err("the VRRP thread did not answer".into()))
+        match tokio::time::timeout(Duration::from_secs(5), rx).await {
+            Ok(Ok(r)) => r,
+            _ => Err("the VRRP thread did not answer".into()),
+        }
     }
 
     /// Tells the thread which services lost quorum, and which are still

@@ -99,6 +99,10 @@ DPID=$!
 pids+=($DPID)
 check ops.ready wait_until 30 grep -qx "READY=1" notify.log
 check_output ops.capabilities "CapEff:	00000000000030e0" grep CapEff "/proc/$DPID/status"
+# Capabilities are per thread: every thread (the kernel side's, the log
+# writer's, the runtime's) started after they were dropped.
+check_output ops.capabilities-every-thread "CapEff:	00000000000030e0" \
+    sh -c "cat /proc/$DPID/task/*/status | grep CapEff | sort -u"
 check ops.both-up wait_until 30 sh -c "ip netns exec d ipvsadm -Ln | grep -q '192.0.2.12:80 *Masq *2'"
 note "the command check passes only as uid 65534: the file's user (nobody)"
 check ops.json-log python3 -c '

@@ -470,7 +470,7 @@ one_master_check sync.back dir1 dir2
 # A sync daemon stopped by hand is drift: the next reconcile restarts it.
 ip netns exec dir2 "$REAL" --stop-daemon backup
 check sync.repaired wait_until 6 syncd_is dir2 backup
-check_contains sync.repaired-logged 'drift repaired change="--start-daemon backup' cat "$TOPO_DIR/lvs.dir2.log"
+check sync.repaired-logged wait_until 3 grep -qF 'drift repaired change="--start-daemon backup' "$TOPO_DIR/lvs.dir2.log"
 
 # ------------------------------------------------------------ 7. quorum lost on dir1 only
 # drop_dir1_probes: both real servers drop TCP to port 80 from dir1
