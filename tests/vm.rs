@@ -85,7 +85,7 @@ vm_scenario!(
     concurrency,
     "concurrency.sh",
     timeout = 900,
-    count = 31
+    count = 38
 );
 
 vm_scenario!(

@@ -3,6 +3,7 @@
 use super::codec::{self, request, IpvsMessage};
 use super::model::*;
 use super::op::Op;
+use super::proc;
 use crate::netlink::{GenlSocket, NetlinkError, Reply};
 
 /// Errors of IPVS operations.
@@ -235,10 +236,76 @@ impl IpvsClient {
     /// `per_service` made of it at the same index.
     pub fn table_with<T>(
         &mut self,
+        per_service: impl FnMut(usize, &ServiceEntry, Vec<DestEntry>) -> T,
+    ) -> Result<(Vec<ServiceEntry>, Vec<T>), IpvsError> {
+        self.table_rounds(0, per_service)
+    }
+
+    /// [`IpvsClient::table_with`] for a caller that needs of each
+    /// destination only what ipvsadm's default listing shows: address,
+    /// port, forwarding method, weight, active and inactive connections.
+    /// Every other destination field comes back zero. The destinations are
+    /// read from `/proc/net/ip_vs` ([`super::proc`]: one file instead of a
+    /// dump per service), at most [`proc::BUDGET`] bytes of it, the rest
+    /// dumped; the services come from dumps before and after, compared as
+    /// in [`IpvsClient::table`], and each record of the file must be the
+    /// dumped service at its position. On any difference, or when the file
+    /// cannot be read, the table is read again with per-service dumps
+    /// (rounds from 1, so a caller that accumulates starts over).
+    pub fn table_basic_with<T>(
+        &mut self,
+        mut per_service: impl FnMut(usize, &ServiceEntry, Vec<DestEntry>) -> T,
+    ) -> Result<(Vec<ServiceEntry>, Vec<T>), IpvsError> {
+        let services = self.services()?;
+        if let Some(dests) = self.proc_round(&services, &mut per_service)? {
+            if self.services_unchanged(&services)? {
+                return Ok((services, dests));
+            }
+        }
+        self.table_rounds(1, per_service)
+    }
+
+    /// Round 0 of [`IpvsClient::table_basic_with`]: `None` when the file
+    /// cannot be read or does not match `services`.
+    fn proc_round<T>(
+        &mut self,
+        services: &[ServiceEntry],
+        per_service: &mut impl FnMut(usize, &ServiceEntry, Vec<DestEntry>) -> T,
+    ) -> Result<Option<Vec<T>>, IpvsError> {
+        let Ok(mut file) = proc::ProcReader::open() else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(services.len());
+        while out.len() < services.len() && file.bytes_read() < proc::BUDGET {
+            let s = &services[out.len()];
+            match file.next_service() {
+                Ok(Some(rec)) if rec.is(&s.service) => out.push(per_service(0, s, rec.dests)),
+                _ => return Ok(None),
+            }
+        }
+        if out.len() == services.len() {
+            // The file must end where the dump did.
+            if !matches!(file.next_service(), Ok(None)) {
+                return Ok(None);
+            }
+        } else {
+            drop(file);
+            for s in &services[out.len()..] {
+                let d = self.destinations(&s.service.key)?;
+                out.push(per_service(0, s, d));
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The rounds of [`IpvsClient::table_with`], counted from `first`.
+    fn table_rounds<T>(
+        &mut self,
+        first: usize,
         mut per_service: impl FnMut(usize, &ServiceEntry, Vec<DestEntry>) -> T,
     ) -> Result<(Vec<ServiceEntry>, Vec<T>), IpvsError> {
         let mut services = self.services()?;
-        for round in 0..SNAPSHOT_ROUNDS {
+        for round in first..first + SNAPSHOT_ROUNDS {
             let mut dests = Vec::with_capacity(services.len());
             for s in &services {
                 let d = self.destinations(&s.service.key)?;

@@ -49,6 +49,15 @@ pub struct Format {
     pub nosort: bool,
 }
 
+impl Format {
+    /// Whether this is the default listing, whose destination lines show
+    /// only address, port, forwarding method, weight and the two
+    /// connection counts (all of which `/proc/net/ip_vs` has).
+    pub fn basic(&self) -> bool {
+        !(self.rule || self.stats || self.rate || self.thresholds || self.persistent_conn || self.tun_info)
+    }
+}
+
 /// The version line that starts a full listing.
 pub fn header(info: &Info) -> String {
     format!(

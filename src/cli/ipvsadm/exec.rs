@@ -236,7 +236,7 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Out, header: boo
     let mut text = TextArena::default();
     let mut scratch = String::new();
     let mut current = 0;
-    let table = client.table_with(|round, s, dests| {
+    let each = |round, s: &_, dests| {
         if round != current {
             text = TextArena::default();
             current = round;
@@ -244,7 +244,14 @@ fn list_all(client: &mut IpvsClient, f: &fmt::Format, out: &mut Out, header: boo
         scratch.clear();
         fmt::service_entry(&mut scratch, s, &sorted(dests, f), f);
         text.push(&scratch)
-    });
+    };
+    // The default view shows nothing /proc/net/ip_vs lacks: its
+    // destinations come from there, one file instead of a dump each.
+    let table = if f.basic() {
+        client.table_basic_with(each)
+    } else {
+        client.table_with(each)
+    };
     let (services, ranges) = match table {
         Ok(t) => t,
         Err(e) => return out.fail(&error_message(Func::Get, &e), IpvsadmExit::ListFailed),

@@ -85,6 +85,29 @@ for tool in lvs json real; do
         check "consistent.$tool.$kind.really-changes" bash -c "! cmp -s $tool.before $tool.$kind.after"
     done
 done
+# --- Where the default listing comes from. Its real servers are read
+# from /proc/net/ip_vs (one file instead of a dump per service); views the
+# file cannot carry (--stats here) keep the dumps. A file that does not
+# match the service dumps (a stale copy: one service short; an empty file;
+# one it cannot parse; no file) is noticed, and the listing falls back to
+# dumps. The file is replaced in a private mount namespace by a tmpfs over
+# /proc (a bind mount over the file itself is never found again: the
+# kernel revalidates every /proc/net lookup, so it cannot be covered).
+ipvsadm -Ln > real.now
+strace -f -e trace=openat -o trace.ln "$L" -Ln > lvs.now
+check_same "listing.source.same" real.now lvs.now
+check "listing.source.proc-file" grep -q '"/proc/net/ip_vs"' trace.ln
+strace -f -e trace=openat -o trace.stats "$L" -Ln --stats > /dev/null
+check "listing.source.stats-dumps" bash -c '! grep -q "/proc/net/ip_vs" trace.stats'
+ipvsadm -D -t $S
+cat /proc/net/ip_vs > stale.ip_vs
+grep -- "-t $S " base.rules | ipvsadm -R
+: > empty.ip_vs
+printf 'IP Virtual Server version 1.2.1 (size=4096)\nProt\n  ->\nnot a service line\n' > garbage.ip_vs
+for f in stale empty garbage missing; do
+    unshare -m sh -c "mount -t tmpfs none /proc && mkdir /proc/net && { [ $f = missing ] || cp $f.ip_vs /proc/net/ip_vs; } && exec \"$L\" -Ln" > lvs.$f 2> lvs.$f.err
+    check_same "listing.fallback.$f" real.now lvs.$f
+done
 ipvsadm -C
 
 # --- Two applies at once in one namespace: serialised, so the table ends
