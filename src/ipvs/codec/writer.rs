@@ -28,8 +28,19 @@ pub struct RawRequest {
     payload: Payload,
 }
 
-/// Room for every service or destination request without allocating.
-const INLINE: usize = 256;
+/// Room for every service or destination request without allocating,
+/// and no more: a request is moved several times on its way into the
+/// send buffer, and every byte of this is zeroed and copied each time.
+/// The largest is a service with both names at [`NAME_CAP`]: its nest
+/// is 4 + 44 (key) + 2 x 40 (names) + 28 (flags, timeout, netmask) =
+/// 156 bytes; a destination change is 48 (key) + 96 (destination) =
+/// 144.
+const INLINE: usize = 160;
+
+/// The most bytes of a scheduler or persistence engine name written
+/// (the kernel reads 15 and the NUL; longer names are refused before
+/// this is reached).
+const NAME_CAP: usize = 32;
 
 // Inline on purpose: a bulk load makes one per change, and allocating
 // each was a visible share of its time.
@@ -72,8 +83,8 @@ impl Emitable for RawRequest {
 }
 
 /// Writes netlink attributes into a fixed buffer (zeroed, so padding is
-/// only a matter of moving on). Every request it writes is far below
-/// [`INLINE`] bytes: names are at most 16 bytes, everything else fixed.
+/// only a matter of moving on). Every request it writes fits [`INLINE`]
+/// bytes: names are cut at [`NAME_CAP`], everything else is fixed.
 struct AttrWriter {
     buf: [u8; INLINE],
     len: usize,
@@ -110,7 +121,7 @@ impl AttrWriter {
     /// A NUL-terminated string, cut to what the kernel reads (15 bytes
     /// and the NUL; longer names are refused before this is reached).
     fn str(&mut self, kind: u16, s: &str) {
-        let b = &s.as_bytes()[..s.len().min(INLINE / 8)];
+        let b = &s.as_bytes()[..s.len().min(NAME_CAP)];
         self.header(4 + b.len() + 1, kind);
         let at = self.len;
         self.buf[at..at + b.len()].copy_from_slice(b);
@@ -272,5 +283,26 @@ mod tests {
             assert_eq!(raw.cmd, tree.cmd, "{op:?}");
             assert_eq!(emit(&raw), emit(&tree), "{op:?}");
         }
+    }
+
+    #[test]
+    fn the_largest_requests_fit_the_inline_buffer() {
+        // Names longer than the kernel takes are refused before encoding;
+        // were one to get here, it is cut, never written past the buffer.
+        let key = ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr: "2001:db8::1".parse().unwrap(),
+            port: 443,
+        };
+        let mut s = Service::new(key);
+        s.scheduler = "s".repeat(40);
+        s.pe_name = Some("p".repeat(40));
+        s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
+        let raw = Op::AddService(s).encode();
+        assert_eq!(raw.buffer_len(), INLINE - 4);
+        let mut d = Destination::new("2001:db8::9".parse().unwrap(), 8080);
+        d.u_threshold = 1;
+        let raw = Op::EditDest(key, d).encode();
+        assert_eq!(raw.buffer_len(), 144);
     }
 }
