@@ -71,15 +71,14 @@ impl fmt::Display for LockOwner {
 impl LockOwner {
     /// This process.
     fn me() -> LockOwner {
-        let command = match fs::read("/proc/self/cmdline") {
-            Ok(raw) => raw
-                .split(|&b| b == 0)
-                .filter(|a| !a.is_empty())
-                .map(String::from_utf8_lossy)
-                .collect::<Vec<_>>()
-                .join(" "),
-            Err(_) => std::env::args().collect::<Vec<_>>().join(" "),
-        };
+        // From the arguments std already holds (reading /proc/self/cmdline
+        // cost seven system calls on every one-shot change); lossy, as an
+        // argument need not be UTF-8.
+        let command = std::env::args_os()
+            .filter(|a| !a.is_empty())
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut command: String = command
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
