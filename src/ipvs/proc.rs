@@ -278,23 +278,25 @@ fn parse_head(text: &[u8]) -> Option<(ProcHead, String)> {
     Some((head, scheduler))
 }
 
-/// `  -> ADDR:PORT      FWD WEIGHT ACTIVE INACTIVE`.
+/// `  -> ADDR:PORT      FWD WEIGHT ACTIVE INACTIVE`. Read as bytes: this
+/// runs once per real server of a listing, and checking each word as
+/// UTF-8 and parsing it through `str` was most of a listing's own time.
 fn parse_dest(text: &[u8]) -> Option<DestEntry> {
-    let mut w = words(text);
-    if w.next()? != "->" {
+    let mut w = ByteWords { b: text, at: 0 };
+    if w.next()? != b"->" {
         return None;
     }
-    let (addr, port) = parse_addr_port(w.next()?)?;
+    let (addr, port) = parse_addr_port_bytes(w.next()?)?;
     // The kernel prints every value it does not know as "Masq".
     let fwd = match w.next()? {
-        "Masq" => ForwardMethod::Masq,
-        "Local" => ForwardMethod::Local,
-        "Tunnel" => ForwardMethod::Tunnel,
-        "Route" => ForwardMethod::Route,
+        b"Masq" => ForwardMethod::Masq,
+        b"Local" => ForwardMethod::Local,
+        b"Tunnel" => ForwardMethod::Tunnel,
+        b"Route" => ForwardMethod::Route,
         _ => return None,
     };
     // Printed with %d from the kernel's signed atomics.
-    let num = |s: &str| s.parse::<i64>().ok().map(|v| v as u32);
+    let num = |s: &[u8]| decimal(s).map(|v| v as u32);
     let weight = num(w.next()?)?;
     let active_conns = num(w.next()?)?;
     let inact_conns = num(w.next()?)?;
@@ -315,6 +317,80 @@ fn parse_dest(text: &[u8]) -> Option<DestEntry> {
         persist_conns: 0,
         stats: Stats::default(),
     })
+}
+
+/// The space-separated words of a line (the kernel pads its columns with
+/// runs of spaces; splitting at every space and dropping the empty pieces
+/// cost a step per space).
+struct ByteWords<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for ByteWords<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let b = self.b;
+        let mut i = self.at;
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b' ' {
+            i += 1;
+        }
+        self.at = i;
+        (i > start).then(|| &b[start..i])
+    }
+}
+
+/// A `%d`: an optional minus and 1 to 19 decimal digits.
+fn decimal(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = match s.strip_prefix(b"-") {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// 1 to 8 hex digits (`%X`/`%x`).
+fn hex(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 8 {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for &c in s {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'F' => c - b'A' + 10,
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        v = v << 4 | u32::from(d);
+    }
+    Some(v)
+}
+
+/// [`parse_addr_port`] on bytes; IPv4 (`%08X:%04X`) without going
+/// through `str`.
+fn parse_addr_port_bytes(s: &[u8]) -> Option<(IpAddr, u16)> {
+    if s.len() == 13 && s[8] == b':' {
+        let addr = hex(&s[..8])?;
+        let port = u16::try_from(hex(&s[9..])?).ok()?;
+        return Some((IpAddr::V4(Ipv4Addr::from(addr)), port));
+    }
+    parse_addr_port(std::str::from_utf8(s).ok()?)
 }
 
 /// `XXXXXXXX:PPPP` (IPv4 in host-order hex) or `[full IPv6]:PPPP`.

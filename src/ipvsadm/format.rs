@@ -106,9 +106,55 @@ pub fn msort<T: Clone>(v: &mut [T], cmp: &dyn Fn(&T, &T) -> i32) {
     if n <= 1 {
         return;
     }
+    // The procedure runs on indices with one scratch buffer (entries are
+    // large, and a buffer per merge was a visible share of a big
+    // listing); the entries are then moved once into their order.
+    let Ok(len) = u32::try_from(n) else {
+        return msort_entries(v, cmp);
+    };
+    let mut idx: Vec<u32> = (0..len).collect();
+    let mut tmp = vec![0u32; n];
+    msort_idx(&mut idx, &mut tmp, v, cmp);
+    let sorted: Vec<T> = idx.iter().map(|&i| v[i as usize].clone()).collect();
+    v.clone_from_slice(&sorted);
+}
+
+/// [`msort`]'s merge sort on `idx`, indices into `v`.
+fn msort_idx<T>(idx: &mut [u32], tmp: &mut [u32], v: &[T], cmp: &dyn Fn(&T, &T) -> i32) {
+    let n = idx.len();
+    if n <= 1 {
+        return;
+    }
     let n1 = n / 2;
-    msort(&mut v[..n1], cmp);
-    msort(&mut v[n1..], cmp);
+    msort_idx(&mut idx[..n1], &mut tmp[..n1], v, cmp);
+    msort_idx(&mut idx[n1..], &mut tmp[n1..], v, cmp);
+    let (mut i, mut j, mut k) = (0, n1, 0);
+    while i < n1 && j < n {
+        if cmp(&v[idx[i] as usize], &v[idx[j] as usize]) <= 0 {
+            tmp[k] = idx[i];
+            i += 1;
+        } else {
+            tmp[k] = idx[j];
+            j += 1;
+        }
+        k += 1;
+    }
+    let rest = n1 - i;
+    tmp[k..k + rest].copy_from_slice(&idx[i..n1]);
+    tmp[k + rest..n].copy_from_slice(&idx[j..n]);
+    idx.copy_from_slice(&tmp[..n]);
+}
+
+/// The same procedure on the entries themselves (more than `u32::MAX`
+/// of them; kept as the reference the index version is tested against).
+fn msort_entries<T: Clone>(v: &mut [T], cmp: &dyn Fn(&T, &T) -> i32) {
+    let n = v.len();
+    if n <= 1 {
+        return;
+    }
+    let n1 = n / 2;
+    msort_entries(&mut v[..n1], cmp);
+    msort_entries(&mut v[n1..], cmp);
     let mut merged = Vec::with_capacity(n);
     let (mut i, mut j) = (0, n1);
     while i < n1 && j < n {
@@ -258,6 +304,21 @@ pub fn addrport_with(
     };
     truncate(&mut s, 59);
     s
+}
+
+/// [`addrport`]'s numeric text, appended: `ADDR:PORT`, brackets for IPv6
+/// (never longer than 47 bytes, so never cut).
+pub fn push_addrport_numeric(out: &mut String, addr: &IpAddr, port: u16) {
+    let v6 = addr.is_ipv6();
+    if v6 {
+        out.push('[');
+    }
+    push_ntop(out, addr);
+    if v6 {
+        out.push(']');
+    }
+    out.push(':');
+    num::push_num(out, u64::from(port));
 }
 
 /// glibc's `inet_ntop`. It differs from `Display` only for IPv6 addresses
@@ -504,9 +565,17 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
     out.push('\n');
 
     let proto = name_protocol(&svc.key);
+    // Reused for every line (a large listing is mostly these lines).
+    let mut dname = String::with_capacity(64);
+    let mut num = String::with_capacity(24);
     for d in dests {
         let e = &d.dest;
-        let mut dname = addrport(&e.addr, e.port, proto, f.numeric);
+        dname.clear();
+        if f.numeric {
+            push_addrport_numeric(&mut dname, &e.addr, e.port);
+        } else {
+            dname.push_str(&addrport(&e.addr, e.port, proto, false));
+        }
         if !f.rule && e.addr.is_ipv4() {
             truncate(&mut dname, 28);
         }
@@ -559,7 +628,7 @@ pub fn service_entry(out: &mut String, e: &ServiceEntry, dests: &[DestEntry], f:
         } else {
             // `  -> {dname:<28} {fwd:<7} {weight:<6} {active:<10} {inactive:<10}`,
             // without core::fmt (the bulk of a large listing).
-            let mut num = String::with_capacity(12);
+            num.clear();
             out.push_str("  -> ");
             num::push_padded(out, &dname, 28);
             out.push(' ');

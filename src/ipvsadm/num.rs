@@ -78,8 +78,18 @@ pub fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
 /// Appends `s` left-aligned in a field of `width` characters (`{:<width}`).
 pub fn push_padded(out: &mut String, s: &str, width: usize) {
     out.push_str(s);
-    for _ in s.chars().count()..width {
-        out.push(' ');
+    // Nearly always ASCII (addresses, names): then bytes are characters.
+    let n = if s.is_ascii() { s.len() } else { s.chars().count() };
+    push_spaces(out, width.saturating_sub(n));
+}
+
+/// Appends `n` spaces, a slice of a run of them at a time.
+pub fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
@@ -97,7 +107,14 @@ mod tests {
             super::push_signed(&mut s, v);
             assert_eq!(s, v.to_string());
         }
-        for a in ["0.0.0.0", "255.255.255.255", "10.0.100.1", "192.0.2.9", "100.10.9.0", "1.20.199.250"] {
+        for a in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.100.1",
+            "192.0.2.9",
+            "100.10.9.0",
+            "1.20.199.250",
+        ] {
             let mut s = String::new();
             super::push_ipv4(&mut s, a.parse().unwrap());
             assert_eq!(s, a);
@@ -111,6 +128,8 @@ mod tests {
         let mut s = String::new();
         super::push_padded(&mut s, "ab", 5);
         super::push_padded(&mut s, "abcdef", 3);
-        assert_eq!(s, format!("{:<5}{:<3}", "ab", "abcdef"));
+        super::push_padded(&mut s, "é", 4);
+        super::push_padded(&mut s, "x", 150);
+        assert_eq!(s, format!("{:<5}{:<3}{:<4}{:<150}", "ab", "abcdef", "é", "x"));
     }
 }

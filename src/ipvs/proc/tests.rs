@@ -213,3 +213,48 @@ fn the_kernels_own_file_is_read_as_ipvsadm_built_it() {
         ]
     );
 }
+
+#[test]
+fn the_byte_parsers_agree_with_str_parsing() {
+    for s in [
+        "C0000201:0050",
+        "c0000201:0050",
+        "FFFFFFFF:FFFF",
+        "00000000:0000",
+        "C000020:0050",
+        "C0000201:00500",
+        "C00002G1:0050",
+        "C0000201;0050",
+        "[2001:0db8:0000:0000:0000:0000:0000:0001]:01BB",
+        "[2001:db8::1]:0050",
+        "",
+        ":",
+    ] {
+        assert_eq!(parse_addr_port_bytes(s.as_bytes()), parse_addr_port(s), "{s}");
+    }
+    for s in [
+        "0",
+        "7",
+        "-1",
+        "2147483647",
+        "-2147483648",
+        "4294967295",
+        "9223372036854775807",
+    ] {
+        assert_eq!(decimal(s.as_bytes()), s.parse::<i64>().ok(), "{s}");
+    }
+    for s in ["", "-", "1a", "+1", " 1", "99999999999999999999", "--1"] {
+        assert_eq!(decimal(s.as_bytes()), None, "{s}");
+    }
+}
+
+#[test]
+fn words_are_split_at_runs_of_spaces() {
+    let w: Vec<&[u8]> = ByteWords {
+        b: b"  -> C000020C:1F90      Masq    2  ",
+        at: 0,
+    }
+    .collect();
+    assert_eq!(w, [&b"->"[..], b"C000020C:1F90", b"Masq", b"2"]);
+    assert_eq!(ByteWords { b: b"   ", at: 0 }.next(), None);
+}

@@ -369,3 +369,24 @@ fn msort_is_glibc_merge_order() {
     msort(&mut v, &|a: &i32, b: &i32| a - b);
     assert_eq!(v, vec![1, 2, 3]);
 }
+
+#[test]
+fn msort_on_indices_is_the_same_procedure_as_on_entries() {
+    // A non-transitive comparator (the C subtraction ipvsadm's is made
+    // of): only the same merges in the same order give the same result.
+    let mut x: u32 = 12345;
+    for n in [0usize, 1, 2, 3, 7, 64, 1000] {
+        let v: Vec<(u32, usize)> = (0..n)
+            .map(|i| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x, i)
+            })
+            .collect();
+        let cmp = |a: &(u32, usize), b: &(u32, usize)| a.0.wrapping_sub(b.0) as i32;
+        let mut by_index = v.clone();
+        msort(&mut by_index, &cmp);
+        let mut by_entry = v;
+        msort_entries(&mut by_entry, &cmp);
+        assert_eq!(by_index, by_entry, "n = {n}");
+    }
+}
