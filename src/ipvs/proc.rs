@@ -254,9 +254,7 @@ fn trim_newline(line: &[u8]) -> &[u8] {
 }
 
 fn words(text: &[u8]) -> impl Iterator<Item = &str> {
-    text.split(|b| *b == b' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| std::str::from_utf8(w).unwrap_or("\u{fffd}"))
+    ByteWords { b: text, at: 0 }.map(|w| std::str::from_utf8(w).unwrap_or("\u{fffd}"))
 }
 
 /// `PROTO  ADDR:PORT SCHED [ops] [persistent T MASK]` or `FWM  MARK SCHED ...`.
