@@ -68,9 +68,7 @@ fn main() -> ExitCode {
         }
     };
     let family = client.family();
-    let chunks = client
-        .socket_mut()
-        .encode_batch(family, ops.iter().map(Op::encode));
+    let chunks = client.socket_mut().encode_batch(family, ops.iter());
     drop(ops);
 
     let start = Instant::now();

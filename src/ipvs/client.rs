@@ -191,9 +191,7 @@ impl IpvsClient {
         ops: impl IntoIterator<Item = &'a Op>,
         stop: bool,
     ) -> Result<Vec<Result<(), IpvsError>>, IpvsError> {
-        let results = self
-            .sock
-            .batch(self.family, ops.into_iter().map(Op::encode), stop)?;
+        let results = self.sock.batch(self.family, ops, stop)?;
         Ok(results.into_iter().map(|r| r.map_err(IpvsError::from)).collect())
     }
 

@@ -4,14 +4,18 @@
 //! sends. It lives apart from the client so that planners and fakes can
 //! name changes without a socket, and apart from the codec because it is a
 //! vocabulary of changes, not a wire format: [`Op::message`] maps each to
-//! its request builder, [`Op::encode`] to the direct writer bulk loads use.
+//! its request builder, and [`GenlWrite`] writes its attributes straight
+//! into a batch's send buffer, as bulk loads do.
 //!
 //! [`IpvsClient::apply`]: super::IpvsClient::apply
 
 use std::net::IpAddr;
 
-use super::codec::{self, request, IpvsMessage};
+use netlink_packet_core::Emitable;
+
+use super::codec::{self, cmd, request, IpvsMessage};
 use super::model::*;
+use crate::netlink::GenlWrite;
 
 /// One change to the IPVS configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,19 +45,12 @@ pub enum Op {
 }
 
 impl Op {
-    /// The encoded request for this change, written directly for the
-    /// service and destination changes that bulk loads consist of.
+    /// The encoded request for this change: what [`GenlWrite`] writes
+    /// into a batch, as a message of its own.
     pub fn encode(&self) -> codec::RawRequest {
-        use codec::{cmd, encode_dest_or_service as enc};
-        match self {
-            Op::AddService(s) => enc(cmd::NEW_SERVICE, &s.key, Some(s), None),
-            Op::EditService(s) => enc(cmd::SET_SERVICE, &s.key, Some(s), None),
-            Op::DelService(k) => enc(cmd::DEL_SERVICE, k, None, None),
-            Op::AddDest(k, d) => enc(cmd::NEW_DEST, k, None, Some((d, true))),
-            Op::EditDest(k, d) => enc(cmd::SET_DEST, k, None, Some((d, true))),
-            Op::DelDest(k, a, p) => enc(cmd::DEL_DEST, k, None, Some((&Destination::new(*a, *p), false))),
-            other => codec::raw(&other.message()),
-        }
+        let mut out = Vec::with_capacity(self.attrs_bound());
+        self.write_attrs(&mut out);
+        codec::RawRequest::new(self.command(), out)
     }
 
     /// The request message for this change.
@@ -70,6 +67,49 @@ impl Op {
             Op::SetTimeouts(t) => request::set_config(t),
             Op::StartDaemon(d) => request::new_daemon(d),
             Op::StopDaemon(s) => request::del_daemon(*s),
+        }
+    }
+}
+
+/// Service and destination changes, what bulk loads consist of, are
+/// written directly; the rest through their request builders.
+impl GenlWrite for Op {
+    fn command(&self) -> u8 {
+        match self {
+            Op::AddService(_) => cmd::NEW_SERVICE,
+            Op::EditService(_) => cmd::SET_SERVICE,
+            Op::DelService(_) => cmd::DEL_SERVICE,
+            Op::AddDest(..) => cmd::NEW_DEST,
+            Op::EditDest(..) => cmd::SET_DEST,
+            Op::DelDest(..) => cmd::DEL_DEST,
+            other => other.message().cmd,
+        }
+    }
+
+    fn version(&self) -> u8 {
+        codec::FAMILY_VERSION
+    }
+
+    fn attrs_bound(&self) -> usize {
+        match self {
+            Op::AddService(_)
+            | Op::EditService(_)
+            | Op::DelService(_)
+            | Op::AddDest(..)
+            | Op::EditDest(..)
+            | Op::DelDest(..) => codec::DEST_OR_SERVICE_BOUND,
+            other => other.message().buffer_len(),
+        }
+    }
+
+    fn write_attrs(&self, out: &mut Vec<u8>) {
+        use codec::write_dest_or_service as write;
+        match self {
+            Op::AddService(s) | Op::EditService(s) => write(out, &s.key, Some(s), None),
+            Op::DelService(k) => write(out, k, None, None),
+            Op::AddDest(k, d) | Op::EditDest(k, d) => write(out, k, None, Some((d, true))),
+            Op::DelDest(k, a, p) => write(out, k, None, Some((&Destination::new(*a, *p), false))),
+            other => codec::write_message(out, &other.message()),
         }
     }
 }

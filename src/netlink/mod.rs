@@ -36,7 +36,10 @@ mod extack;
 mod socket;
 
 pub use extack::parse_error_payload;
-pub use socket::{EncodedChunk, EventWait, GenlSocket, NlSocket, Reply, MAX_BATCH_MESSAGES, MAX_SEND_BYTES};
+pub use socket::{
+    EncodedChunk, EventWait, GenlSocket, GenlWrite, NlSocket, Reply, WriteRequest, MAX_BATCH_MESSAGES,
+    MAX_SEND_BYTES,
+};
 #[doc(hidden)]
 pub use socket::{Message, Messages};
 

@@ -3,8 +3,8 @@
 //! The object modules describe a message as a list of [`Attr`]s and the
 //! netlink crate lays it out (lengths, padding, nests). A tree is easy to
 //! read next to the kernel's `nla_put_*` calls and to compare with
-//! ipvsadm's bytes; bulk loads use the allocation-free
-//! [`writer`](super::writer) instead.
+//! ipvsadm's bytes; bulk loads write straight into
+//! their send buffer through [`writer`](super::writer) instead.
 //!
 //! Nests come in two kinds because the two sides of the wire differ:
 //! libnl (and so ipvsadm) marks them with `NLA_F_NESTED`, the kernel's

@@ -21,8 +21,8 @@
 //! (measured reads of reply attributes), `message` ([`IpvsMessage`]),
 //! [`request`] (every request lvsctl sends), [`reply`] (every reply the
 //! kernel sends, so that tests go both ways) and `writer` (the
-//! allocation-free encoding batches use, held equal to the tree by a
-//! test).
+//! encoding batches write straight into their send buffer, held equal to
+//! the tree by a test).
 //!
 //! The request fixtures in `tests/` are captured from ipvsadm (the
 //! preloaded `tests/ipvsadm_shim.c` does it on a machine without IPVS),
@@ -49,7 +49,7 @@ pub use daemon::decode_daemon;
 pub use dest::decode_dest;
 pub use message::IpvsMessage;
 pub use service::decode_service;
-pub use writer::{encode_dest_or_service, raw, RawRequest};
+pub use writer::{write_dest_or_service, write_message, RawRequest, DEST_OR_SERVICE_BOUND};
 
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,12 @@
-//! The direct, allocation-free encoding that batches send.
+//! The direct encoding that batches send.
 //!
 //! [`request`](super::request)'s builders make a tree of attributes, which
 //! is convenient and checked against ipvsadm's bytes, but costs several
 //! allocations per message. Bulk changes (tens of thousands of messages)
-//! are written straight into one fixed buffer per message here instead;
-//! the test below holds the two encodings byte-identical for every change
-//! a batch can carry.
+//! are written here straight into the batch's send buffer instead
+//! ([`write_dest_or_service`], called through the netlink layer's
+//! `GenlWrite`), so that each byte is written once; the test below holds
+//! the two encodings byte-identical for every change a batch can carry.
 
 use netlink_packet_core::{Emitable, NLA_F_NESTED};
 use netlink_packet_generic::GenlFamily;
@@ -17,48 +18,32 @@ use super::service::{flags_bytes, netmask_bytes};
 use super::{dest, service};
 use crate::ipvs::model::*;
 
-/// A request whose attributes are already encoded: what batches send.
-///
-/// Made by [`encode_dest_or_service`] for service and destination changes
-/// and by [`raw`] from any [`IpvsMessage`].
+/// A request whose attributes are already encoded, as a message of its
+/// own (for tests, and for comparing with the attribute tree).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRequest {
     /// The command.
     pub cmd: u8,
-    payload: Payload,
+    payload: Vec<u8>,
 }
 
-/// Room for every service or destination request without allocating,
-/// and no more: a request is moved several times on its way into the
-/// send buffer, and every byte of this is zeroed and copied each time.
-/// The largest is a service with both names at [`NAME_CAP`]: its nest
-/// is 4 + 44 (key) + 2 x 40 (names) + 28 (flags, timeout, netmask) =
-/// 156 bytes; a destination change is 48 (key) + 96 (destination) =
-/// 144.
-const INLINE: usize = 160;
+impl RawRequest {
+    /// A request of command `cmd` with the attributes `payload`.
+    pub fn new(cmd: u8, payload: Vec<u8>) -> Self {
+        RawRequest { cmd, payload }
+    }
+}
+
+/// The most bytes [`write_dest_or_service`] writes. The largest is a
+/// service with both names at [`NAME_CAP`]: its nest is 4 + 44 (key) +
+/// 2 x 40 (names) + 28 (flags, timeout, netmask) = 156 bytes; a
+/// destination change is 48 (key) + 96 (destination) = 144.
+pub const DEST_OR_SERVICE_BOUND: usize = 156;
 
 /// The most bytes of a scheduler or persistence engine name written
 /// (the kernel reads 15 and the NUL; longer names are refused before
 /// this is reached).
 const NAME_CAP: usize = 32;
-
-// Inline on purpose: a bulk load makes one per change, and allocating
-// each was a visible share of its time.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Payload {
-    Inline { buf: [u8; INLINE], len: usize },
-    Heap(Vec<u8>),
-}
-
-impl Payload {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Payload::Inline { buf, len } => &buf[..*len],
-            Payload::Heap(v) => v,
-        }
-    }
-}
 
 impl GenlFamily for RawRequest {
     fn family_name() -> &'static str {
@@ -74,29 +59,23 @@ impl GenlFamily for RawRequest {
 
 impl Emitable for RawRequest {
     fn buffer_len(&self) -> usize {
-        self.payload.bytes().len()
+        self.payload.len()
     }
     fn emit(&self, buffer: &mut [u8]) {
-        let b = self.payload.bytes();
-        buffer[..b.len()].copy_from_slice(b);
+        buffer[..self.payload.len()].copy_from_slice(&self.payload);
     }
 }
 
-/// Writes netlink attributes into a fixed buffer (zeroed, so padding is
-/// only a matter of moving on). Every request it writes fits [`INLINE`]
-/// bytes: names are cut at [`NAME_CAP`], everything else is fixed.
-struct AttrWriter {
-    buf: [u8; INLINE],
+/// Writes netlink attributes into a zeroed slice of the send buffer
+/// (so that padding is only a matter of moving on), one bounds-checked
+/// store per field: appending field by field instead costs a capacity
+/// check and a call per field, about twice the instructions.
+struct AttrWriter<'a> {
+    buf: &'a mut [u8],
     len: usize,
 }
 
-impl AttrWriter {
-    fn new() -> Self {
-        AttrWriter {
-            buf: [0; INLINE],
-            len: 0,
-        }
-    }
+impl AttrWriter<'_> {
     fn header(&mut self, len: usize, kind: u16) {
         let at = self.len;
         self.buf[at..at + 2].copy_from_slice(&(len as u16).to_ne_bytes());
@@ -118,8 +97,8 @@ impl AttrWriter {
     fn u32(&mut self, kind: u16, v: u32) {
         self.attr(kind, &v.to_ne_bytes());
     }
-    /// A NUL-terminated string, cut to what the kernel reads (15 bytes
-    /// and the NUL; longer names are refused before this is reached).
+    /// A NUL-terminated string, cut at [`NAME_CAP`] bytes (longer names
+    /// are refused before this is reached).
     fn str(&mut self, kind: u16, s: &str) {
         let b = &s.as_bytes()[..s.len().min(NAME_CAP)];
         self.header(4 + b.len() + 1, kind);
@@ -184,38 +163,35 @@ impl AttrWriter {
     }
 }
 
-/// Encodes the service and destination changes of a batch directly (see
-/// [`RawRequest`]); other requests go through [`request`](super::request)'s
-/// builders.
-pub fn encode_dest_or_service(
-    cmd: u8,
+/// Appends the attributes of a service or destination change to `out`
+/// (at most [`DEST_OR_SERVICE_BOUND`] bytes); other requests go through
+/// [`request`](super::request)'s builders.
+pub fn write_dest_or_service(
+    out: &mut Vec<u8>,
     key: &ServiceKey,
     svc: Option<&Service>,
     dest: Option<(&Destination, bool)>,
-) -> RawRequest {
-    let mut w = AttrWriter::new();
+) {
+    let at = out.len();
+    out.resize(at + DEST_OR_SERVICE_BOUND, 0);
+    let mut w = AttrWriter {
+        buf: &mut out[at..],
+        len: 0,
+    };
     w.service_nest(key, svc);
     if let Some((d, full)) = dest {
         w.dest_nest(d, full);
     }
-    RawRequest {
-        cmd,
-        payload: Payload::Inline {
-            buf: w.buf,
-            len: w.len,
-        },
-    }
+    let len = w.len;
+    out.truncate(at + len);
 }
 
-/// Turns any request built by [`request`](super::request) into a
-/// [`RawRequest`].
-pub fn raw(msg: &IpvsMessage) -> RawRequest {
-    let mut payload = vec![0; msg.buffer_len()];
-    msg.emit(&mut payload);
-    RawRequest {
-        cmd: msg.cmd,
-        payload: Payload::Heap(payload),
-    }
+/// Appends the attributes of a request built by
+/// [`request`](super::request) to `out`.
+pub fn write_message(out: &mut Vec<u8>, msg: &IpvsMessage) {
+    let at = out.len();
+    out.resize(at + msg.buffer_len(), 0);
+    msg.emit(&mut out[at..]);
 }
 
 #[cfg(test)]
@@ -286,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn the_largest_requests_fit_the_inline_buffer() {
+    fn the_largest_requests_meet_the_bound() {
         // Names longer than the kernel takes are refused before encoding;
         // were one to get here, it is cut, never written past the buffer.
         let key = ServiceKey::Addr {
@@ -299,7 +275,7 @@ mod tests {
         s.pe_name = Some("p".repeat(40));
         s.flags = ServiceFlags(ServiceFlags::PERSISTENT);
         let raw = Op::AddService(s).encode();
-        assert_eq!(raw.buffer_len(), INLINE - 4);
+        assert_eq!(raw.buffer_len(), DEST_OR_SERVICE_BOUND);
         let mut d = Destination::new("2001:db8::9".parse().unwrap(), 8080);
         d.u_threshold = 1;
         let raw = Op::EditDest(key, d).encode();
