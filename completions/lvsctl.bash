@@ -37,6 +37,9 @@ _lvsctl() {
             lvsctl,help)
                 cmd="lvsctl__subcmd__help"
                 ;;
+            lvsctl,import)
+                cmd="lvsctl__subcmd__import"
+                ;;
             lvsctl,list)
                 cmd="lvsctl__subcmd__list"
                 ;;
@@ -169,6 +172,9 @@ _lvsctl() {
             lvsctl__subcmd__help,help)
                 cmd="lvsctl__subcmd__help__subcmd__help"
                 ;;
+            lvsctl__subcmd__help,import)
+                cmd="lvsctl__subcmd__help__subcmd__import"
+                ;;
             lvsctl__subcmd__help,list)
                 cmd="lvsctl__subcmd__help__subcmd__list"
                 ;;
@@ -287,7 +293,7 @@ _lvsctl() {
 
     case "${cmd}" in
         lvsctl)
-            opts="-A -E -D -C -l -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons apply diff save rs vip arp daemon help"
+            opts="-A -E -D -C -l -L -Z -a -e -d -R -S -t -u -f -s -p -M -r -m -i -g -w -x -y -n -c -X -6 -o -b -h -V --netns --add-service --edit-service --delete-service --clear --list --zero --add-server --edit-server --delete-server --set --restore --save --start-daemon --stop-daemon --tcp-service --udp-service --sctp-service --fwmark-service --scheduler --persistent --netmask --real-server --masquerading --ipip --gatewaying --weight --u-threshold --l-threshold --numeric --connection --mcast-interface --syncid --timeout --daemon --stats --rate --thresholds --persistent-conn --nosort --sort --exact --ipv6 --ops --pe --sched-flags --mcast-group --mcast-port --mcast-ttl --sync-maxlen --tun-info --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --help --version list stats rate conns timeouts daemons apply diff save rs vip arp daemon import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1221,7 +1227,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__help)
-            opts="list stats rate conns timeouts daemons apply diff save rs vip arp daemon help"
+            opts="list stats rate conns timeouts daemons apply diff save rs vip arp daemon import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1486,6 +1492,20 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1647,6 +1667,58 @@ _lvsctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__import)
+            opts="-o -h --out --node --netns --help piranha"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -W "primary backup" -- "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,6 +34,9 @@
 //! * [`daemon`] — the long-running front end: health checks, the health
 //!   overlay on the desired table, the control socket. Prints nothing to
 //!   stdout; it logs.
+//! * [`import`] — other tools' configurations (piranha's `lvs.cf`) turned
+//!   into the daemon's file, every setting converted or reported with its
+//!   line; the result is read back by the daemon's parser.
 //! * [`cli`] — the command-line front end: the ipvsadm-compatible command
 //!   line and lvsctl's subcommands (`daemon` among them, which runs or
 //!   asks the daemon), writing to a [`cli::Console`]; the only place exit
@@ -52,4 +55,5 @@ pub mod ipvsadm;
 pub mod state;
 pub mod output;
 pub mod daemon;
+pub mod import;
 pub mod cli;

@@ -142,3 +142,70 @@ fn apply_and_diff_check_the_whole_file_before_the_kernel() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `lvsctl import` needs no kernel either: its exit codes and where its
+/// output goes.
+#[test]
+fn import_exit_codes_and_outputs() {
+    let dir = std::env::temp_dir().join(format!("lvsctl-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let clean = dir.join("clean.cf");
+    std::fs::write(
+        &clean,
+        "network = direct\nvirtual web {\n active = 1\n address = 192.0.2.100\n port = 443\n\
+         server a {\n  address = 198.51.100.11\n  active = 1\n }\n}\n",
+    )
+    .unwrap();
+    let p = |f: &std::path::Path| f.to_str().unwrap().to_string();
+    // No VIP device, so no VRRP: reported, exit 3.
+    let o = lvsctl(&["import", "piranha", &p(&clean)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("[[services]]"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains(&format!("{}:4: address without its device", p(&clean))),
+        "{}",
+        text(&o.stderr)
+    );
+    // Everything converted: exit 0, nothing on stderr; -o writes the file
+    // and nothing goes to stdout.
+    std::fs::write(
+        &clean,
+        "primary = 192.0.2.2\nbackup = 192.0.2.3\nbackup_active = 1\nnetwork = direct\n\
+         virtual web {\n active = 1\n address = 192.0.2.100 eth0:1\n vip_nmask = 255.255.255.0\n port = 443\n\
+         server a {\n  address = 198.51.100.11\n  active = 1\n }\n}\n",
+    )
+    .unwrap();
+    let out = dir.join("out.toml");
+    let o = lvsctl(&["import", "piranha", &p(&clean), "-o", &p(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!((text(&o.stdout), text(&o.stderr)), (String::new(), String::new()));
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        written.contains("[[vrrp]]") && written.contains("forward = \"route\""),
+        "{written}"
+    );
+    // A file that does not parse: 2, FILE:LINE, nothing written.
+    let bad = dir.join("bad.cf");
+    std::fs::write(&bad, "virtual web {\n wieght = 1\n}\n").unwrap();
+    let none = dir.join("none.toml");
+    let o = lvsctl(&["import", "piranha", &p(&bad), "-o", &p(&none)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with(&format!(
+            "lvsctl: {}:2: unknown virtual setting `wieght`",
+            p(&bad)
+        )),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!none.exists());
+    // A missing file is bad input (2); an unknown format is usage (2).
+    assert_eq!(
+        lvsctl(&["import", "piranha", &p(&dir.join("nosuch"))])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(lvsctl(&["import", "pulse", &p(&clean)]).status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,8 @@
 //! Property tests for every parser that reads outside input: the ipvsadm
 //! grammar and rules files, the TOML format, `/proc/net/ip_vs_conn`,
 //! netlink replies (the datagram walker, extended ACKs, IPVS and
-//! rtnetlink messages) and ARP/NDP frames.
+//! rtnetlink messages), ARP/NDP frames, and the files `lvsctl import`
+//! reads.
 //!
 //! Two kinds of property, for each parser:
 //!
@@ -36,6 +37,8 @@ mod conn;
 mod frames;
 #[path = "properties/grammar.rs"]
 mod grammar;
+#[path = "properties/import.rs"]
+mod import;
 #[path = "properties/netlink.rs"]
 mod netlink;
 #[path = "properties/printers.rs"]

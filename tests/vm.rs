@@ -398,6 +398,27 @@ vm_scenario!(
     ]
 );
 
+vm_scenario!(
+    /// `lvsctl import piranha`: one lvs.cf converted for both directors
+    /// (notes with their lines, exit 3; a broken file exit 2 with nothing
+    /// written), both run by `lvsctl daemon`; the tables equal the
+    /// `ipvsadm -Sn` lines derived from lvs.cf(5) and nanny(8), before and
+    /// after a real server fails (removed, or quiesced with
+    /// quiesce_server); NAT traffic through the Master's VIP and
+    /// nat_router; the VIPs and the sync daemon move on SIGTERM. Runs alone.
+    import,
+    "import.sh",
+    count = 35,
+    checks = [
+        "run.dir1.table",
+        "run.dir2.table",
+        "fail.dir1.table",
+        "fail.dir2.table",
+        "back.dir1.table",
+        "back.dir2.table",
+    ]
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line

@@ -134,6 +134,7 @@ struct DestToml {
     u_threshold: Option<u32>,
     l_threshold: Option<u32>,
     tunnel: Option<TunnelToml>,
+    enabled: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -753,11 +754,15 @@ fn services(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) ->
     }
     let list: Vec<Spanned<ServiceToml>> = doc.decode(value)?;
     let first = b.table.services.len();
+    // Every real server of each service as the file lists them, switched
+    // off ones included (the claimed keys are numbered that way).
+    let mut files: Vec<Vec<Destination>> = Vec::new();
     for s in &list {
         let span = s.span();
         let line = doc.line(&span);
         let index = b.table.services.len();
-        let spec = service(doc, &span, s.get_ref(), &mut b.source, index)?;
+        let (spec, all) = service(doc, &span, s.get_ref(), &mut b.source, index)?;
+        files.push(all);
         if let Some(first) = b.source.add_service(spec.service.key, line, index) {
             return Err(doc.err(&span, format!("service defined twice (first on line {first})")));
         }
@@ -773,7 +778,12 @@ fn services(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) ->
                 }
             }
             Some(j) => {
-                let Some(dest) = spec.dests.get(j) else { continue };
+                // A switched-off server's keys are still read, so that its
+                // check is as valid as the others when it is switched on;
+                // the server itself is not in the table.
+                let Some(dest) = files[c.service].get(j) else {
+                    continue;
+                };
                 if let Some(x) = b
                     .extensions
                     .iter_mut()
@@ -793,7 +803,7 @@ fn service(
     t: &ServiceToml,
     source: &mut Source,
     index: usize,
-) -> Result<ServiceSpec, InputError> {
+) -> Result<(ServiceSpec, Vec<Destination>), InputError> {
     let key = match (t.fwmark, &t.protocol, t.address) {
         (Some(mark), None, None) => {
             if mark == 0 {
@@ -896,6 +906,7 @@ fn service(
     svc.flags = ServiceFlags(flags);
 
     let mut dests: Vec<Destination> = Vec::new();
+    let mut all: Vec<Destination> = Vec::new();
     let mut seen: HashMap<(IpAddr, u16), usize> = HashMap::new();
     for d in &t.destinations {
         let dspan = d.span();
@@ -907,10 +918,15 @@ fn service(
                 format!("real server defined twice (first on line {first})"),
             ));
         }
-        source.add_dest(index, dest.addr, dest.port, dline);
-        dests.push(dest);
+        // `enabled = false` (piranha's `active = 0`): checked like the
+        // others, left out of the table.
+        if d.get_ref().enabled != Some(false) {
+            source.add_dest(index, dest.addr, dest.port, dline);
+            dests.push(dest.clone());
+        }
+        all.push(dest);
     }
-    Ok(ServiceSpec { service: svc, dests })
+    Ok((ServiceSpec { service: svc, dests }, all))
 }
 
 fn destination(

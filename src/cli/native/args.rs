@@ -167,6 +167,24 @@ pub enum Cmd {
     /// table, overlaid with the health of their real servers.
     #[command(long_about = DAEMON_LONG_ABOUT, args_conflicts_with_subcommands = true)]
     Daemon(DaemonArgs),
+    /// Convert piranha's lvs.cf into a daemon file, reporting what does not carry over.
+    #[command(long_about = IMPORT_LONG_ABOUT)]
+    Import {
+        /// The format of FILE.
+        #[arg(value_enum, value_name = "FORMAT")]
+        format: ImportFormat,
+        /// The file to convert.
+        #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        file: String,
+        /// Write the daemon file here (replacing it whole) instead of to
+        /// standard output.
+        #[arg(long = "out", short = 'o', value_name = "OUT", value_hint = clap::ValueHint::FilePath)]
+        out: Option<String>,
+        /// The director the file is for: one lvs.cf serves both, naming
+        /// the primary's and the backup's addresses.
+        #[arg(long, value_enum, default_value_t = ImportNode::Primary)]
+        node: ImportNode,
+    },
 }
 
 const DAEMON_LONG_ABOUT: &str = "\
@@ -409,6 +427,55 @@ pub enum VrrpCmd {
     },
 }
 
+/// `lvsctl import FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// piranha's /etc/sysconfig/ha/lvs.cf (pulse, lvsd, nanny).
+    Piranha,
+}
+
+/// `lvsctl import --node`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportNode {
+    /// The director lvs.cf names as `primary`.
+    Primary,
+    /// The director lvs.cf names as `backup`.
+    Backup,
+}
+
+const IMPORT_LONG_ABOUT: &str = "\
+Convert another tool's configuration into an lvsctl daemon file (see \
+`lvsctl daemon`): services, real servers, health checks, sorry servers, \
+timeouts, the VRRP instance that replaces the tool's failover, and the \
+connection sync daemon. Today's format: piranha's lvs.cf, read as pulse, \
+lvsd and nanny read it (what they program, not only what lvs.cf(5) \
+says).
+
+Nothing is dropped silently: every setting with no equivalent in lvsctl, \
+or whose meaning differs, is reported on standard error as FILE:LINE: \
+what happened to it. The daemon file goes to standard output, or to OUT \
+with -o; every service, real server and VRRP instance in it carries a \
+comment naming its source line. The result is read back by the daemon's \
+parser before it is written. Check it with `lvsctl daemon check`, and \
+`lvsctl daemon --config OUT` runs it.
+
+piranha: each virtual with active = 1 is a service and each server a \
+real server with the global network method (default nat); active = 0 on \
+a server is enabled = false. nanny's check runs every `timeout` seconds \
+with that timeout, fall = 1 and rise = ceil(reentry / timeout); send and \
+expect are a send-expect check (udp on a UDP virtual), expect matching \
+the start of the reply, and on port 80 with neither nanny's GET / \
+expecting HTTP; send_program is a command check; quiesce_server is \
+on_failure = \"quiesce\", else \"remove\". pulse's heartbeat is one VRRP \
+instance (vrid 51, priority 150 with --node primary or 100 with backup, \
+adverts every keepalive seconds, unicast between primary and backup, no \
+preemption) holding every active virtual's address and nat_router; the \
+sync daemon follows it. The README has the whole table.
+
+Exit status: 0 everything converted; 3 converted, with settings reported \
+on standard error; 2 the file does not parse (FILE:LINE, nothing \
+written) or usage; 1 the file cannot be read or OUT cannot be written.";
+
 const APPLY_LONG_ABOUT: &str = "\
 Make the IPVS table equal a desired-state file.
 
@@ -420,7 +487,8 @@ net.ipv4.vs sysctls sloppy_tcp, expire_nodest_conn, \
 expire_quiescent_template and conntrack. The format is detected: a file \
 whose first line that is not blank or a comment starts with `-` is rules. \
 What the file leaves out takes its default (a threshold not written is 0, \
-timeouts not written are 900 120 300).
+timeouts not written are 900 120 300). A real server with `enabled = \
+false` is checked like the others and left out of the table.
 
 The whole file is checked first; an error names FILE:LINE and changes \
 nothing. Then the live table is read and only the difference is sent: new \

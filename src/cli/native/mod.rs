@@ -11,7 +11,8 @@
 //! * `vip`, `arp`: the director's VIP and raw ARP (`arp::vip` does the work);
 //! * `rs`: the real-server side (`rs`);
 //! * `daemon`: runs the daemon or asks it over its socket; `probe`: one
-//!   check, once.
+//!   check, once;
+//! * `import`: other tools' configurations into a daemon file (`import`).
 //!
 //! This module runs them and decides the exit code, here and nowhere else:
 //! a handler returns a [`Report`] (output, and what it means) or a
@@ -23,6 +24,7 @@ mod arp;
 mod daemon;
 // Called by `daemon` once its client handlers are wired in.
 mod daemon_client;
+mod import;
 mod probe;
 mod read;
 mod rs;
@@ -35,8 +37,8 @@ use clap::Parser;
 use super::Console;
 use crate::ipvs::{IpvsClient, IpvsError};
 pub use args::{
-    command, ArpCmd, Cli, Cmd, GarpFormArg, Output, OutputArgs, PlanOutput, PlanOutputArgs, PruneArgs, RsCmd,
-    RsMode, RsTunType, SaveOutput, VipCmd,
+    command, ArpCmd, Cli, Cmd, GarpFormArg, ImportFormat, ImportNode, Output, OutputArgs, PlanOutput,
+    PlanOutputArgs, PruneArgs, RsCmd, RsMode, RsTunType, SaveOutput, VipCmd,
 };
 
 /// Errors of the native commands (their exit codes: [`NativeExit`]).
@@ -110,6 +112,11 @@ pub enum NativeError {
     /// it (exit 1).
     #[error("{0}")]
     Daemon(String),
+    /// `lvsctl import` could not finish (exit 1: an unreadable file, an
+    /// output that cannot be written; a file that does not parse is
+    /// [`NativeError::Input`]).
+    #[error("{0}")]
+    Import(String),
 }
 
 /// What a command found: its output, printed whatever it means, and
@@ -259,6 +266,12 @@ fn execute(cmd: &Cmd, netns: Option<&str>, con: &mut Console) -> Result<Report, 
         Cmd::Vip { cmd } => vip::run(cmd, netns, con),
         Cmd::Arp { cmd } => arp::run(cmd, netns, con),
         Cmd::Daemon(args) => daemon::run(args, netns, con),
+        Cmd::Import {
+            format,
+            file,
+            out,
+            node,
+        } => import::run(*format, file, out.as_deref(), *node, con),
     }
 }
 

@@ -41,7 +41,7 @@ pub mod command;
 mod dns;
 mod file;
 mod http;
-mod matcher;
+pub(crate) mod matcher;
 mod net;
 mod ping;
 mod send_expect;

@@ -137,7 +137,7 @@ fwmark = 1
 address = "192.0.2.1"
 bogus = 1
 "#,
-        r#"x.toml:5: unknown field `bogus`, expected one of `address`, `port`, `forward`, `weight`, `u_threshold`, `l_threshold`, `tunnel`"#,
+        r#"x.toml:5: unknown field `bogus`, expected one of `address`, `port`, `forward`, `weight`, `u_threshold`, `l_threshold`, `tunnel`, `enabled`"#,
     ),
     (
         r#"[[services]]
@@ -665,4 +665,52 @@ fn split_cases_are_what_they_claim() {
     // The blocks were split in the cases that can be.
     assert_eq!(service_blocks(SPLIT_CASES[0]).map(|b| b.len()), Some(2));
     assert!(service_blocks(SPLIT_CASES[5]).is_none());
+}
+
+#[test]
+fn switched_off_real_servers_are_checked_and_left_out() {
+    let text = "\
+[[services]]
+fwmark = 1
+
+  [[services.destinations]]
+  address = \"192.0.2.1\"
+  enabled = false
+  check = { type = \"tcp\" }
+
+  [[services.destinations]]
+  address = \"192.0.2.2\"
+  enabled = true
+  check = { type = \"http\" }
+";
+    let mut r = Recorder::default();
+    let d = parse_with("f.toml", text, &mut [&mut r]).unwrap();
+    let dests: Vec<_> = d.table.services[0]
+        .dests
+        .iter()
+        .map(|d| d.addr.to_string())
+        .collect();
+    assert_eq!(dests, ["192.0.2.2"]);
+    // Its keys still reach the extension (its check is read and checked),
+    // and each the right server's.
+    assert_eq!(r.seen, ["192.0.2.1 check line 7", "192.0.2.2 check line 12"]);
+    // It is validated like any other: a bad value or a duplicate is an error.
+    let bad = text.replace(
+        "address = \"192.0.2.1\"\n  enabled = false",
+        "address = \"192.0.2.1\"\n  enabled = false\n  weight = -1",
+    );
+    assert!(parse_with("f.toml", &bad, &mut [&mut Recorder::default()]).is_err());
+    let twice = text.replace("192.0.2.2", "192.0.2.1");
+    let e = parse_with("f.toml", &twice, &mut [&mut Recorder::default()]).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("real server defined twice (first on line 4)"),
+        "{e}"
+    );
+    let e = parse(
+        "f.toml",
+        "[[services]]\nfwmark = 1\n[[services.destinations]]\naddress = \"192.0.2.1\"\nenabled = 0\n",
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with("f.toml:5:"), "{e}");
 }
