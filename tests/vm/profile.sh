@@ -20,6 +20,11 @@
 # "instructions  binary  args"; $OUT/*.cg keep the profiles for
 # callgrind_annotate. Instructions are user space only: the kernel's side
 # of the push is not counted (tests/vm/bench times it as the push floor).
+#
+# Then one-shot `-a` (a boot script's rule), for Debian's ipvsadm and for
+# lvsctl as `ipvsadm`: the system calls each makes (strace -c), and the
+# share of lvsctl's that is its writer lock (every call on a file under
+# /run/lvsctl, with the time strace measured for it) in $OUT/oneshot.txt.
 set -u
 S=${S:-2200} D=${D:-4}
 command -v valgrind > /dev/null || { echo "valgrind is not installed in the VM" >&2; exit 1; }
@@ -50,3 +55,20 @@ for bin in ${OLDBIN:-} "$LVSCTL"; do
   ip netns del $ns
 done
 } | tee "$OUT/profile.txt"
+
+command -v strace > /dev/null || { echo "strace is not installed in the VM" >&2; exit 1; }
+ip netns add shot && ip netns exec shot ip link set lo up
+ip netns exec shot "$LVSCTL" -A -t 10.9.0.1:80 -s rr
+{
+n=0
+for bin in /usr/sbin/ipvsadm "$IPVSADM_LVS"; do
+  n=$((n + 1))
+  ip netns exec shot strace -f -c -o "$OUT/shot$n.sc" "$bin" -a -t 10.9.0.1:80 -r 192.168.9.$n:80 -m
+  printf '%4s system calls  %s -a\n' "$(awk '/^100.00/ { print $4 }' "$OUT/shot$n.sc")" "$bin"
+done
+ip netns exec shot strace -f -T -yy -o "$OUT/lock.trace" "$IPVSADM_LVS" -a -t 10.9.0.1:80 -r 192.168.9.9:80 -m
+awk '/\/run\/lvsctl/ { n++; if (match($0, /<[0-9.]+>$/)) t += substr($0, RSTART + 1, RLENGTH - 2) }
+     /<[0-9.]+>$/ { if (match($0, /<[0-9.]+>$/)) all += substr($0, RSTART + 1, RLENGTH - 2) }
+     END { printf "writer lock: %d of its system calls, %.3f ms of %.3f ms spent in system calls (strace -T)\n", n, t * 1000, all * 1000 }' "$OUT/lock.trace"
+} | tee "$OUT/oneshot.txt"
+ip netns del shot
