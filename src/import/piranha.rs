@@ -258,6 +258,11 @@ fn parse_file(file: &str, text: &str) -> Result<File, ImportError> {
                 w = split;
             }
         }
+        // `key =value`.
+        if w.len() == 2 && w[1].len() > 1 && w[1].starts_with('=') && !w[0].contains('=') {
+            let v = w[1][1..].to_string();
+            w = vec![w[0].clone(), "=".to_string(), v];
+        }
         let opens = w.last().is_some_and(|x| x == "{");
         if opens && matches!(w[0].as_str(), "virtual" | "failover" | "server") {
             if w.len() != 3 {
@@ -403,9 +408,12 @@ impl Cx<'_> {
         if v.parse::<Ipv4Addr>().is_ok() {
             return self.unicast(s, v);
         }
-        match crate::host::netdb::host_v4(v)
-            .filter(|a| !(a.is_unspecified() || a.is_broadcast() || a.is_multicast()))
-        {
+        let found = if crate::ipvsadm::host_lookups_enabled() {
+            crate::host::netdb::host_v4(v)
+        } else {
+            None
+        };
+        match found.filter(|a| !(a.is_unspecified() || a.is_broadcast() || a.is_multicast())) {
             Some(a) => {
                 self.note(
                     s.line,
@@ -427,7 +435,7 @@ impl Cx<'_> {
     fn mask(&self, s: &Setting) -> Result<u8, ImportError> {
         let v = self.one(s)?;
         let m = u32::from(self.ipv4(s, v)?);
-        if m.leading_ones() + m.trailing_zeros() != 32 {
+        if m == 0 || m.leading_ones() + m.trailing_zeros() != 32 {
             return Err(self.err(s.line, format!("`{}`: {v} is not a netmask", s.key)));
         }
         Ok(m.leading_ones() as u8)
@@ -463,11 +471,15 @@ fn c_int(s: &str) -> Option<i64> {
     } else {
         (10, digits)
     };
-    if body.is_empty() {
+    if body.is_empty() || body.starts_with(['+', '-']) {
         return None;
     }
     let n = i64::from_str_radix(body, radix).ok()?;
-    Some(if neg { -n } else { n })
+    if neg {
+        n.checked_neg()
+    } else {
+        Some(n)
+    }
 }
 
 /// nanny's escapes in `send` and `expect`.
@@ -781,6 +793,12 @@ fn virtual_service(
         _ => return Err(cx.err(addr_setting.line, "address = VIP DEVICE:N")),
     };
     let addr = cx.unicast(addr_setting, addr)?;
+    if addr.is_loopback() {
+        return Err(cx.err(
+            addr_setting.line,
+            format!("`address`: {addr} is a loopback address, not a VIP"),
+        ));
+    }
     let prefix = match v.get("vip_nmask") {
         Some(s) => cx.mask(s)?,
         None => 32,
@@ -910,6 +928,12 @@ fn virtual_service(
         None => 180,
     };
     let rise = ((reentry + interval - 1) / interval).clamp(1, 1000);
+    if rise == 1000 && (reentry + interval - 1) / interval > 1000 {
+        cx.note(
+            v.get("reentry").map_or(v.line, |s| s.line),
+            format!("reentry {reentry} s is over 1000 checks of {interval} s: rise is 1000, lvsctl's most"),
+        );
+    }
     let mut check = Table::new("services.check");
     let send = v.get("send").map(|s| cx.one(s).map(unescape)).transpose()?;
     let expect = v.get("expect").map(|s| cx.one(s).map(unescape)).transpose()?;
@@ -1034,15 +1058,39 @@ fn virtual_service(
         } else if fwmark.is_some() || rport != port {
             d.set("port", rport);
         }
-        if let Some(first) = ids.iter().find(|x| x.0 == addr && x.1 == rport) {
-            cx.note(
-                b.line,
-                format!(
-                    "server {:?} is {addr}:{rport} again (first on line {}): nanny's second `ipvsadm -a` fails; not converted",
-                    b.name, first.2
-                ),
-            );
-            continue;
+        let active = match b.get("active") {
+            Some(s) => cx.boolean(s)?,
+            None => false,
+        };
+        if let Some(at) = ids.iter().position(|x| x.0 == addr && x.1 == rport) {
+            let first = ids[at];
+            if active && !first.3 {
+                // The first is inactive (no nanny): this one is what
+                // piranha programs.
+                cx.note(
+                    first.2,
+                    format!(
+                        "this inactive server is {addr}:{rport} again on line {}: left out",
+                        b.line
+                    ),
+                );
+                ids.remove(at);
+                dests.remove(at);
+            } else {
+                let why = if active {
+                    "nanny's second `ipvsadm -a` fails"
+                } else {
+                    "and inactive"
+                };
+                cx.note(
+                    b.line,
+                    format!(
+                        "server {:?} is {addr}:{rport} again (first on line {}), {why}: left out",
+                        b.name, first.2
+                    ),
+                );
+                continue;
+            }
         }
         d.set("forward", forward);
         let weight = match b.get("weight") {
@@ -1059,10 +1107,6 @@ fn virtual_service(
             None => 1,
         };
         d.set("weight", weight);
-        let active = match b.get("active") {
-            Some(s) => cx.boolean(s)?,
-            None => false,
-        };
         if active {
             max_weight = max_weight.max(weight);
         } else {
@@ -1124,6 +1168,11 @@ fn virtual_service(
 /// in it with `use_regex`, and `*` alone means any reply.
 fn expect_key(check: &mut Table, e: &str, regex: bool) {
     if e == "*" {
+        // Any reply at all (nanny takes even an empty one over TCP, where
+        // lvsctl's send-expect without expect is the same).
+        if check.get("type") == Some(&Value::Str("udp".into())) {
+            check.set("expect", "(?s).");
+        }
         return;
     }
     if regex {
@@ -1164,6 +1213,14 @@ fn vrrp(cx: &mut Cx<'_>, g: &Block, vips: &[Vip], node: Node) -> Result<Option<T
             line,
             "no VIP names its device: no VRRP instance written (the VIPs are not managed)",
         );
+        for key in ["keepalive", "deadtime", "syncdaemon", "syncd_iface", "syncd_id"] {
+            if let Some(s) = g.get(key) {
+                cx.note(
+                    s.line,
+                    format!("{key}: belongs to the VRRP instance, which is not written"),
+                );
+            }
+        }
         return Ok(None);
     };
     let interface = first.device.clone().unwrap_or_default();
@@ -1179,8 +1236,9 @@ fn vrrp(cx: &mut Cx<'_>, g: &Block, vips: &[Vip], node: Node) -> Result<Option<T
     t.set("preempt", false);
     if let Some(s) = g.get("deadtime") {
         let dead = cx.uint(s, i64::from(i32::MAX))?;
-        // The backup (priority 100) waits 3 adverts and its skew.
-        let down = 3.0 * keepalive as f64 + (256.0 - 100.0) / 256.0 * keepalive as f64;
+        // The backup (priority 100) waits 3 adverts and its skew, which
+        // VRRP version 2 (the instance's) counts in seconds.
+        let down = 3.0 * keepalive as f64 + (256.0 - 100.0) / 256.0;
         cx.note(
             s.line,
             format!(
@@ -1192,6 +1250,11 @@ fn vrrp(cx: &mut Cx<'_>, g: &Block, vips: &[Vip], node: Node) -> Result<Option<T
     t.comment(format!(
         "vrid: lvs.cf has no virtual router id; {VRID} on both directors (change both if the network uses it)"
     ));
+    if let (Some(p), Some(b)) = (primary, backup) {
+        if p.0 == b.0 {
+            return Err(cx.err(b.1, format!("backup is {}, the primary's address too", b.0)));
+        }
+    }
     let me = if node == Node::Primary { primary } else { backup };
     let peer = if node == Node::Primary { backup } else { primary };
     if node == Node::Backup && !backup_active {

@@ -27,7 +27,7 @@ pub mod rules;
 pub mod usage;
 
 #[doc(hidden)]
-pub use grammar::set_host_lookups;
+pub use grammar::{host_lookups_enabled, set_host_lookups};
 pub use grammar::{options, parse, parse_line, parse_sched_flags, OptionInfo};
 pub use messages::{error_message, func_of_op, strerror, Func};
 

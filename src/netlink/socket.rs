@@ -642,7 +642,8 @@ impl NlSocket {
         let mut count = 0u32;
         let mut last_at = 0;
         while let Some(p) = iter.peek() {
-            let bound = NL_HEADER + p.payload_bound();
+            // The header, the payload and the padding after it.
+            let bound = (NL_HEADER + p.payload_bound() + 3) & !3;
             if count > 0 && (bytes.len() + bound > MAX_SEND_BYTES || count as usize >= MAX_BATCH_MESSAGES) {
                 break;
             }

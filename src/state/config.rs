@@ -778,9 +778,9 @@ fn services(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) ->
                 }
             }
             Some(j) => {
-                // A switched-off server's keys are still read, so that its
-                // check is as valid as the others when it is switched on;
-                // the server itself is not in the table.
+                // A switched-off server's keys are still read and checked
+                // (its check's syntax, say); the server itself is not in
+                // the table, and nothing probes it.
                 let Some(dest) = files[c.service].get(j) else {
                     continue;
                 };

@@ -474,7 +474,8 @@ sync daemon follows it. The README has the whole table.
 
 Exit status: 0 everything converted; 3 converted, with settings reported \
 on standard error; 2 the file does not parse (FILE:LINE, nothing \
-written) or usage; 1 the file cannot be read or OUT cannot be written.";
+written), a file that does not exist, or usage; 1 the file cannot be read \
+or OUT cannot be written.";
 
 const APPLY_LONG_ABOUT: &str = "\
 Make the IPVS table equal a desired-state file.
@@ -488,7 +489,7 @@ expire_quiescent_template and conntrack. The format is detected: a file \
 whose first line that is not blank or a comment starts with `-` is rules. \
 What the file leaves out takes its default (a threshold not written is 0, \
 timeouts not written are 900 120 300). A real server with `enabled = \
-false` is checked like the others and left out of the table.
+false` is validated like the others, not probed, and left out of the table.
 
 The whole file is checked first; an error names FILE:LINE and changes \
 nothing. Then the live table is read and only the difference is sent: new \

@@ -32,6 +32,9 @@ fn numbers_are_read_as_c_reads_them() {
     assert_eq!(c_int("8o"), None);
     assert_eq!(c_int("0x"), None);
     assert_eq!(c_int(""), None);
+    assert_eq!(c_int("--9223372036854775808"), None);
+    assert_eq!(c_int("-9223372036854775808"), None);
+    assert_eq!(c_int("+-1"), None);
 }
 
 #[test]
@@ -89,7 +92,8 @@ fn crlf_comments_and_an_unclosed_last_block_are_accepted() {
 fn key_value_without_blanks_reads_as_with_them() {
     let tight = ONE
         .replace("network = direct", "network=direct")
-        .replace("port = 80", "port= 80");
+        .replace("port = 80", "port= 80")
+        .replace("active = 1\n address", "active =1\n address");
     assert_eq!(conv(&tight).unwrap().0, conv(ONE).unwrap().0);
 }
 

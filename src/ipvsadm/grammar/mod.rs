@@ -68,7 +68,7 @@ mod tests;
 pub use options::{options, OptionInfo, Section};
 pub use values::parse_sched_flags;
 #[doc(hidden)]
-pub use values::set_host_lookups;
+pub use values::{host_lookups_enabled, set_host_lookups};
 
 use super::{Command, ListOptions, ParseError, ParseErrorKind};
 use crate::ipvs::{DaemonState, ServiceFlags, Timeouts};

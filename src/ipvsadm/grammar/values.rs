@@ -143,6 +143,14 @@ pub fn set_host_lookups(enabled: bool) {
     NO_HOST_LOOKUPS.with(|c| c.set(!enabled));
 }
 
+/// Whether host-name lookups are on for the calling thread (see
+/// [`set_host_lookups`]); other readers of names (`lvsctl import`) follow
+/// the same switch.
+#[doc(hidden)]
+pub fn host_lookups_enabled() -> bool {
+    !NO_HOST_LOOKUPS.with(|c| c.get())
+}
+
 /// ipvsadm's `host_to_addr`: the first IPv4 address of a host name.
 pub(super) fn host_to_addr(name: &str) -> Option<Ipv4Addr> {
     if name.is_empty() {
