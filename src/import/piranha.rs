@@ -396,7 +396,7 @@ impl Cx<'_> {
     /// A host's address (not 0.0.0.0, broadcast or multicast).
     fn unicast(&self, s: &Setting, v: &str) -> Result<Ipv4Addr, ImportError> {
         let a = self.ipv4(s, v)?;
-        if a.is_unspecified() || a.is_broadcast() || a.is_multicast() {
+        if !is_host(a) {
             return Err(self.err(s.line, format!("`{}`: {a} is not a host's address", s.key)));
         }
         Ok(a)
@@ -413,7 +413,7 @@ impl Cx<'_> {
         } else {
             None
         };
-        match found.filter(|a| !(a.is_unspecified() || a.is_broadcast() || a.is_multicast())) {
+        match found.filter(|a| is_host(*a)) {
             Some(a) => {
                 self.note(
                     s.line,
@@ -456,6 +456,12 @@ impl Cx<'_> {
             )
         })
     }
+}
+
+/// Whether `a` can be one host's address (not 0.0.0.0, broadcast or
+/// multicast).
+fn is_host(a: Ipv4Addr) -> bool {
+    !(a.is_unspecified() || a.is_broadcast() || a.is_multicast())
 }
 
 /// `strtol(s, NULL, 0)` over the whole word: decimal, `0x` hex, `0` octal.
