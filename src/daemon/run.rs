@@ -1469,7 +1469,10 @@ fn xorshift(mut x: u64) -> u64 {
 /// the interval (counted from `grid`, the same origin for every probe, so
 /// that probes of one slot share one timer), then one per interval. A
 /// probe that outlasts its interval delays the next, which starts at the
-/// first slot after it ended ([`next_tick`]): never two at once.
+/// first slot after it ended ([`next_tick`]): never two at once. With a
+/// `retry_interval`, a failure that has not yet made `fall` in a row is
+/// retried that long after it ended ([`retry_due`]), as keepalived counts
+/// `delay_before_retry`; the interval's rhythm resumes from there.
 fn spawn_probe(
     key: Arc<ProbeKey>,
     tx: mpsc::Sender<ProbeResult>,
@@ -1481,17 +1484,31 @@ fn spawn_probe(
         let slots = (interval.as_nanos() / GRID.as_nanos()).max(1) as u64;
         let phase = Duration::from_nanos((seed % slots) * GRID.as_nanos() as u64);
         let mut next = first_tick(grid, phase, interval, Instant::now());
+        let mut fails: u32 = 0;
         loop {
             tokio::time::sleep_until(next.into()).await;
             // Boxed: a task spends its life asleep, and should not carry
             // the room of a running probe while it does.
             let (outcome, end) = Box::pin(check::probe_timed(&key.spec, &key.server)).await;
-            next = next_tick(next, interval, end);
+            fails = if outcome.up { 0 } else { fails.saturating_add(1) };
+            next = match retry_due(&key.spec, fails) {
+                // keepalived's delay_before_retry counts from the failure.
+                Some(r) => first_tick(next, Duration::ZERO, GRID, end + r),
+                None => next_tick(next, interval, end),
+            };
             if tx.send((key.clone(), outcome, end)).await.is_err() {
                 break;
             }
         }
     })
+}
+
+/// The retry interval after `fails` failures in a row, while they are
+/// fewer than `fall` (a probe's own count: one probe per server and
+/// check, so it is the check's).
+fn retry_due(spec: &check::CheckSpec, fails: u32) -> Option<Duration> {
+    let r = spec.retry_interval?;
+    (fails > 0 && fails < spec.fall).then(|| r.max(GRID))
 }
 
 /// The first tick at or after `now` of the ticks `grid + phase + k *

@@ -26,6 +26,7 @@
 //! weight out of range) is reported by the reader with the source's line;
 //! the read-back is the net under that.
 
+pub mod keepalived;
 pub mod piranha;
 pub mod toml_out;
 
@@ -38,6 +39,8 @@ pub use toml_out::Doc;
 pub enum Format {
     /// piranha's `/etc/sysconfig/ha/lvs.cf`.
     Piranha,
+    /// keepalived's `/etc/keepalived/keepalived.conf`, with its includes.
+    Keepalived,
 }
 
 /// Which of piranha's two directors the output is for (one lvs.cf serves
@@ -119,11 +122,17 @@ impl ImportError {
 pub struct Options {
     /// The director the output is for (piranha).
     pub node: Node,
+    /// Whether keepalived's `include` reads files (off: an include reads
+    /// nothing, for tests that feed the reader noise).
+    pub read_includes: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { node: Node::Primary }
+        Options {
+            node: Node::Primary,
+            read_includes: true,
+        }
     }
 }
 
@@ -131,6 +140,13 @@ impl Default for Options {
 pub fn convert(format: Format, file: &str, text: &str, opts: &Options) -> Result<Imported, ImportError> {
     let (doc, notes) = match format {
         Format::Piranha => piranha::convert(file, text, opts)?,
+        Format::Keepalived => {
+            let mut none = |_: &str, _: &str| Ok(Vec::new());
+            let mut fs = keepalived::fs_includes;
+            let includes: &mut keepalived::Includes<'_> =
+                if opts.read_includes { &mut fs } else { &mut none };
+            keepalived::convert(file, text, opts, includes)?
+        }
     };
     let toml = doc.render();
     crate::daemon::config::parse("(converted)", &toml).map_err(ImportError::Output)?;

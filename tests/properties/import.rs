@@ -11,12 +11,26 @@ use proptest::prelude::*;
 use lvsctl::import::{convert, Format, ImportError, Node, Options};
 
 const LVS_CF: &str = include_str!("../import/lvs.cf");
+/// The keepalived sample with its included file after it (includes are
+/// not read here).
+const KEEPALIVED: &str = concat!(
+    include_str!("../import/keepalived.conf"),
+    include_str!("../import/keepalived.d/10-ipv6.conf")
+);
 
 fn check(format: Format, text: &str) -> Result<(), TestCaseError> {
     // Every odd word in a host's place would be a DNS query.
     lvsctl::ipvsadm::set_host_lookups(false);
     for node in [Node::Primary, Node::Backup] {
-        let r = convert(format, "f", text, &Options { node });
+        let r = convert(
+            format,
+            "f",
+            text,
+            &Options {
+                node,
+                read_includes: false,
+            },
+        );
         prop_assert!(
             !matches!(r, Err(ImportError::Output(_))),
             "{:?}\n{}",
@@ -56,8 +70,69 @@ fn mutated_lines(text: &str, at: prop::sample::Index, how: u8, junk: &str) -> St
     lines.join("\n")
 }
 
+/// keepalived.conf with one line changed: a word of it replaced, the
+/// line dropped, doubled, replaced by noise, or the file cut there.
+fn mutated_words(
+    text: &str,
+    at: prop::sample::Index,
+    word: prop::sample::Index,
+    how: u8,
+    junk: &str,
+) -> String {
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let i = at.index(lines.len());
+    match how % 5 {
+        0 => {
+            let mut w: Vec<String> = lines[i].split_whitespace().map(String::from).collect();
+            if !w.is_empty() {
+                let k = word.index(w.len());
+                w[k] = junk.to_string();
+                lines[i] = w.join(" ");
+            }
+        }
+        1 => {
+            lines.remove(i);
+        }
+        2 => {
+            let l = lines[i].clone();
+            lines.insert(i, l);
+        }
+        3 => lines[i] = junk.to_string(),
+        _ => lines.truncate(i),
+    }
+    lines.join("\n")
+}
+
 proptest! {
     #![proptest_config(crate::config())]
+
+    #[test]
+    fn arbitrary_text_converts_or_is_refused_as_keepalived_conf(text in any::<String>()) {
+        check(Format::Keepalived, &text)?;
+    }
+
+    #[test]
+    fn mutated_keepalived_conf_converts_or_is_refused(
+        at in any::<prop::sample::Index>(),
+        word in any::<prop::sample::Index>(),
+        how in any::<u8>(),
+        junk in prop_oneof![
+            crate::toml::junk(),
+            Just("{".to_string()),
+            Just("}".to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "[0-9]{1,3}\\.[0-9]{1,4}",
+            "[0-9a-fA-FxX ]{0,12}",
+        ],
+    ) {
+        check(Format::Keepalived, &mutated_words(KEEPALIVED, at, word, how, &junk))?;
+    }
+
+    #[test]
+    fn keepalived_conf_cut_anywhere_converts_or_is_refused(at in any::<prop::sample::Index>()) {
+        let cut = at.index(KEEPALIVED.len());
+        check(Format::Keepalived, &KEEPALIVED[..cut])?;
+    }
 
     #[test]
     fn arbitrary_text_converts_or_is_refused(text in any::<String>()) {

@@ -31,6 +31,20 @@
 #   topo_cleanup                    topo_kill every process still recorded
 #                                   (set as an EXIT trap by the first topo_bg)
 #   topo_sysctl NS KEY=VALUE...     sysctl -w inside NS (quiet)
+#   topo_now_ms                     the wall clock in ms, read without an
+#                                   exec (bash's EPOCHREALTIME)
+#   topo_addr_watch NS              record NS's address events, each
+#                                   time-stamped (ip -ts monitor address),
+#                                   in $TOPO_DIR/addr.NS.log
+#   topo_addr_added NS ADDR T0      print the time (ms) of the first event
+#                                   of ADDR added in NS at or after T0 (ms);
+#                                   nothing (status 1) if none
+#
+# Why the address events: a scenario that bounds a takeover needs the time
+# the address arrived. A poll (`ip addr` every 50 ms) under TCG execs
+# ip(8) and grep(1), tens to hundreds of ms each, and has run up to a
+# second late; ip(8) blocked in its monitor stamps the kernel's message
+# as it comes. The poll still says when to look.
 #
 # Traffic tools (python3 scripts written into $TOPO_DIR when this file is
 # sourced; one process each, since every start costs time under TCG):
@@ -144,6 +158,25 @@ topo_kill() {
 topo_cleanup() {
     local name
     for name in "${!_topo_pids[@]}"; do topo_kill "$name"; done
+}
+
+topo_now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+
+topo_addr_watch() {
+    topo_bg "addr.$1" "$1" ip -ts monitor address
+    # listening once its netlink socket is open
+    wait_until 10 bash -c "ls -l /proc/$(topo_pid "addr.$1")/fd 2>/dev/null | grep -q socket:"
+}
+
+topo_addr_added() {
+    local since ts
+    # ISO times of one width compare as strings: two execs of date(1),
+    # not one per event
+    since=$(date -d "@$(($3 / 1000)).$(printf %03d $(($3 % 1000)))" +%Y-%m-%dT%H:%M:%S.%3N)
+    ts=$(awk -v a=" $2/" -v since="$since" 'index($0, a) && !index($0, "Deleted") && $1 ~ /^\[/ {
+        t = substr($1, 2, length($1) - 2); if (substr(t, 1, 23) >= since) { print t; exit } }' \
+        "$TOPO_DIR/addr.$1.log" 2>/dev/null)
+    [ -n "$ts" ] && date -d "$ts" +%s%3N
 }
 
 # ------------------------------------------------------------ comparisons

@@ -167,7 +167,7 @@ pub enum Cmd {
     /// table, overlaid with the health of their real servers.
     #[command(long_about = DAEMON_LONG_ABOUT, args_conflicts_with_subcommands = true)]
     Daemon(DaemonArgs),
-    /// Convert piranha's lvs.cf into a daemon file, reporting what does not carry over.
+    /// Convert piranha's lvs.cf or keepalived.conf into a daemon file, reporting what does not carry over.
     #[command(long_about = IMPORT_LONG_ABOUT)]
     Import {
         /// The format of FILE.
@@ -230,7 +230,9 @@ static (always up).
 
 A check: type = tcp | http | https | send-expect | udp | dns | ping | \
 command | file, with interval, timeout, rise (successes before a down \
-server is up), fall (failures before an up server is down), \
+server is up), fall (failures before an up server is down), retry_interval \
+(after a failure, while fewer than fall in a row, the next probe comes \
+this long after the failure instead: keepalived's delay_before_retry), \
 connect_address, connect_port, source_address, fwmark (SO_MARK), and \
 through_vip (direct routing and tunnels: the probe goes through IPVS to \
 the VIP, by a firewall-mark service per server from [daemon] mark_base, \
@@ -432,6 +434,8 @@ pub enum VrrpCmd {
 pub enum ImportFormat {
     /// piranha's /etc/sysconfig/ha/lvs.cf (pulse, lvsd, nanny).
     Piranha,
+    /// keepalived's /etc/keepalived/keepalived.conf (2.2.7), with its includes.
+    Keepalived,
 }
 
 /// `lvsctl import --node`.
@@ -447,9 +451,9 @@ const IMPORT_LONG_ABOUT: &str = "\
 Convert another tool's configuration into an lvsctl daemon file (see \
 `lvsctl daemon`): services, real servers, health checks, sorry servers, \
 timeouts, the VRRP instance that replaces the tool's failover, and the \
-connection sync daemon. Today's format: piranha's lvs.cf, read as pulse, \
-lvsd and nanny read it (what they program, not only what lvs.cf(5) \
-says).
+connection sync daemon. Formats: piranha's lvs.cf, read as pulse, lvsd \
+and nanny read it (what they program, not only what lvs.cf(5) says), and \
+keepalived.conf as keepalived 2.2.7 reads it (includes too).
 
 Nothing is dropped silently: every setting with no equivalent in lvsctl, \
 or whose meaning differs, is reported on standard error as FILE:LINE: \
@@ -471,6 +475,20 @@ instance (vrid 51, priority 150 with --node primary or 100 with backup, \
 adverts every keepalive seconds, unicast between primary and backup, no \
 preemption) holding every active virtual's address and nat_router; the \
 sync daemon follows it. The README has the whole table.
+
+keepalived: each virtual_server is a service (a virtual_server group one \
+per member), its real servers with their weights, methods and \
+thresholds; checkers run every delay_loop (default 60 s) with \
+connect_timeout (5 s) as the timeout, fall = retry + 1, rise = 1 and \
+delay_before_retry as retry_interval; TCP_CHECK, HTTP_GET (one http check \
+per url: path, status_code, regex, virtualhost), SSL_GET (https, no \
+certificate check, as keepalived), MISC_CHECK (command, misc_dynamic), \
+DNS_CHECK, UDP_CHECK and PING_CHECK are converted, SMTP_CHECK, FILE_CHECK \
+and BFD_CHECK reported; inhibit_on_failure is on_failure = \"quiesce\", \
+else \"remove\"; quorum, hysteresis, sorry_server and the hooks carry over. \
+vrrp_instance and vrrp_sync_group keep their names, VRIDs, priorities, \
+intervals, versions, VIPs, peers and notify; lvs_sync_daemon follows its \
+instance; lvs_timeouts is [timeouts].
 
 Exit status: 0 everything converted; 3 converted, with settings reported \
 on standard error; 2 the file does not parse (FILE:LINE, nothing \

@@ -19,12 +19,14 @@ pub(super) fn run(
 ) -> Result<Report, NativeError> {
     let format = match format {
         ImportFormat::Piranha => Format::Piranha,
+        ImportFormat::Keepalived => Format::Keepalived,
     };
     let opts = Options {
         node: match node {
             ImportNode::Primary => Node::Primary,
             ImportNode::Backup => Node::Backup,
         },
+        ..Options::default()
     };
     let imported = import::import(format, file, &opts).map_err(|e| match e {
         ImportError::Read { file, source } => NativeError::File { file, error: source },

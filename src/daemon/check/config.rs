@@ -24,7 +24,11 @@
 //!
 //! Defaults: `interval = "5s"`, `timeout = "3s"` (or the interval, when
 //! that is shorter), `rise = 2`, `fall = 2`; `http`: `GET /`, status
-//! 200-299; `dns`: `.` `SOA`, rcode `NOERROR`.
+//! 200-299; `dns`: `.` `SOA`, rcode `NOERROR`. `retry_interval`
+//! (keepalived's `delay_before_retry`) is the time from a failed probe's
+//! end to the next while the check is still up (fewer than `fall` in a
+//! row), so that `fall` failures take `fall - 1` retry intervals rather
+//! than as many intervals; it means nothing with `fall = 1`.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
@@ -90,6 +94,7 @@ struct CheckToml {
     fwmark: Option<Spanned<u32>>,
     through_vip: Option<Spanned<bool>>,
     interval: Option<Spanned<String>>,
+    retry_interval: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
     rise: Option<Spanned<u32>>,
     fall: Option<Spanned<u32>>,
@@ -430,6 +435,21 @@ fn check(doc: &Doc<'_>, t: &Spanned<CheckToml>) -> Result<CheckSpec, InputError>
             Some((_, span)) => Err(doc.err(&span, format!("{key} must be 1 to {COUNT_MAX}"))),
         }
     };
+    let fall = count(&t.fall, "fall", DEFAULT_FALL)?;
+    let retry_interval = match dur(&t.retry_interval, "retry_interval")? {
+        None => None,
+        Some(r) => {
+            let span = t
+                .retry_interval
+                .as_ref()
+                .map(Spanned::span)
+                .unwrap_or(whole.clone());
+            if fall == 1 {
+                return Err(doc.err(&span, "retry_interval means nothing with fall = 1 (no retries)"));
+            }
+            Some(r)
+        }
+    };
     Ok(CheckSpec {
         kind,
         connect_address: t.connect_address.as_ref().map(|a| *a.get_ref()),
@@ -438,9 +458,10 @@ fn check(doc: &Doc<'_>, t: &Spanned<CheckToml>) -> Result<CheckSpec, InputError>
         fwmark: t.fwmark.as_ref().map(|m| *m.get_ref()),
         through_vip: t.through_vip.as_ref().is_some_and(|v| *v.get_ref()),
         interval,
+        retry_interval,
         timeout,
         rise: count(&t.rise, "rise", DEFAULT_RISE)?,
-        fall: count(&t.fall, "fall", DEFAULT_FALL)?,
+        fall,
     })
 }
 
@@ -837,6 +858,14 @@ mod tests {
             ("{ type = \"file\" }", "needs path"),
             ("{ type = \"file\", path = \"m/x\" }", "must be absolute"),
             ("{ type = \"tcp\", fwmark = 0 }", "fwmark must be 1"),
+            (
+                "{ type = \"tcp\", fall = 1, retry_interval = \"1s\" }",
+                "means nothing with fall = 1",
+            ),
+            (
+                "{ type = \"tcp\", fall = 2, retry_interval = \"0s\" }",
+                "retry_interval must be more than 0s",
+            ),
             ("{ type = \"tcp\", connect_port = 0 }", "connect_port must be"),
             ("{ type = \"tcp\", connect_port = 70000 }", "expected u16"),
             ("{ type = \"tcp\", connect_address = \"nope\" }", "address"),

@@ -42,6 +42,11 @@ mod dns;
 mod file;
 mod http;
 pub(crate) mod matcher;
+
+/// Whether the dns check knows the query type `name` (`SOA`, `AAAA`...).
+pub(crate) fn dns_type_known(name: &str) -> bool {
+    dns::QTYPES.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+}
 mod net;
 mod ping;
 mod send_expect;
@@ -181,6 +186,10 @@ pub struct CheckSpec {
     pub through_vip: bool,
     /// Time from one probe's start to the next's.
     pub interval: Duration,
+    /// After a failure, while the check is still up (fewer than `fall`
+    /// in a row), the time to the next probe instead (keepalived's
+    /// `delay_before_retry`).
+    pub retry_interval: Option<Duration>,
     /// How long one probe may take.
     pub timeout: Duration,
     /// Successes before a down check is up.
@@ -396,6 +405,7 @@ mod tests {
             fwmark: None,
             through_vip: false,
             interval: Duration::from_secs(5),
+            retry_interval: None,
             timeout: Duration::from_secs(3),
             rise: 2,
             fall: 2,

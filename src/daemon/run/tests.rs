@@ -389,6 +389,31 @@ fn ticks_keep_their_phase_and_a_slow_probe_delays_the_next() {
 }
 
 #[test]
+fn a_failure_is_retried_sooner_until_it_makes_fall() {
+    let spec = |retry: Option<u64>, fall: u32| crate::daemon::check::CheckSpec {
+        retry_interval: retry.map(Duration::from_millis),
+        fall,
+        ..crate::daemon::check::config::read_inline("{ type = \"tcp\" }")
+            .unwrap()
+            .remove(0)
+    };
+    let r = Some(Duration::from_millis(1000));
+    // keepalived's retry = 2 (fall 3): the first and second failures
+    // are retried after delay_before_retry; the third takes the server
+    // down and the interval's rhythm resumes.
+    let s = spec(Some(1000), 3);
+    assert_eq!(retry_due(&s, 0), None);
+    assert_eq!(retry_due(&s, 1), r);
+    assert_eq!(retry_due(&s, 2), r);
+    assert_eq!(retry_due(&s, 3), None);
+    assert_eq!(retry_due(&s, 9), None);
+    // Without one, the interval always.
+    assert_eq!(retry_due(&spec(None, 3), 1), None);
+    // Never under the grid's slot.
+    assert_eq!(retry_due(&spec(Some(1), 3), 1), Some(GRID));
+}
+
+#[test]
 fn wall_clock_follows_the_monotonic_one_both_ways() {
     let c = WallClock::now();
     let d = Duration::from_millis(1500);

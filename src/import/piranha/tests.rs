@@ -65,7 +65,15 @@ fn a_minimal_site_converts_and_loads() {
         "{text}"
     );
     // The backup's file differs in its priority and its unicast ends.
-    let (doc, _) = convert("lvs.cf", ONE, &Options { node: Node::Backup }).unwrap();
+    let (doc, _) = convert(
+        "lvs.cf",
+        ONE,
+        &Options {
+            node: Node::Backup,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let b = doc.render();
     assert!(b.contains("priority = 100"), "{b}");
     assert!(

@@ -95,9 +95,7 @@ W=$(mktemp -d)
 cd "$W" || exit 1
 KEEP=$OUT/vrrp
 mkdir -p "$KEEP"
-# The wall clock in ms without a fork of date(1) (bash's EPOCHREALTIME):
-# under TCG an exec costs tens of ms, which the bounds must not count.
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+now_ms() { topo_now_ms; }
 
 # ------------------------------------------------------------ topology
 check setup.modules kmod -a ip_vs ip_vs_rr
@@ -252,31 +250,16 @@ explain() {
         tail -n 8 "$TOPO_DIR/lvs.$d.log" 2>/dev/null
     done
 }
-# added_at DIR T0: the time (ms) at which the kernel of DIR reported the
-# VIP added, the first such event at or after T0, from the `ip -ts
-# monitor address` started with the daemons (empty if none)
-added_at() {
-    local since ts
-    # ISO times of one width compare as strings: two execs of date(1),
-    # not one per event
-    since=$(date -d "@$(($2 / 1000)).$(printf %03d $(($2 % 1000)))" +%Y-%m-%dT%H:%M:%S.%3N)
-    ts=$(awk -v v=" $VIP/" -v since="$since" 'index($0, v) && !index($0, "Deleted") && $1 ~ /^\[/ {
-        t = substr($1, 2, length($1) - 2); if (substr(t, 1, 23) >= since) { print t; exit } }' \
-        "$TOPO_DIR/mon.$1.log" 2>/dev/null)
-    [ -n "$ts" ] && date -d "$ts" +%s%3N
-}
 # takeover_check NAME DIR BOUND T0: DIR holds the VIP within BOUND ms of T0
-# (T0 taken just before the step). The time judged is the kernel's: when
-# DIR's `ip monitor` saw the address added. The poll (an exec of ip(8)
-# every 50 ms, tens of ms each under TCG) only says when to look, and
-# its own time is printed beside it.
+# (T0 taken just before the step). The time judged is the kernel's
+# address event (topo_addr_added); the poll's own time is printed beside.
 takeover_check() {
     local name=$1 dir=$2 bound=$3 t0=$4 polled took at
     polled=$(wait_vip "$dir" $((bound + 3000)))
     if [ "$polled" != never ]; then
         polled=$(( $(now_ms) - t0 ))
         sleep 0.1   # ip monitor's line may trail the poll
-        at=$(added_at "$dir" "$t0")
+        at=$(topo_addr_added "$dir" "$VIP" "$t0")
     fi
     if [ -n "$at" ]; then took=$((at - t0)); else took=$polled; fi
     note "$name: $dir holds the VIP after ${took} ms by the kernel's event (${polled} ms polled; bound ${bound} ms)"
@@ -284,7 +267,7 @@ takeover_check() {
         fail "$name" "expected $dir to hold $VIP within $bound ms, took $took ms (polled: $polled ms)
 $(explain)
 --- $dir's address events:
-$(tail -n 6 "$TOPO_DIR/mon.$dir.log" 2>/dev/null)"
+$(tail -n 6 "$TOPO_DIR/addr.$dir.log" 2>/dev/null)"
     fi
 }
 one_master_check() {   # NAME MASTER BACKUP
@@ -309,7 +292,7 @@ neigh_is() { [ "$(neigh_mac)" = "$1" ]; }
 # ------------------------------------------------------------ 1. both start
 # dir2's address events, time-stamped by the kernel's report to ip(8):
 # what the takeover bounds are measured by (takeover_check)
-topo_bg mon.dir2 dir2 ip -ts monitor address
+topo_addr_watch dir2
 start dir1
 start dir2
 one_master_check start.one-master dir1 dir2
@@ -544,5 +527,5 @@ $(explain)"
 fi
 
 for d in dir1 dir2; do cp "$TOPO_DIR/lvs.$d.log" "$KEEP/" 2>/dev/null; done
-cp "$TOPO_DIR/mon.dir2.log" "$KEEP/" 2>/dev/null
+cp "$TOPO_DIR/addr.dir2.log" "$KEEP/" 2>/dev/null
 summary
