@@ -399,6 +399,28 @@ vm_scenario!(
 );
 
 vm_scenario!(
+    /// `lvsctl import keepalived` beside Debian's keepalived 2.2.7: one
+    /// keepalived.conf (NAT with HTTP_GET, DR with TCP_CHECK and a sorry
+    /// server, a firewall mark with persistence, IPv6, a gue tunnel, a
+    /// VRRP instance) run by keepalived in one namespace and, imported,
+    /// by `lvsctl daemon` in another: `ipvsadm -Sn` and `-Ln
+    /// --thresholds` equal with every check passing, after a real server
+    /// fails (quiesced, removed) and after it returns; the two VRRP
+    /// instances elect one master. Runs alone.
+    import_keepalived,
+    "import_keepalived.sh",
+    count = 19,
+    checks = [
+        "run.save",
+        "run.thresholds",
+        "fail.save",
+        "fail.thresholds",
+        "back.save",
+        "back.thresholds",
+    ]
+);
+
+vm_scenario!(
     /// `lvsctl import piranha`: one lvs.cf converted for both directors
     /// (notes with their lines, exit 3; a broken file exit 2 with nothing
     /// written), both run by `lvsctl daemon`; the tables equal the

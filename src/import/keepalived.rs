@@ -1319,6 +1319,7 @@ fn real_server(
     let forward = forward.unwrap_or(Value::from("masq"));
     // keepalived's ports: a real server without one takes the service's;
     // a firewall-mark service's real servers keep theirs only with NAT.
+    let written = port;
     let port = match (port, d.fwmark, &forward) {
         (0, false, _) => d.port,
         (_, true, Value::Str(f)) if f != "masq" => 0,
@@ -1357,6 +1358,25 @@ fn real_server(
     let mut checks = Vec::new();
     for c in checkers {
         checks.extend(checker(cx, c, addr, timing, d.virtualhost.as_deref())?);
+    }
+    // keepalived's checkers took the port as written, before it was
+    // cleared: they keep probing it.
+    if port == 0 && written != 0 {
+        for c in &mut checks {
+            if let Value::Inline(pairs) = c {
+                let net = !matches!(
+                    pairs.first(),
+                    Some((_, Value::Str(t))) if t == "command" || t == "ping" || t == "file"
+                );
+                if net && !pairs.iter().any(|(k, _)| k == "connect_port") {
+                    let at = pairs
+                        .iter()
+                        .position(|(k, _)| k == "interval")
+                        .unwrap_or(pairs.len());
+                    pairs.insert(at, ("connect_port".to_string(), Value::from(written)));
+                }
+            }
+        }
     }
     Ok((t, checks, inhibit, up, down))
 }
