@@ -207,5 +207,62 @@ fn import_exit_codes_and_outputs() {
         Some(2)
     );
     assert_eq!(lvsctl(&["import", "pulse", &p(&clean)]).status.code(), Some(2));
+
+    // keepalived.conf, with an include relative to the including file.
+    let ka = dir.join("ka");
+    std::fs::create_dir_all(ka.join("conf.d")).unwrap();
+    std::fs::write(
+        ka.join("keepalived.conf"),
+        "virtual_server 192.0.2.100 80 {\n protocol TCP\n alpha\n include conf.d/*.conf\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ka.join("conf.d/rs.conf"),
+        "real_server 198.51.100.11 80 {\n TCP_CHECK {\n  connect_timeout 2\n }\n}\n",
+    )
+    .unwrap();
+    let o = lvsctl(&["import", "keepalived", &p(&ka.join("keepalived.conf"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("address = \"198.51.100.11\"") && text(&o.stdout).contains("type = \"tcp\""),
+        "{}",
+        text(&o.stdout)
+    );
+    // Something reported (in the included file, named as such): 3.
+    std::fs::write(
+        ka.join("conf.d/rs.conf"),
+        "real_server 198.51.100.11 80 {\n SMTP_CHECK {\n }\n}\n",
+    )
+    .unwrap();
+    let o = lvsctl(&["import", "keepalived", &p(&ka.join("keepalived.conf"))]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).starts_with(&format!(
+            "{}:2: `SMTP_CHECK`: not converted",
+            p(&ka.join("conf.d/rs.conf"))
+        )),
+        "{}",
+        text(&o.stderr)
+    );
+    // A brace missing: 2 with the line, nothing written.
+    std::fs::write(
+        ka.join("keepalived.conf"),
+        "virtual_server 192.0.2.100 80 {\n protocol TCP\n",
+    )
+    .unwrap();
+    let o = lvsctl(&[
+        "import",
+        "keepalived",
+        &p(&ka.join("keepalived.conf")),
+        "-o",
+        &p(&none),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("keepalived.conf:1: this block is not closed"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!none.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1742,6 +1742,7 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
     let mut preempt = true;
     let mut preempt_delay: Option<u64> = None;
     let mut source: Option<String> = None;
+    let mut source_at: Option<&Stmt> = None;
     let mut peers: Vec<String> = Vec::new();
     let mut auth: Option<String> = None;
     let mut tracks: Vec<String> = Vec::new();
@@ -1797,7 +1798,10 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
             "nopreempt" => preempt = false,
             "preempt" => preempt = true,
             "preempt_delay" => preempt_delay = Some(cx.secs(s)?),
-            "unicast_src_ip" => source = Some(cx.host(s, cx.one(s)?)?.to_string()),
+            "unicast_src_ip" => {
+                source = Some(cx.host(s, cx.one(s)?)?.to_string());
+                source_at = Some(s);
+            }
             "unicast_peer" => {
                 for p in s.body() {
                     let Some(a) = p.words.first() else { continue };
@@ -1861,7 +1865,10 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
                 )
             }
             "lvs_sync_daemon_interface" => sync_iface = Some(cx.one(s)?.to_string()),
-            "mcast_src_ip" => source = Some(cx.host(s, cx.one(s)?)?.to_string()),
+            "mcast_src_ip" => {
+                source = Some(cx.host(s, cx.one(s)?)?.to_string());
+                source_at = Some(s);
+            }
             "use_vmac" | "vmac_xmit_base" => cx.unconverted(s, "lvsctl has no virtual MAC"),
             "dont_track_primary" => cx.unconverted(s, "lvsctl always faults when its interface goes down"),
             "smtp_alert" => cx.unconverted(s, "lvsctl sends no mail"),
@@ -1930,8 +1937,19 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
     if let Some(ms) = preempt_delay {
         t.set("preempt_delay", dur(ms));
     }
-    if let Some(s) = source {
-        t.set("unicast_source", s);
+    match (source, source_at) {
+        (Some(_), Some(at)) if peers.is_empty() => cx.note(
+            at,
+            format!(
+                "`{}` without unicast_peer: keepalived sends its multicast adverts from it; lvsctl sends them from \
+                 the interface's primary address",
+                at.key()
+            ),
+        ),
+        (Some(s), _) => {
+            t.set("unicast_source", s);
+        }
+        _ => {}
     }
     if !peers.is_empty() {
         t.set("unicast_peers", Value::from(peers));

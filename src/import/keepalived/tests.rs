@@ -133,6 +133,18 @@ fn defaults_of_keepalived_are_written_out() {
         conv("vrrp_instance V {\n state MASTER\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n")
             .unwrap();
     assert!(text.contains("priority = 255"), "{text}");
+    // A source address without peers is keepalived's multicast source.
+    let (text, notes) = conv(
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 9\n mcast_src_ip 192.0.2.2\n virtual_ipaddress {\n  192.0.2.9\n }\n}\n",
+    )
+    .unwrap();
+    assert!(!text.contains("unicast_source"), "{text}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("k.conf:4: `mcast_src_ip` without unicast_peer")),
+        "{notes:?}"
+    );
     assert!(text.contains("vips = [\"192.0.2.9/32\"]"), "{text}");
 }
 
