@@ -238,6 +238,8 @@ struct Reader {
     daemon: DaemonSection,
     policies: HashMap<ServiceKey, ServicePolicy>,
     dest_checks: HashMap<(ServiceKey, (IpAddr, u16)), Checks>,
+    /// Every real server of each service, switched-off ones included.
+    listed: HashMap<ServiceKey, Vec<crate::ipvs::Destination>>,
     vrrp: Vec<super::vrrp::config::Instance>,
     sync_groups: Vec<super::vrrp::config::SyncGroup>,
 }
@@ -415,6 +417,10 @@ impl Extension for Reader {
         self.dest_checks.insert((*service, dest_id(dest)), checks);
         Ok(())
     }
+
+    fn service_destinations(&mut self, service: &ServiceKey, all: &[crate::ipvs::Destination]) {
+        self.listed.insert(*service, all.to_vec());
+    }
 }
 
 fn service_is_v4(k: &ServiceKey) -> bool {
@@ -438,11 +444,13 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
         let key = spec.service.key;
         let line = desired.source.service_line(&key).unwrap_or(0);
         let policy = reader.policies.remove(&key).unwrap_or_default();
-        let mut dests = Vec::with_capacity(spec.dests.len());
-        for d in &spec.dests {
-            let own = reader.dest_checks.remove(&(key, dest_id(d)));
-            let checks = own.unwrap_or_else(|| policy.checks.clone());
-            for c in &checks {
+        // The rules below hold for switched-off servers too: turning one
+        // on must not make a valid file invalid.
+        let listed = reader.listed.remove(&key).unwrap_or_default();
+        for d in &listed {
+            let own = reader.dest_checks.get(&(key, dest_id(d)));
+            let checks = own.unwrap_or(&policy.checks);
+            for c in checks {
                 let needs_port = c.kind.uses_network() && !matches!(c.kind, super::check::CheckKind::Ping);
                 if needs_port && c.connect_port.unwrap_or(d.port) == 0 {
                     return Err(err(
@@ -455,13 +463,18 @@ pub fn parse(file: &str, text: &str) -> Result<DaemonConfig, InputError> {
                     ));
                 }
             }
+        }
+        let mut dests = Vec::with_capacity(spec.dests.len());
+        for d in &spec.dests {
+            let own = reader.dest_checks.remove(&(key, dest_id(d)));
+            let checks = own.unwrap_or_else(|| policy.checks.clone());
             dests.push(ManagedDest {
                 dest: d.clone(),
                 checks,
             });
         }
         if let Some(sorry) = &policy.sorry_server {
-            if spec.dests.iter().any(|d| dest_id(d) == dest_id(sorry)) {
+            if listed.iter().any(|d| dest_id(d) == dest_id(sorry)) {
                 return Err(err(
                     line,
                     format!("sorry_server {} is also a real server of the service", sorry.addr),

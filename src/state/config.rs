@@ -265,6 +265,13 @@ pub trait Extension {
             format!("no reader for services.destinations.{key}"),
         ))
     }
+
+    /// Sees every real server of `service` as the file lists them,
+    /// switched-off ones (`enabled = false`) included, which the table
+    /// leaves out: rules about real servers hold for those too.
+    fn service_destinations(&mut self, service: &ServiceKey, all: &[Destination]) {
+        let _ = (service, all);
+    }
 }
 
 /// What the readers build.
@@ -762,6 +769,9 @@ fn services(doc: &Doc<'_>, value: Option<Value<'_>>, b: &mut Builder<'_, '_>) ->
         let line = doc.line(&span);
         let index = b.table.services.len();
         let (spec, all) = service(doc, &span, s.get_ref(), &mut b.source, index)?;
+        for x in b.extensions.iter_mut() {
+            x.service_destinations(&spec.service.key, &all);
+        }
         files.push(all);
         if let Some(first) = b.source.add_service(spec.service.key, line, index) {
             return Err(doc.err(&span, format!("service defined twice (first on line {first})")));

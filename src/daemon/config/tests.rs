@@ -143,3 +143,29 @@ fn a_fwmark_server_without_port_needs_connect_port() {
     let ok = text.replace("type = \"tcp\"", "type = \"tcp\", connect_port = 80");
     assert!(parse("d.toml", &ok).is_ok());
 }
+
+#[test]
+fn switched_off_servers_are_held_to_the_same_rules() {
+    // Turning a server on must not make a valid file invalid.
+    let off = "[[services]]\nfwmark = 5\ncheck = { type = \"tcp\" }\n\
+               destinations = [{ address = \"192.0.2.11\", enabled = false }]\n";
+    assert!(
+        error(off).contains("real server 192.0.2.11 has no port"),
+        "{}",
+        error(off)
+    );
+    let sorry = "[[services]]\nprotocol = \"tcp\"\naddress = \"192.0.2.100\"\nport = 80\n\
+                 sorry_server = { address = \"192.0.2.13\", port = 80 }\n\
+                 destinations = [{ address = \"192.0.2.13\", port = 80, enabled = false }]\n";
+    assert!(
+        error(sorry).contains("sorry_server 192.0.2.13 is also a real server"),
+        "{}",
+        error(sorry)
+    );
+    // A switched-off server's own check counts, not the service's.
+    let own = off.replace(
+        "enabled = false }",
+        "enabled = false, check = { type = \"tcp\", connect_port = 80 } }",
+    );
+    assert!(parse("d.toml", &own).is_ok());
+}
