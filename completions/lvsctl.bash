@@ -1675,7 +1675,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__import)
-            opts="-o -h --out --node --netns --help piranha keepalived"
+            opts="-o -h --out --node --netns --help piranha keepalived ldirectord"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

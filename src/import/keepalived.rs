@@ -1068,7 +1068,7 @@ fn virtual_server(
     for (i, (ap, mark)) in members.iter().enumerate() {
         let mut st = t.clone();
         let label = match (ap, mark) {
-            (Some((ip, port)), _) => format!("{protocol} {}", sock(*ip, *port)),
+            (Some((ip, port)), _) => format!("{protocol} {}", super::sock_text(*ip, *port)),
             (None, Some(m)) => format!("fwmark {m}"),
             _ => continue,
         };
@@ -1235,13 +1235,6 @@ fn virtual_server(
         out.push(st);
     }
     Ok(out)
-}
-
-fn sock(ip: IpAddr, port: u16) -> String {
-    match ip {
-        IpAddr::V4(a) => format!("{a}:{port}"),
-        IpAddr::V6(a) => format!("[{a}]:{port}"),
-    }
 }
 
 /// keepalived's optional on/off argument (`alpha`, `alpha on`, `alpha

@@ -27,6 +27,7 @@
 //! the read-back is the net under that.
 
 pub mod keepalived;
+pub mod ldirectord;
 pub mod piranha;
 pub mod toml_out;
 
@@ -41,6 +42,16 @@ pub enum Format {
     Piranha,
     /// keepalived's `/etc/keepalived/keepalived.conf`, with its includes.
     Keepalived,
+    /// ldirectord's `/etc/ha.d/ldirectord.cf`.
+    Ldirectord,
+}
+
+/// `ADDR:PORT`, IPv6 in brackets (how notes name a service).
+pub(crate) fn sock_text(ip: std::net::IpAddr, port: u16) -> String {
+    match ip {
+        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
+        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
 }
 
 /// Which of piranha's two directors the output is for (one lvs.cf serves
@@ -140,6 +151,7 @@ impl Default for Options {
 pub fn convert(format: Format, file: &str, text: &str, opts: &Options) -> Result<Imported, ImportError> {
     let (doc, notes) = match format {
         Format::Piranha => piranha::convert(file, text, opts)?,
+        Format::Ldirectord => ldirectord::convert(file, text, opts)?,
         Format::Keepalived => {
             let mut none = |_: &str, _: &str| Ok(Vec::new());
             let mut fs = keepalived::fs_includes;

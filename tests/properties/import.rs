@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use lvsctl::import::{convert, Format, ImportError, Node, Options};
 
 const LVS_CF: &str = include_str!("../import/lvs.cf");
+const LDIRECTORD: &str = include_str!("../import/ldirectord.cf");
 /// The keepalived sample with its included file after it (includes are
 /// not read here).
 const KEEPALIVED: &str = concat!(
@@ -83,11 +84,12 @@ fn mutated_words(
     let i = at.index(lines.len());
     match how % 5 {
         0 => {
+            let indent: String = lines[i].chars().take_while(|c| c.is_whitespace()).collect();
             let mut w: Vec<String> = lines[i].split_whitespace().map(String::from).collect();
             if !w.is_empty() {
                 let k = word.index(w.len());
                 w[k] = junk.to_string();
-                lines[i] = w.join(" ");
+                lines[i] = format!("{indent}{}", w.join(" "));
             }
         }
         1 => {
@@ -126,6 +128,33 @@ proptest! {
         ],
     ) {
         check(Format::Keepalived, &mutated_words(KEEPALIVED, at, word, how, &junk))?;
+    }
+
+    #[test]
+    fn arbitrary_text_converts_or_is_refused_as_ldirectord_cf(text in any::<String>()) {
+        check(Format::Ldirectord, &text)?;
+    }
+
+    #[test]
+    fn mutated_ldirectord_cf_converts_or_is_refused(
+        at in any::<prop::sample::Index>(),
+        word in any::<prop::sample::Index>(),
+        how in any::<u8>(),
+        junk in prop_oneof![
+            crate::toml::junk(),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "[a-z]{1,8}=[0-9a-z:.>-]{0,20}",
+            "\t[a-z]{1,8}=[0-9a-z:.>\" -]{0,24}",
+            "(192\\.0\\.2\\.[0-9]{1,3}|\\[2001:db8::[0-9]{1,2}\\])(->192\\.0\\.2\\.[0-9]{1,3})?(:[0-9]{1,5})?",
+        ],
+    ) {
+        check(Format::Ldirectord, &mutated_words(LDIRECTORD, at, word, how, &junk))?;
+    }
+
+    #[test]
+    fn ldirectord_cf_cut_anywhere_converts_or_is_refused(at in any::<prop::sample::Index>()) {
+        let cut = at.index(LDIRECTORD.len());
+        check(Format::Ldirectord, &LDIRECTORD[..cut])?;
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub enum Cmd {
     /// table, overlaid with the health of their real servers.
     #[command(long_about = DAEMON_LONG_ABOUT, args_conflicts_with_subcommands = true)]
     Daemon(DaemonArgs),
-    /// Convert piranha's lvs.cf or keepalived.conf into a daemon file, reporting what does not carry over.
+    /// Convert piranha's lvs.cf, keepalived.conf or ldirectord.cf into a daemon file, reporting what does not carry over.
     #[command(long_about = IMPORT_LONG_ABOUT)]
     Import {
         /// The format of FILE.
@@ -436,6 +436,8 @@ pub enum ImportFormat {
     Piranha,
     /// keepalived's /etc/keepalived/keepalived.conf (2.2.7), with its includes.
     Keepalived,
+    /// ldirectord's /etc/ha.d/ldirectord.cf (resource-agents 4.12).
+    Ldirectord,
 }
 
 /// `lvsctl import --node`.
@@ -452,8 +454,9 @@ Convert another tool's configuration into an lvsctl daemon file (see \
 `lvsctl daemon`): services, real servers, health checks, sorry servers, \
 timeouts, the VRRP instance that replaces the tool's failover, and the \
 connection sync daemon. Formats: piranha's lvs.cf, read as pulse, lvsd \
-and nanny read it (what they program, not only what lvs.cf(5) says), and \
-keepalived.conf as keepalived 2.2.7 reads it (includes too).
+and nanny read it (what they program, not only what lvs.cf(5) says), \
+keepalived.conf as keepalived 2.2.7 reads it (includes too), and \
+ldirectord.cf as ldirectord 4.12's code reads it.
 
 Nothing is dropped silently: every setting with no equivalent in lvsctl, \
 or whose meaning differs, is reported on standard error as FILE:LINE: \
@@ -489,6 +492,18 @@ else \"remove\"; quorum, hysteresis, sorry_server and the hooks carry over. \
 vrrp_instance and vrrp_sync_group keep their names, VRIDs, priorities, \
 intervals, versions, VIPs, peers and notify; lvs_sync_daemon follows its \
 instance; lvs_timeouts is [timeouts].
+
+ldirectord: each virtual= / virtual6= is a service (protocol tcp, udp on \
+port 53, scheduler wrr, persistent, netmask, schedflags, ops), each real= \
+a real server (gate, masq, ipip; weight; l:/u: thresholds; ranges); \
+checks every checkinterval (10 s) with checktimeout or negotiatetimeout \
+(5 s, 30 s; at most the interval), fall = failurecount (1), rise = 1: \
+connect is tcp (ping on UDP), negotiate by service (http, https, dns, \
+simpletcp; none is no check; others a tcp connect, reported), external a \
+command check with ldirectord's four arguments, ping, on (no check), off \
+(every server switched off); quiescent = yes is on_failure = \"quiesce\", \
+else \"remove\"; fallback is the sorry server; cleanstop = yes (the \
+default) is flush_on_stop.
 
 Exit status: 0 everything converted; 3 converted, with settings reported \
 on standard error; 2 the file does not parse (FILE:LINE, nothing \

@@ -20,6 +20,7 @@ pub(super) fn run(
     let format = match format {
         ImportFormat::Piranha => Format::Piranha,
         ImportFormat::Keepalived => Format::Keepalived,
+        ImportFormat::Ldirectord => Format::Ldirectord,
     };
     let opts = Options {
         node: match node {
