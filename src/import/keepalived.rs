@@ -234,19 +234,67 @@ fn argv(line: &str) -> Vec<String> {
     out
 }
 
+/// Words as keepalived's second split reads a script line: blanks
+/// separate, `"..."` and `'...'` quote, `\` escapes the next character.
+fn quoted_words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut have = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(match n {
+                        'n' => '\n',
+                        't' => '\t',
+                        n => n,
+                    });
+                    have = true;
+                }
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                have = true;
+            }
+            (None, ' ' | '\t') => {
+                if have {
+                    out.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                have = true;
+            }
+        }
+    }
+    if have {
+        out.push(cur);
+    }
+    out
+}
+
 /// A script keyword's command: its first word (quoted when it has
 /// arguments) split as keepalived splits it; words after it name the user
 /// (and group) keepalived runs it as.
 fn script(cx: &mut Cx<'_>, s: &Stmt) -> Result<Vec<String>, ImportError> {
-    let Some(first) = s.args().first() else {
+    // keepalived splits the line again with both quotes and escapes: the
+    // first word is the command line, the rest its user and group.
+    let raw = s.raw.strip_prefix(s.key()).unwrap_or(&s.raw);
+    let words = quoted_words(raw);
+    let Some(first) = words.first() else {
         return Err(cx.err(s, format!("`{}` needs a program", s.key())));
     };
     let v = argv(first);
     if v.first().is_none_or(|p| p.is_empty()) {
         return Err(cx.err(s, format!("`{}` needs a program", s.key())));
     }
-    if s.args().len() > 1 {
-        let who = s.args()[1..].join(" ");
+    if words.len() > 1 {
+        let who = words[1..].join(" ");
         cx.note(
             s,
             format!(
@@ -323,10 +371,13 @@ impl Garp {
             return Ok(false);
         };
         match k {
-            "garp_master_delay" => self.delay = Some(cx.secs(s)?),
-            "garp_master_repeat" => self.repeat = Some(cx.int(s, 10_000)?),
-            "garp_interval" => self.interval = Some(cx.secs(s)?),
-            "garp_master_refresh" => self.refresh = Some(cx.secs(s)?),
+            // Whole seconds, as keepalived reads them.
+            "garp_master_delay" => self.delay = Some(cx.int(s, MAX_SECONDS)? * 1000),
+            // keepalived raises 0 to 1.
+            "garp_master_repeat" => self.repeat = Some(cx.int(s, 10_000)?.max(1)),
+            // Global only (an instance's is keepalived's garp_group).
+            "garp_interval" if !prefix.is_empty() => self.interval = Some(cx.secs(s)?),
+            "garp_master_refresh" => self.refresh = Some(cx.int(s, MAX_SECONDS)? * 1000),
             "garp_master_refresh_repeat" => {
                 if cx.int(s, 10_000)? != 1 {
                     cx.unconverted(s, "lvsctl's refresh sends one announcement per address");
@@ -583,6 +634,12 @@ fn global_defs(cx: &mut Cx<'_>, g: &Stmt, out: &mut Globals<'_>) -> Result<(), I
             "lvs_flush_on_stop" => {
                 if s.args().is_empty() || s.args() == ["VS"] {
                     out.flush_on_stop = true;
+                    if s.args().is_empty() {
+                        cx.note(
+                            s,
+                            "lvs_flush_on_stop flushes the whole table in keepalived; flush_on_stop removes the daemon's own services only",
+                        );
+                    }
                 } else {
                     cx.unconverted(s, "only `lvs_flush_on_stop` or `lvs_flush_on_stop VS` (the daemon's own services)");
                 }
@@ -635,11 +692,20 @@ fn global_defs(cx: &mut Cx<'_>, g: &Stmt, out: &mut Globals<'_>) -> Result<(), I
 /// firewall mark.
 type Member = (Option<(IpAddr, u16)>, Option<u32>);
 
-fn group_members(cx: &Cx<'_>, g: &Stmt) -> Result<Vec<Member>, ImportError> {
+fn group_members(cx: &mut Cx<'_>, g: &Stmt) -> Result<Vec<Member>, ImportError> {
     let mut out = Vec::new();
     for m in g.body() {
         if m.key() == "fwmark" {
-            let v = cx.one(m)?;
+            let v = match m.args() {
+                [v] => v.as_str(),
+                [v, f] if f == "inet" || f == "inet6" => {
+                    if f == "inet6" {
+                        cx.note(m, "fwmark member with inet6: written as an IPv4 firewall-mark service unless the real servers are IPv6");
+                    }
+                    v.as_str()
+                }
+                _ => return Err(cx.err(m, "a group member `fwmark N [inet|inet6]`")),
+            };
             let n = cx.num(m, v, u64::from(u32::MAX))?;
             if n == 0 {
                 return Err(cx.err(m, "fwmark must be 1 or more"));
@@ -647,13 +713,22 @@ fn group_members(cx: &Cx<'_>, g: &Stmt) -> Result<Vec<Member>, ImportError> {
             out.push((None, Some(n as u32)));
             continue;
         }
-        let [addr, port] = m.words.as_slice() else {
+        let (addr, port) = match m.words.as_slice() {
+            [a, p] => (a, cx.port(m, p)?),
+            [a] => (a, 0),
+            _ => {
+                return Err(cx.err(
+                    m,
+                    "a group member is `ADDRESS [PORT]`, `A.B.C.D-E [PORT]` or `fwmark N`",
+                ))
+            }
+        };
+        if addr.contains('/') {
             return Err(cx.err(
                 m,
-                "a group member is `ADDRESS PORT`, `A.B.C.D-E PORT` or `fwmark N`",
+                format!("group member {addr:?}: lvsctl import does not expand ADDRESS/PREFIX members; list the addresses or a range"),
             ));
-        };
-        let port = cx.port(m, port)?;
+        }
         if let Some((first, last)) = addr.split_once('-') {
             let a = cx.host(m, first)?;
             let last: u16 = u16::from_str_radix(last, if a.is_ipv6() { 16 } else { 10 })
@@ -678,6 +753,12 @@ fn group_members(cx: &Cx<'_>, g: &Stmt) -> Result<Vec<Member>, ImportError> {
                     let mut seg = v6.segments();
                     if last < seg[7] {
                         return Err(cx.err(m, format!("range {addr:?}: the end is below the start")));
+                    }
+                    if last - seg[7] >= 256 {
+                        return Err(cx.err(
+                            m,
+                            format!("range {addr:?}: more than 256 addresses, one service each"),
+                        ));
                     }
                     for x in seg[7]..=last {
                         seg[7] = x;
@@ -705,7 +786,14 @@ struct Timing {
 impl Timing {
     /// Reads one timing keyword; false when `s` is not one.
     fn read(&mut self, cx: &mut Cx<'_>, s: &Stmt) -> Result<bool, ImportError> {
+        self.read_in(cx, s, false)
+    }
+
+    /// [`Timing::read`] in a checker: `http` says whether it is HTTP_GET
+    /// or SSL_GET, the only ones that take the old `nb_get_retry`.
+    fn read_in(&mut self, cx: &mut Cx<'_>, s: &Stmt, http: bool) -> Result<bool, ImportError> {
         match s.key() {
+            "nb_get_retry" if !http => return Ok(false),
             "delay_loop" => {
                 let ms = cx.secs(s)?;
                 if ms == 0 {
@@ -760,7 +848,8 @@ fn method(cx: &Cx<'_>, s: &Stmt) -> Result<(Value, Option<Value>), ImportError> 
     let Some(m) = a.first() else {
         return Err(cx.err(s, format!("`{}` needs NAT, DR or TUN", s.key())));
     };
-    let fwd = match m.to_ascii_uppercase().as_str() {
+    // As keepalived compares them: capitals only.
+    let fwd = match m.as_str() {
         "NAT" => "masq",
         "DR" => "route",
         "TUN" => "tunnel",
@@ -1223,6 +1312,15 @@ fn virtual_server(
         }
         for (dt, checks, ..) in &dests {
             let mut dt = dt.clone();
+            // In a group, a DR or TUN server takes each member's port.
+            let nat = matches!(dt.get("forward"), Some(Value::Str(f)) if f == "masq");
+            if members.len() > 1 && !nat {
+                if let Some((_, p)) = ap {
+                    if *p != 0 {
+                        dt.set("port", *p);
+                    }
+                }
+            }
             if shared.is_none() && !checks.is_empty() {
                 if checks.len() == 1 {
                     dt.set("check", checks[0].clone());
@@ -1278,6 +1376,7 @@ fn real_server(
     let mut down = None;
     let mut thresholds: Vec<(&str, i64)> = Vec::new();
     let mut checkers: Vec<&Stmt> = Vec::new();
+    let mut rs_vhost: Option<String> = None;
     for s in r.body() {
         if timing.read(cx, s)? {
             continue;
@@ -1293,6 +1392,7 @@ fn real_server(
                 weight = n;
             }
             "inhibit_on_failure" => inhibit = Some(bool_arg(cx, s)?),
+            "virtualhost" => rs_vhost = Some(cx.one(s)?.to_string()),
             "notify_up" => up = Some(script(cx, s)?),
             "notify_down" => down = Some(script(cx, s)?),
             "uthreshold" => thresholds.push(("u_threshold", cx.int(s, u64::from(u32::MAX))? as i64)),
@@ -1313,9 +1413,23 @@ fn real_server(
     // keepalived's ports: a real server without one takes the service's;
     // a firewall-mark service's real servers keep theirs only with NAT.
     let written = port;
-    let port = match (port, d.fwmark, &forward) {
+    let nat = matches!(&forward, Value::Str(f) if f == "masq");
+    let port = match (port, d.fwmark, nat) {
         (0, false, _) => d.port,
-        (_, true, Value::Str(f)) if f != "masq" => 0,
+        (_, true, false) => 0,
+        // keepalived resets a DR or TUN server's port to the service's
+        // (the kernel would not translate it anyway).
+        (p, false, false) if p != d.port => {
+            cx.note(
+                r,
+                format!(
+                    "port {p} on a {} real server: keepalived programs the service's port {} (its checks keep probing {p}, and so do lvsctl's)",
+                    if matches!(&forward, Value::Str(f) if f == "route") { "DR" } else { "TUN" },
+                    d.port
+                ),
+            );
+            d.port
+        }
         (p, ..) => p,
     };
     if port != 0 {
@@ -1350,11 +1464,18 @@ fn real_server(
     let timing = timing.over(d.timing);
     let mut checks = Vec::new();
     for c in checkers {
-        checks.extend(checker(cx, c, addr, timing, d.virtualhost.as_deref())?);
+        checks.extend(checker(
+            cx,
+            c,
+            addr,
+            timing,
+            d.timing.delay_loop,
+            rs_vhost.as_deref().or(d.virtualhost.as_deref()),
+        )?);
     }
     // keepalived's checkers took the port as written, before it was
     // cleared: they keep probing it.
-    if port == 0 && written != 0 {
+    if port != written && written != 0 {
         for c in &mut checks {
             if let Value::Inline(pairs) = c {
                 let net = !matches!(
@@ -1381,6 +1502,7 @@ fn checker(
     c: &Stmt,
     server: IpAddr,
     base: Timing,
+    vs_loop: Option<u64>,
     vhost: Option<&str>,
 ) -> Result<Vec<Value>, ImportError> {
     let kind = c.key();
@@ -1410,7 +1532,7 @@ fn checker(
     let mut misc_timeout: Option<u64> = None;
     let mut sni: Option<String> = None;
     for s in c.body() {
-        if timing.read(cx, s)? {
+        if timing.read_in(cx, s, matches!(kind, "HTTP_GET" | "SSL_GET"))? {
             continue;
         }
         match (kind, s.key()) {
@@ -1466,13 +1588,13 @@ fn checker(
                     sni = Some(String::new());
                 }
             }
-            ("SSL_GET", "sni_name") => sni = Some(cx.one(s)?.to_string()),
-            ("SSL_GET", "tls_compliant") => {}
             ("MISC_CHECK", "misc_path") => {
-                let Some(first) = s.args().first() else {
+                let raw = s.raw.strip_prefix(s.key()).unwrap_or(&s.raw);
+                let words = quoted_words(raw);
+                let Some(first) = words.first() else {
                     return Err(cx.err(s, "misc_path needs a program"));
                 };
-                if s.args().len() > 1 {
+                if words.len() > 1 {
                     cx.note(s, "misc_path: keepalived runs the first word only (arguments belong inside its quotes); so does lvsctl");
                 }
                 let v = argv(first);
@@ -1512,7 +1634,12 @@ fn checker(
                 put(&mut extra, ("payload".into(), Value::Str(escaped(&b))));
             }
             ("UDP_CHECK", "require_reply") => {
-                let re = reply_regex(cx, s)?;
+                // Bare: some reply is needed, whatever it holds.
+                let re = if s.args().is_empty() {
+                    "(?s-u)\\A".to_string()
+                } else {
+                    reply_regex(cx, s)?
+                };
                 put(&mut extra, ("expect".into(), Value::Str(re)));
             }
             ("UDP_CHECK", "min_reply_length" | "max_reply_length") => {
@@ -1524,7 +1651,10 @@ fn checker(
     let t = timing.over(base);
     let interval = t.delay_loop.unwrap_or(DELAY_LOOP * 1000);
     let mut timeout = match kind {
-        "MISC_CHECK" => misc_timeout.filter(|ms| *ms > 0).unwrap_or(interval),
+        // keepalived: the virtual server's delay_loop, not the checker's.
+        "MISC_CHECK" => misc_timeout
+            .filter(|ms| *ms > 0)
+            .unwrap_or(vs_loop.unwrap_or(DELAY_LOOP * 1000)),
         _ => t.connect_timeout.unwrap_or(CONNECT_TIMEOUT_MS),
     };
     if timeout > interval {
@@ -1586,13 +1716,19 @@ fn checker(
             let mut v = Vec::new();
             for u in urls {
                 let mut body = url(cx, u)?;
+                // The url's virtualhost, else the checker's, the real
+                // server's, the virtual server's.
                 if let Some(h) = &host {
-                    put(&mut body, ("host".into(), Value::Str(h.clone())));
+                    if !body.iter().any(|(k, _)| k == "host") {
+                        body.push(("host".into(), Value::Str(h.clone())));
+                    }
                 }
                 if ty == "https" {
-                    match &sni {
-                        Some(n) if !n.is_empty() => put(&mut body, ("sni".into(), Value::Str(n.clone()))),
-                        _ => {}
+                    if sni.is_none() && body.iter().any(|(k, _)| k == "host") {
+                        cx.note(
+                            c,
+                            "SSL_GET without enable_sni: keepalived sends no server name; lvsctl sends the virtualhost as SNI",
+                        );
                     }
                     // keepalived verifies no certificate.
                     put(&mut body, ("insecure".into(), Value::Bool(true)));
@@ -1645,6 +1781,7 @@ fn url(cx: &mut Cx<'_>, u: &Stmt) -> Result<Vec<(String, Value)>, ImportError> {
                 "lvsctl does not compare an MD5 of the page; the status code is checked (add expect = a regex of the page for more)",
             ),
             "regex" => regex = Some(cx.one(s)?.to_string()),
+            "virtualhost" => put(&mut body, ("host".to_string(), Value::from(cx.one(s)?))),
             "regex_no_match" => no_match = true,
             "regex_options" | "regex_stack" | "regex_min_offset" | "regex_max_offset" => {
                 cx.unconverted(s, "lvsctl's expect is a Rust regex over the whole body")
@@ -1747,7 +1884,7 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
             continue;
         }
         match s.key() {
-            "state" => match cx.one(s)?.to_ascii_uppercase().as_str() {
+            "state" => match cx.one(s)? {
                 "BACKUP" => {}
                 "MASTER" => {
                     master = true;
@@ -1757,7 +1894,10 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
                          (keepalived waits one advert and its skew); the priorities decide who is Master",
                     )
                 }
-                x => return Err(cx.err(s, format!("state {x:?}: expected MASTER or BACKUP"))),
+                x => cx.note(
+                    s,
+                    format!("state {x:?}: keepalived takes MASTER or BACKUP as written, so it ignores this (and so does lvsctl)"),
+                ),
             },
             "interface" => iface = Some(cx.one(s)?.to_string()),
             "virtual_router_id" => {
@@ -1827,7 +1967,7 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
                 let mut pass = None;
                 for a in s.body() {
                     match a.key() {
-                        "auth_type" => ty = Some(cx.one(a)?.to_ascii_uppercase()),
+                        "auth_type" => ty = Some(cx.one(a)?.to_string()),
                         "auth_pass" => pass = Some(cx.one(a)?.to_string()),
                         _ => cx.unknown(a, "authentication"),
                     }
@@ -1897,6 +2037,13 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
             .any(|(k, v)| k == "address" && matches!(v, Value::Str(s) if s.contains(':'))),
         _ => false,
     });
+    if v6 && version == Some(2) {
+        let at = v.body().iter().find(|s| s.key() == "version").unwrap_or(v);
+        cx.note(
+            at,
+            "version 2 with IPv6 VIPs: VRRP version 2 carries IPv4 only; lvsctl speaks version 3 for them",
+        );
+    }
     let version = if v6 { 3 } else { version.unwrap_or(2) };
     // keepalived rounds: v2 to whole seconds, v3 to centiseconds.
     let step = if version == 2 { 1000 } else { 10 };
@@ -1924,11 +2071,29 @@ fn vrrp_instance(cx: &mut Cx<'_>, v: &Stmt, g: &Globals<'_>) -> Result<Table, Im
     t.set("version", Value::Int(i64::from(version)));
     t.set("advert_interval", dur(advert_ms));
     t.set("vips", Value::Array(vips));
-    if !preempt {
+    // keepalived: an address owner, or `state MASTER`, always preempts.
+    let np_at = v.body().iter().find(|s| s.key() == "nopreempt");
+    if !preempt && (priority == 255 || master) {
+        if let Some(at) = np_at {
+            cx.note(
+                at,
+                "nopreempt with state MASTER or priority 255: keepalived ignores it, and so does lvsctl",
+            );
+        }
+    } else if !preempt {
         t.set("preempt", false);
     }
     if let Some(ms) = preempt_delay {
-        t.set("preempt_delay", dur(ms));
+        if master {
+            if let Some(at) = v.body().iter().find(|s| s.key() == "preempt_delay") {
+                cx.note(
+                    at,
+                    "preempt_delay with state MASTER: keepalived ignores it, and so does lvsctl",
+                );
+            }
+        } else {
+            t.set("preempt_delay", dur(ms));
+        }
     }
     match (source, source_at) {
         (Some(_), Some(at)) if peers.is_empty() => cx.note(

@@ -23,6 +23,10 @@ use super::super::ImportError;
 /// How deep `include` may nest (keepalived stops a loop the same way).
 const INCLUDE_DEPTH: usize = 8;
 
+/// How deep blocks may nest (keepalived's deepest is five: virtual_server,
+/// real_server, HTTP_GET, url).
+const BLOCK_DEPTH: usize = 32;
+
 /// Most statements in one import, included files counted: a bound on a
 /// glob that matches far too much.
 const MAX_STATEMENTS: usize = 1_000_000;
@@ -36,6 +40,9 @@ pub struct Stmt {
     pub line: usize,
     /// Its words, quotes removed; the first is the keyword.
     pub words: Vec<String>,
+    /// The line's text from the keyword on (comments removed), which
+    /// keepalived splits again for scripts (`'...'`, escapes).
+    pub raw: String,
     /// `{ ... }`, if it has one.
     pub block: Option<Vec<Stmt>>,
 }
@@ -74,7 +81,9 @@ pub type Includes<'a> = dyn FnMut(&str, &str) -> Result<Vec<(String, String)>, S
 /// A word or brace, with its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
-    Word(String),
+    /// A word, and for the first word of a statement the line's text from
+    /// it on (scripts are split again from that, as keepalived does).
+    Word(String, Option<String>),
     Open,
     Close,
     /// The end of a (logical) line.
@@ -116,6 +125,22 @@ fn substitute(line: &str, defs: &[(String, String)]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `line` up to its comment: the first `#` or `!` outside double quotes
+/// that is not escaped.
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    let mut prev = '\0';
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' | '!' if !quoted && prev != '\\' => return &line[..i],
+            _ => {}
+        }
+        prev = c;
+    }
+    line
 }
 
 /// Splits `text` into tokens with their lines.
@@ -181,9 +206,30 @@ fn lex(file: &str, text: &str) -> Result<Vec<(Tok, usize)>, ImportError> {
 
 /// The tokens of one line (after substitution).
 fn lex_line(file: &str, no: usize, line: &str, out: &mut Vec<(Tok, usize)>) -> Result<(), ImportError> {
+    // `include` takes the rest of the line as its pattern, blanks and
+    // braces (GLOB_BRACE) included.
+    let body = strip_comment(line);
+    let t = body.trim_start();
+    if let Some(rest) = t.strip_prefix("include") {
+        if rest.is_empty() || rest.starts_with([' ', '\t']) {
+            out.push((Tok::Word("include".into(), Some(t.to_string())), no));
+            let pattern = rest.trim();
+            let pattern = pattern
+                .strip_prefix('"')
+                .and_then(|p| p.strip_suffix('"'))
+                .unwrap_or(pattern);
+            if !pattern.is_empty() {
+                out.push((Tok::Word(pattern.to_string(), None), no));
+            }
+            out.push((Tok::End, no));
+            return Ok(());
+        }
+    }
     {
-        let mut chars = line.chars().peekable();
-        while let Some(&c) = chars.peek() {
+        let mut chars = line.char_indices().peekable();
+        // Whether the next word may start a statement.
+        let mut starts = true;
+        while let Some(&(at, c)) = chars.peek() {
             match c {
                 ' ' | '\t' | '\x0b' | '\x0c' => {
                     chars.next();
@@ -192,16 +238,18 @@ fn lex_line(file: &str, no: usize, line: &str, out: &mut Vec<(Tok, usize)>) -> R
                 '{' => {
                     chars.next();
                     out.push((Tok::Open, no));
+                    starts = true;
                 }
                 '}' => {
                     chars.next();
                     out.push((Tok::Close, no));
+                    starts = true;
                 }
                 '"' => {
                     chars.next();
                     let mut word = String::new();
                     let mut closed = false;
-                    for c in chars.by_ref() {
+                    for (_, c) in chars.by_ref() {
                         if c == '"' {
                             closed = true;
                             break;
@@ -211,22 +259,26 @@ fn lex_line(file: &str, no: usize, line: &str, out: &mut Vec<(Tok, usize)>) -> R
                     if !closed {
                         return Err(ImportError::parse(file, no, "a quote is not closed on its line"));
                     }
-                    out.push((Tok::Word(word), no));
+                    let rest = starts.then(|| strip_comment(&line[at..]).trim_end().to_string());
+                    out.push((Tok::Word(word, rest), no));
+                    starts = false;
                 }
                 _ => {
                     let mut word = String::new();
-                    while let Some(&c) = chars.peek() {
+                    while let Some(&(_, c)) = chars.peek() {
                         if matches!(c, ' ' | '\t' | '\x0b' | '\x0c' | '{' | '}' | '"' | '#' | '!') {
                             break;
                         }
                         chars.next();
-                        if c == '\\' && matches!(chars.peek(), Some('#' | '!')) {
-                            word.extend(chars.next());
+                        if c == '\\' && matches!(chars.peek(), Some((_, '#' | '!'))) {
+                            word.extend(chars.next().map(|(_, c)| c));
                             continue;
                         }
                         word.push(c);
                     }
-                    out.push((Tok::Word(word), no));
+                    let rest = starts.then(|| strip_comment(&line[at..]).trim_end().to_string());
+                    out.push((Tok::Word(word, rest), no));
+                    starts = false;
                 }
             }
         }
@@ -248,12 +300,13 @@ impl Builder<'_, '_> {
         self.files.push(name.to_string());
         let toks = lex(name, text)?;
         let mut pos = 0;
-        let stmts = self.block(name, index, &toks, &mut pos, depth, None)?;
+        let stmts = self.block(name, index, &toks, &mut pos, depth, None, 0)?;
         Ok(stmts)
     }
 
     /// Statements up to the `}` that closes the block opened on line
-    /// `opened` (or the end of the file at the top).
+    /// `opened` (or the end of the file at the top), `level` blocks deep.
+    #[allow(clippy::too_many_arguments)]
     fn block(
         &mut self,
         name: &str,
@@ -262,6 +315,7 @@ impl Builder<'_, '_> {
         pos: &mut usize,
         depth: usize,
         opened: Option<usize>,
+        level: usize,
     ) -> Result<Vec<Stmt>, ImportError> {
         let mut stmts: Vec<Stmt> = Vec::new();
         let mut cur: Option<Stmt> = None;
@@ -272,10 +326,11 @@ impl Builder<'_, '_> {
             let (tok, line) = &toks[*pos];
             *pos += 1;
             match tok {
-                Tok::Word(w) => {
+                Tok::Word(w, rest) => {
                     let s = cur.get_or_insert_with(|| Stmt {
                         file: index,
                         line: *line,
+                        raw: rest.clone().unwrap_or_default(),
                         ..Stmt::default()
                     });
                     s.words.push(w.clone());
@@ -298,7 +353,14 @@ impl Builder<'_, '_> {
                     let Some(mut s) = target else {
                         return Err(ImportError::parse(name, *line, "`{` without a keyword before it"));
                     };
-                    let body = self.block(name, index, toks, pos, depth, Some(*line))?;
+                    if level >= BLOCK_DEPTH {
+                        return Err(ImportError::parse(
+                            name,
+                            *line,
+                            format!("blocks nest more than {BLOCK_DEPTH} deep"),
+                        ));
+                    }
+                    let body = self.block(name, index, toks, pos, depth, Some(*line), level + 1)?;
                     s.block = Some(body);
                     self.count += 1;
                     stmts.push(s);
@@ -390,6 +452,63 @@ pub fn parse(file: &str, text: &str, includes: &mut Includes<'_>) -> Result<Tree
 /// any component, matches sorted; no match is not an error, as with
 /// keepalived, which only logs it).
 pub fn fs_includes(pattern: &str, from: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for p in expand_braces(pattern, 0) {
+        out.extend(glob_files(&p, from)?);
+        if out.len() > 10_000 {
+            return Err(format!("include {pattern:?} matches more than 10000 files"));
+        }
+    }
+    Ok(out)
+}
+
+/// `a{b,c}d` as `abd`, `acd` (glob(3)'s GLOB_BRACE, nested too), in order.
+pub fn expand_braces(p: &str, depth: usize) -> Vec<String> {
+    if depth > 8 {
+        return vec![p.to_string()];
+    }
+    let Some(open) = p.find('{') else {
+        return vec![p.to_string()];
+    };
+    // The matching close, and the top-level commas between.
+    let mut level = 0;
+    let mut commas = Vec::new();
+    let mut close = None;
+    for (i, c) in p[open..].char_indices().map(|(i, c)| (i + open, c)) {
+        match c {
+            '{' => level += 1,
+            '}' => {
+                level -= 1;
+                if level == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            ',' if level == 1 => commas.push(i),
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return vec![p.to_string()];
+    };
+    let (head, tail) = (&p[..open], &p[close + 1..]);
+    let mut parts = Vec::new();
+    let mut start = open + 1;
+    for c in commas.iter().copied().chain([close]) {
+        parts.push(&p[start..c]);
+        start = c + 1;
+    }
+    let mut out = Vec::new();
+    for part in parts {
+        out.extend(expand_braces(&format!("{head}{part}{tail}"), depth + 1));
+        if out.len() > 1000 {
+            break;
+        }
+    }
+    out
+}
+
+fn glob_files(pattern: &str, from: &str) -> Result<Vec<(String, String)>, String> {
     use std::path::{Path, PathBuf};
     let base: PathBuf = if pattern.starts_with('/') {
         PathBuf::from("/")

@@ -96,6 +96,35 @@ fn globs_match_as_glob3_does() {
 }
 
 #[test]
+fn include_takes_the_rest_of_its_line_and_braces_expand() {
+    assert_eq!(parse::expand_braces("a/{x,y}.conf", 0), ["a/x.conf", "a/y.conf"]);
+    assert_eq!(parse::expand_braces("{a,b{1,2}}", 0), ["a", "b1", "b2"]);
+    assert_eq!(parse::expand_braces("no{brace", 0), ["no{brace"]);
+    let mut seen = Vec::new();
+    let mut inc = |p: &str, _: &str| {
+        seen.push(p.to_string());
+        Ok(Vec::new())
+    };
+    parse::parse(
+        "k.conf",
+        "include conf.d/{a,b}.conf # x\ninclude \"with space.conf\"\n",
+        &mut inc,
+    )
+    .unwrap();
+    assert_eq!(seen, ["conf.d/{a,b}.conf", "with space.conf"]);
+}
+
+#[test]
+fn blocks_nest_but_not_forever() {
+    let deep = "a {\n".repeat(40) + &"}\n".repeat(40);
+    assert!(
+        err(&deep).contains("blocks nest more than 32 deep"),
+        "{}",
+        err(&deep)
+    );
+}
+
+#[test]
 fn scripts_split_like_keepalived() {
     assert_eq!(argv("/bin/x a 'b c' \"d\\\"e\""), ["/bin/x", "a", "b c", "d\"e"]);
     assert_eq!(argv("  "), Vec::<String>::new());
