@@ -264,5 +264,33 @@ fn import_exit_codes_and_outputs() {
         text(&o.stderr)
     );
     assert!(!none.exists());
+
+    // ldirectord.cf: a virtual block ends at the first unindented line;
+    // an unknown key is refused as ldirectord refuses it.
+    let ld = dir.join("ldirectord.cf");
+    std::fs::write(
+        &ld,
+        "quiescent=yes\nnegotiatetimeout=5\nvirtual=192.0.2.100:80\n\treal=198.51.100.11:80 masq 2\n",
+    )
+    .unwrap();
+    let o = lvsctl(&["import", "ldirectord", &p(&ld)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("on_failure = \"quiesce\""),
+        "{}",
+        text(&o.stdout)
+    );
+    std::fs::write(
+        &ld,
+        "virtual=192.0.2.100:80\n\treal=198.51.100.11:80 masq\nchecktimout=3\n",
+    )
+    .unwrap();
+    let o = lvsctl(&["import", "ldirectord", &p(&ld)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("ldirectord.cf:3: unknown setting `checktimout`"),
+        "{}",
+        text(&o.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

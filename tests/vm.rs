@@ -421,6 +421,27 @@ vm_scenario!(
 );
 
 vm_scenario!(
+    /// `lvsctl import ldirectord` beside Debian's ldirectord: one
+    /// ldirectord.cf (NAT with an HTTP negotiation, DR with a connect
+    /// check, thresholds and a fallback, a firewall mark with persistence,
+    /// IPv6) run by ldirectord in one namespace and, imported, by `lvsctl
+    /// daemon` in another: `ipvsadm -Sn` and `-Ln --thresholds` equal with
+    /// every check passing, after a real server fails (quiesced, removed)
+    /// and after it returns. Runs alone.
+    import_ldirectord,
+    "import_ldirectord.sh",
+    count = 16,
+    checks = [
+        "run.save",
+        "run.thresholds",
+        "fail.save",
+        "fail.thresholds",
+        "back.save",
+        "back.thresholds",
+    ]
+);
+
+vm_scenario!(
     /// `lvsctl import piranha`: one lvs.cf converted for both directors
     /// (notes with their lines, exit 3; a broken file exit 2 with nothing
     /// written), both run by `lvsctl daemon`; the tables equal the

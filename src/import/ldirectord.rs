@@ -369,7 +369,9 @@ pub fn convert(file: &str, text: &str, _opts: &Options) -> Result<(Doc, Vec<Note
         daemon.set("flush_on_stop", true);
         daemon.comment("ldirectord's cleanstop (default yes): its services are removed when it stops");
     }
-    doc.push(daemon);
+    if !daemon.is_empty() {
+        doc.push(daemon);
+    }
     let mut seen: Vec<(String, usize)> = Vec::new();
     for v in &virtuals {
         if let Some(t) = virtual_service(&mut cx, v, &g, &mut seen)? {
