@@ -27,7 +27,20 @@ fn verify(tag: &str, unit: &str, instance: Option<&str>, edit: impl Fn(String) -
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.success(), said)
+    // verify loads what the unit pulls in (multi-user.target, and so every
+    // unit the machine has enabled, such as the ldirectord.service the VM
+    // packages install); their complaints name their own files and are
+    // not about ours.
+    let ours: String = said
+        .lines()
+        .filter(|l| {
+            !["/lib/systemd/", "/usr/lib/systemd/", "/etc/systemd/"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    (out.status.success(), ours)
 }
 
 #[test]
