@@ -411,10 +411,9 @@ pub fn convert(
     ));
     doc.heading("run it with `lvsctl daemon --config FILE`.");
 
-    // First the parts others refer to: global_defs, groups, scripts.
+    // First the parts others refer to: global_defs and groups.
     let mut g = Globals::default();
     let mut groups: BTreeMap<String, &Stmt> = BTreeMap::new();
-    let mut scripts: Vec<String> = Vec::new();
     for s in &tree.stmts {
         match s.key() {
             "global_defs" => {
@@ -428,9 +427,6 @@ pub fn convert(
                 if groups.insert(name.clone(), s).is_some() {
                     return Err(cx.err(s, format!("virtual_server_group {name:?} is defined twice")));
                 }
-            }
-            "vrrp_script" | "vrrp_track_file" | "track_file" => {
-                scripts.extend(s.args().first().cloned());
             }
             _ => {}
         }
@@ -540,8 +536,6 @@ pub fn convert(
             }
         }
     }
-    drop(scripts);
-
     for t in services {
         doc.push(t);
     }
@@ -1467,7 +1461,6 @@ fn real_server(
         checks.extend(checker(
             cx,
             c,
-            addr,
             timing,
             d.timing.delay_loop,
             rs_vhost.as_deref().or(d.virtualhost.as_deref()),
@@ -1500,7 +1493,6 @@ fn real_server(
 fn checker(
     cx: &mut Cx<'_>,
     c: &Stmt,
-    server: IpAddr,
     base: Timing,
     vs_loop: Option<u64>,
     vhost: Option<&str>,
@@ -1739,7 +1731,6 @@ fn checker(
         }
         _ => Vec::new(),
     };
-    let _ = server;
     Ok(out)
 }
 

@@ -855,16 +855,30 @@ fn virtual_service(
         }
     }
     // The sorry server.
-    let fb = v
+    let own = v
         .get(if v.v6 { "fallback6" } else { "fallback" })
-        .map(|s| (s.value.clone(), s.line))
-        .or_else(|| {
-            if v.v6 {
-                g.fallback6.clone()
-            } else {
-                g.fallback.clone()
-            }
-        });
+        .map(|s| (s.value.clone(), s.line));
+    let global = if v.v6 {
+        g.fallback6.clone()
+    } else {
+        g.fallback.clone()
+    };
+    // ldirectord keeps the global fallback per protocol, tcp and udp: a
+    // firewall mark finds none (its fallback_find builds one without a
+    // server).
+    let fb = match (own, global) {
+        (Some(f), _) => Some(f),
+        (None, Some((_, line))) if fwmark => {
+            cx.note(
+                v.line,
+                format!(
+                    "the global fallback (line {line}) does not apply to a firewall-mark virtual in ldirectord: no sorry server"
+                ),
+            );
+            None
+        }
+        (None, g) => g,
+    };
     // checktype = off adds no fallback either.
     let fb = fb.filter(|_| checktype != "off");
     if let Some((text, line)) = fb {

@@ -21,10 +21,11 @@ fn blocks_end_at_the_first_unindented_line() {
         text.contains("address = \"192.0.2.11\"\n  port = 8080\n  forward = \"route\"\n  weight = 1\n"),
         "{text}"
     );
-    // quiescent after the block is global, and the block took the
-    // default (no) when it was read: ldirectord reads globals first? No:
-    // in one pass, so a later global applies to later virtuals only.
+    // checktype = on: no check.
     assert!(!text.contains("check ="), "{text}");
+    // quiescent after the block is a global, and ldirectord reads the
+    // globals' final values when it sets the virtuals up: it applies.
+    assert!(text.contains("on_failure = \"quiesce\""), "{text}");
 }
 
 #[test]
