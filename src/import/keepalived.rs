@@ -197,46 +197,16 @@ fn dur(ms: u64) -> String {
 /// A command line as keepalived splits a script: on blanks, `'...'` and
 /// `"..."` quoting, `\` escaping the next character (no shell).
 fn argv(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut have = false;
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), '\\') | (None, '\\') => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                    have = true;
-                }
-            }
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                have = true;
-            }
-            (None, ' ' | '\t') => {
-                if have {
-                    out.push(std::mem::take(&mut cur));
-                    have = false;
-                }
-            }
-            (None, c) => {
-                cur.push(c);
-                have = true;
-            }
-        }
-    }
-    if have {
-        out.push(cur);
-    }
-    out
+    split_quoted(line, false)
 }
 
-/// Words as keepalived's second split reads a script line: blanks
-/// separate, `"..."` and `'...'` quote, `\` escapes the next character.
+/// Words as keepalived's second split reads a script line: the same, and
+/// `\n`, `\t` stand for a newline and a tab.
 fn quoted_words(line: &str) -> Vec<String> {
+    split_quoted(line, true)
+}
+
+fn split_quoted(line: &str, escapes: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut have = false;
@@ -248,8 +218,8 @@ fn quoted_words(line: &str) -> Vec<String> {
             (_, '\\') => {
                 if let Some(n) = chars.next() {
                     cur.push(match n {
-                        'n' => '\n',
-                        't' => '\t',
+                        'n' if escapes => '\n',
+                        't' if escapes => '\t',
                         n => n,
                     });
                     have = true;

@@ -42,33 +42,16 @@ fn check(format: Format, text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// The sample file with one line changed: its value, its key, or the line
-/// dropped, doubled or replaced by noise.
+/// The sample file with one line changed (its value, its key, or the
+/// line dropped, doubled or replaced by noise: the TOML properties'
+/// mutation), or cut there.
 fn mutated_lines(text: &str, at: prop::sample::Index, how: u8, junk: &str) -> String {
-    let mut lines: Vec<String> = text.lines().map(String::from).collect();
-    let i = at.index(lines.len());
-    match how % 6 {
-        0 => {
-            if let Some((k, _)) = lines[i].split_once(" = ") {
-                lines[i] = format!("{k} = {junk}");
-            }
-        }
-        1 => {
-            if let Some((_, v)) = lines[i].split_once(" = ") {
-                lines[i] = format!("{junk} = {v}");
-            }
-        }
-        2 => {
-            lines.remove(i);
-        }
-        3 => {
-            let l = lines[i].clone();
-            lines.insert(i, l);
-        }
-        4 => lines[i] = junk.to_string(),
-        _ => lines.truncate(i),
+    if how % 6 == 5 {
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.truncate(at.index(lines.len()));
+        return lines.join("\n");
     }
-    lines.join("\n")
+    crate::toml::mutated(text, at, how % 6, junk)
 }
 
 /// keepalived.conf with one line changed: a word of it replaced, the

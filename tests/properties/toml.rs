@@ -100,7 +100,7 @@ fn wide_table() -> impl Strategy<Value = Table> {
 }
 
 /// Lines of a valid file with one value, key or line changed.
-fn mutated(text: &str, at: prop::sample::Index, how: u8, junk: &str) -> String {
+pub fn mutated(text: &str, at: prop::sample::Index, how: u8, junk: &str) -> String {
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     let i = at.index(lines.len());
     match how % 5 {

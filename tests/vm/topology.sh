@@ -36,6 +36,11 @@
 #   topo_addr_watch NS              record NS's address events, each
 #                                   time-stamped (ip -ts monitor address),
 #                                   in $TOPO_DIR/addr.NS.log
+#   topo_ipvs_snapshot NS PREFIX    NS's table as `ipvsadm -Sn` (PREFIX.save)
+#                                   and `-Ln --thresholds` (PREFIX.list),
+#                                   each real server's line prefixed with
+#                                   its service's and sorted, so that two
+#                                   tables built in another order compare
 #   topo_addr_added NS ADDR T0      print the time (ms) of the first event
 #                                   of ADDR added in NS at or after T0 (ms);
 #                                   nothing (status 1) if none
@@ -158,6 +163,13 @@ topo_kill() {
 topo_cleanup() {
     local name
     for name in "${!_topo_pids[@]}"; do topo_kill "$name"; done
+}
+
+topo_ipvs_snapshot() {
+    ip netns exec "$1" /usr/sbin/ipvsadm -Sn | sort > "$2.save"
+    ip netns exec "$1" /usr/sbin/ipvsadm -Ln --thresholds |
+        awk 'NR > 3 && /^[A-Z]/ { s = $0; print; next } /->/ { print s " |" $0; next } { print }' |
+        sort > "$2.list"
 }
 
 topo_now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }

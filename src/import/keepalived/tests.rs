@@ -236,3 +236,47 @@ fn the_manual_page_file_converts_as_recorded() {
     assert_eq!(notes, include_str!("../../../tests/import/keepalived.conf.notes"));
     crate::daemon::config::parse("out", &text).unwrap();
 }
+
+#[test]
+fn details_keepalived_settles_as_its_source_does() {
+    // A DR server's own port becomes the service's; its check keeps the
+    // port written.
+    let (text, notes) = conv(
+        "virtual_server 192.0.2.1 80 {\n protocol TCP\n alpha\n lvs_method DR\n real_server 192.0.2.11 8080 {\n  \
+         TCP_CHECK {\n   retry 0\n  }\n }\n}\n",
+    )
+    .unwrap();
+    assert!(
+        text.contains("address = \"192.0.2.11\"\n  port = 80\n  forward = \"route\""),
+        "{text}"
+    );
+    assert!(text.contains("connect_port = 8080"), "{text}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("k.conf:5: port 8080 on a DR real server")),
+        "{notes:?}"
+    );
+    // The url's virtualhost wins over the checker's and the service's.
+    let (text, _) = conv(
+        "virtual_server 192.0.2.1 80 {\n protocol TCP\n alpha\n virtualhost vs.example\n real_server 192.0.2.11 80 {\n  \
+         HTTP_GET {\n   virtualhost chk.example\n   url {\n    path /\n    virtualhost url.example\n   }\n  }\n }\n}\n",
+    )
+    .unwrap();
+    assert!(
+        text.contains("host = \"url.example\"") && !text.contains("chk.example"),
+        "{text}"
+    );
+    // Methods are compared as written; GARP repeat 0 is 1; IPv6 ranges
+    // are bounded.
+    assert!(err("virtual_server 192.0.2.1 80 {\n lvs_method dr\n}\n")
+        .starts_with("k.conf:2: `lvs_method` \"dr\""));
+    let (text, _) = conv(
+        "global_defs {\n vrrp_garp_master_repeat 0\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 9\n \
+         virtual_ipaddress {\n  192.0.2.9\n }\n}\n",
+    )
+    .unwrap();
+    assert!(text.contains("garp = { count = 1 }"), "{text}");
+    let e = err("virtual_server_group G {\n 2001:db8::1-ffff 80\n}\nvirtual_server group G {\n}\n");
+    assert!(e.contains("more than 256 addresses"), "{e}");
+}

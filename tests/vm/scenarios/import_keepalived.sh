@@ -31,7 +31,6 @@
 . "$REPO/tests/vm/topology.sh"
 
 L=$LVSCTL
-REAL=/usr/sbin/ipvsadm
 KA=/usr/sbin/keepalived
 VIP=192.0.2.100
 W=$(mktemp -d)
@@ -204,16 +203,8 @@ check import.loads on lv "$L" daemon check "$W/lv.toml"
 topo_bg keepalived ka "$KA" -n -l -D -f "$W/ka.conf" -p "$W/ka.pid" -r "$W/ka.vrrp.pid" -c "$W/ka.check.pid"
 topo_bg lvsctl lv "$L" daemon --config "$W/lv.toml"
 
-# table NS TAG: NS's table as both listings, normalised: each real
-# server's line prefixed with its service's, sorted (TAG.save, TAG.list)
-table() {
-    ip netns exec "$1" "$REAL" -Sn | sort > "$2.save"
-    ip netns exec "$1" "$REAL" -Ln --thresholds |
-        awk 'NR > 3 && /^[A-Z]/ { s = $0; print; next } /->/ { print s " |" $0; next } { print }' |
-        sort > "$2.list"
-}
 same_tables() {   # TAG [GREP]: both tables equal (and, with GREP, match it)
-    table ka "$1.ka" && table lv "$1.lv" &&
+    topo_ipvs_snapshot ka "$1.ka" && topo_ipvs_snapshot lv "$1.lv" &&
         cmp -s "$1.ka.save" "$1.lv.save" && cmp -s "$1.ka.list" "$1.lv.list" &&
         { [ -z "${2:-}" ] || grep -qE -- "$2" "$1.lv.save"; }
 }

@@ -25,7 +25,6 @@
 . "$REPO/tests/vm/topology.sh"
 
 L=$LVSCTL
-REAL=/usr/sbin/ipvsadm
 LD=/usr/sbin/ldirectord
 W=$(mktemp -d)
 cd "$W" || exit 1
@@ -111,16 +110,8 @@ check import.loads on lv "$L" daemon check "$W/lv.toml"
 topo_bg ldirectord ld "$LD" -d "$W/ld.cf" start
 topo_bg lvsctl lv "$L" daemon --config "$W/lv.toml"
 
-# table NS TAG: NS's table as both listings, normalised: each real
-# server's line prefixed with its service's, sorted (TAG.save, TAG.list)
-table() {
-    ip netns exec "$1" "$REAL" -Sn | sort > "$2.save"
-    ip netns exec "$1" "$REAL" -Ln --thresholds |
-        awk 'NR > 3 && /^[A-Z]/ { s = $0; print; next } /->/ { print s " |" $0; next } { print }' |
-        sort > "$2.list"
-}
 same_tables() {   # TAG [GREP]: both tables equal (and, with GREP, match it)
-    table ld "$1.ld" && table lv "$1.lv" &&
+    topo_ipvs_snapshot ld "$1.ld" && topo_ipvs_snapshot lv "$1.lv" &&
         cmp -s "$1.ld.save" "$1.lv.save" && cmp -s "$1.ld.list" "$1.lv.list" &&
         { [ -z "${2:-}" ] || grep -qE -- "$2" "$1.lv.save"; }
 }
