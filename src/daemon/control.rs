@@ -956,7 +956,10 @@ mod tests {
                         status: Some(status()),
                     },
                     Request::Reload => error(ErrorKind::Invalid, "/etc/x.toml:3: unknown key".into()),
-                    Request::Drain { service, server } | Request::Undrain { service, server } => Reply::Ok {
+                    Request::Drain { service, server }
+                    | Request::Undrain { service, server }
+                    | Request::Disable { service, server }
+                    | Request::Enable { service, server } => Reply::Ok {
                         message: format!("{service} {server}"),
                         status: None,
                     },
@@ -1236,11 +1239,16 @@ mod tests {
                 any::<Option<u64>>(),
                 any::<Option<u32>>(),
                 any::<Option<u32>>(),
+                any::<bool>(),
             ),
             proptest::collection::vec(check(), 0..3),
         )
             .prop_map(
-                |((server, weight, effective_weight, up, since), (drained, leaving_until, a, i), checks)| {
+                |(
+                    (server, weight, effective_weight, up, since),
+                    (drained, leaving_until, a, i, enabled),
+                    checks,
+                )| {
                     ServerStatus {
                         server,
                         weight,
@@ -1248,6 +1256,7 @@ mod tests {
                         health: if up { Health::Up } else { Health::Down },
                         since,
                         drained,
+                        enabled,
                         leaving_until,
                         active_conns: a,
                         inactive_conns: i,

@@ -206,6 +206,9 @@ pub struct Health {
     pub leaving: Vec<Leaving>,
     /// Servers drained by hand: (service, address, port).
     pub drained: HashSet<(ServiceKey, IpAddr, u16)>,
+    /// Servers switched off by hand (`daemon disable`, the status page):
+    /// out of the table, still probed, until enabled.
+    pub disabled: HashSet<(ServiceKey, IpAddr, u16)>,
     /// When the last slow-start ramp ends ([`Health::ramp_end`]).
     ramp_end: Option<Instant>,
 }
@@ -338,6 +341,7 @@ impl Health {
             services,
             leaving: Vec::new(),
             drained: previous.map(|p| p.drained.clone()).unwrap_or_default(),
+            disabled: previous.map(|p| p.disabled.clone()).unwrap_or_default(),
             ramp_end: None,
         };
         for (si, s) in config.services.iter().enumerate() {
@@ -395,13 +399,15 @@ impl Health {
         h
     }
 
-    /// Sum of the weights of the service's servers that are up and not
-    /// drained.
+    /// Sum of the weights of the service's servers that are up, not
+    /// drained and not disabled.
     pub fn live_weight(&self, s: &ManagedService, si: usize) -> u64 {
         s.dests
             .iter()
             .zip(&self.services[si].dests)
-            .filter(|(md, st)| st.up && !self.is_drained(&s.key, &md.dest))
+            .filter(|(md, st)| {
+                st.up && !self.is_drained(&s.key, &md.dest) && !self.is_disabled(&s.key, &md.dest)
+            })
             .map(|(md, st)| u64::from(self.dynamic_weight(st).unwrap_or(md.dest.weight)))
             .sum()
     }
@@ -497,6 +503,20 @@ impl Health {
         None
     }
 
+    /// Whether a server is switched off by hand.
+    pub fn is_disabled(&self, key: &ServiceKey, d: &Destination) -> bool {
+        self.disabled.contains(&(*key, d.addr, d.port))
+    }
+
+    /// Disables or enables a server by hand; false if nothing changed.
+    pub fn set_disabled(&mut self, key: ServiceKey, addr: IpAddr, port: u16, disabled: bool) -> bool {
+        if disabled {
+            self.disabled.insert((key, addr, port))
+        } else {
+            self.disabled.remove(&(key, addr, port))
+        }
+    }
+
     /// Drains or undrains a server by hand; false if nothing changed.
     pub fn set_drained(&mut self, key: ServiceKey, addr: IpAddr, port: u16, drained: bool) -> bool {
         if drained {
@@ -585,6 +605,9 @@ impl Health {
             let mut dests = Vec::with_capacity(s.dests.len() + 1);
             for (md, ds) in s.dests.iter().zip(&st.dests) {
                 let mut d = md.dest.clone();
+                if self.is_disabled(&s.key, &d) {
+                    continue;
+                }
                 if self.is_drained(&s.key, &d) {
                     d.weight = 0;
                 } else if !ds.up {

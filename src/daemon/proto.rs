@@ -48,6 +48,20 @@ pub enum Request {
         /// See [`Request::Drain`].
         server: String,
     },
+    /// Take a server out of the table (still probed) until `enable`.
+    Disable {
+        /// See [`Request::Drain`].
+        service: String,
+        /// See [`Request::Drain`].
+        server: String,
+    },
+    /// Undo a disable.
+    Enable {
+        /// See [`Request::Drain`].
+        service: String,
+        /// See [`Request::Drain`].
+        server: String,
+    },
     /// Give up mastership of a VRRP instance (priority 0) until resumed.
     VrrpRelease {
         /// The instance's name.
@@ -233,6 +247,10 @@ pub struct ServerStatus {
     pub since: u64,
     /// Drained by `lvsctl daemon drain`.
     pub drained: bool,
+    /// In the table: false once `lvsctl daemon disable` (or the status
+    /// page) switched it off; it is still probed.
+    #[serde(default = "yes")]
+    pub enabled: bool,
     /// Removed from the file, draining out until this time (seconds since
     /// the epoch) or its last connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,6 +263,10 @@ pub struct ServerStatus {
     pub inactive_conns: Option<u32>,
     /// Its checks (none: a static server, always up).
     pub checks: Vec<CheckStatus>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One check of a server.

@@ -405,7 +405,7 @@ impl Daemon {
         // mean it was down.
         let mut seed = Health::default();
         if let Some(path) = &drain_file {
-            seed.drained.extend(read_drains(path));
+            (seed.drained, seed.disabled) = read_drains(path);
         }
         let mut health = Health::new(&config, &live, Some(&seed), now, wall);
         for si in 0..config.services.len() {
@@ -1130,8 +1130,10 @@ impl Daemon {
                 }
             }
             Request::Reload => self.reload().await,
-            Request::Drain { service, server } => self.drain(&service, &server, true).await,
-            Request::Undrain { service, server } => self.drain(&service, &server, false).await,
+            Request::Drain { service, server } => self.switch(&service, &server, Switch::Drain).await,
+            Request::Undrain { service, server } => self.switch(&service, &server, Switch::Undrain).await,
+            Request::Disable { service, server } => self.switch(&service, &server, Switch::Disable).await,
+            Request::Enable { service, server } => self.switch(&service, &server, Switch::Enable).await,
             Request::VrrpRelease { instance } => self.vrrp_release(&instance, true).await,
             Request::VrrpResume { instance } => self.vrrp_release(&instance, false).await,
         }
@@ -1197,7 +1199,9 @@ impl Daemon {
         }
     }
 
-    async fn drain(&mut self, service: &str, server: &str, drained: bool) -> Reply {
+    /// `drain`, `undrain`, `disable` and `enable`: switches kept across
+    /// restarts in the drain file.
+    async fn switch(&mut self, service: &str, server: &str, how: Switch) -> Reply {
         let invalid = |message: String| Reply::Error {
             kind: ErrorKind::Invalid,
             message,
@@ -1222,17 +1226,22 @@ impl Daemon {
         }
         let mut changed = 0;
         for (a, p) in &matches {
-            changed += usize::from(self.health.set_drained(key, *a, *p, drained));
+            changed += usize::from(match how {
+                Switch::Drain | Switch::Undrain => self.health.set_drained(key, *a, *p, how == Switch::Drain),
+                Switch::Disable | Switch::Enable => {
+                    self.health.set_disabled(key, *a, *p, how == Switch::Disable)
+                }
+            });
         }
         if let Some(path) = &self.drain_file {
-            if let Err(e) = write_drains(path, &self.health.drained) {
+            if let Err(e) = write_drains(path, &self.health.drained, &self.health.disabled) {
                 self.log.error(
                     "saving drains failed",
                     &[("file", &path.display().to_string()), ("error", &e.to_string())],
                 );
             }
         }
-        let word = if drained { "drained" } else { "undrained" };
+        let word = how.done();
         for (a, p) in &matches {
             self.log.info(
                 word,
@@ -1387,6 +1396,7 @@ impl Daemon {
                     },
                     since: epoch(ds.since),
                     drained: self.health.is_drained(&s.key, &md.dest),
+                    enabled: !self.health.is_disabled(&s.key, &md.dest),
                     leaving_until: None,
                     active_conns: active,
                     inactive_conns: inactive,
@@ -1403,6 +1413,7 @@ impl Daemon {
                     health: proto::Health::Up,
                     since: epoch(self.loaded),
                     drained: false,
+                    enabled: true,
                     leaving_until: Some(epoch(l.until_wall)),
                     active_conns: active,
                     inactive_conns: inactive,
@@ -1429,6 +1440,30 @@ impl Daemon {
             loaded: epoch(self.loaded),
             services,
             vrrp: self.vrrp.as_ref().map(|v| v.status()).unwrap_or_default(),
+        }
+    }
+}
+
+/// What a hand switch does to a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Switch {
+    /// Weight 0 until undrained.
+    Drain,
+    /// Its weight back.
+    Undrain,
+    /// Out of the table until enabled.
+    Disable,
+    /// Back in the table.
+    Enable,
+}
+
+impl Switch {
+    fn done(self) -> &'static str {
+        match self {
+            Switch::Drain => "drained",
+            Switch::Undrain => "undrained",
+            Switch::Disable => "disabled",
+            Switch::Enable => "enabled",
         }
     }
 }
@@ -1564,37 +1599,52 @@ fn drain_file() -> Option<PathBuf> {
     Some(PathBuf::from(format!("/run/lvsctl/daemon-drains-net-{ino}.json")))
 }
 
+/// One switched server: drained, or (`disabled`) out of the table. A
+/// file written before `disabled` existed reads as drains.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct DrainRecord {
     service: String,
     server: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    disabled: bool,
 }
 
-fn read_drains(path: &std::path::Path) -> Vec<(ServiceKey, IpAddr, u16)> {
+type Switched = HashSet<(ServiceKey, IpAddr, u16)>;
+
+/// The drained and the disabled servers of the drain file.
+fn read_drains(path: &std::path::Path) -> (Switched, Switched) {
+    let (mut drained, mut disabled) = (Switched::new(), Switched::new());
     let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
+        return (drained, disabled);
     };
     let Ok(list) = serde_json::from_str::<Vec<DrainRecord>>(&text) else {
-        return Vec::new();
+        return (drained, disabled);
     };
-    list.iter()
-        .filter_map(|r| {
-            let key = proto::parse_selector(&r.service)?;
-            let sa: std::net::SocketAddr = r.server.parse().ok()?;
-            Some((key, sa.ip(), sa.port()))
-        })
-        .collect()
+    for r in &list {
+        let Some(key) = proto::parse_selector(&r.service) else {
+            continue;
+        };
+        let Ok(sa) = r.server.parse::<std::net::SocketAddr>() else {
+            continue;
+        };
+        let set = if r.disabled { &mut disabled } else { &mut drained };
+        set.insert((key, sa.ip(), sa.port()));
+    }
+    (drained, disabled)
 }
 
-fn write_drains(path: &std::path::Path, drained: &HashSet<(ServiceKey, IpAddr, u16)>) -> std::io::Result<()> {
+fn write_drains(path: &std::path::Path, drained: &Switched, disabled: &Switched) -> std::io::Result<()> {
+    let record = |(k, a, p): &(ServiceKey, IpAddr, u16), disabled: bool| DrainRecord {
+        service: proto::selector(k),
+        server: proto::server_text(*a, Some(*p)),
+        disabled,
+    };
     let mut list: Vec<DrainRecord> = drained
         .iter()
-        .map(|(k, a, p)| DrainRecord {
-            service: proto::selector(k),
-            server: proto::server_text(*a, Some(*p)),
-        })
+        .map(|x| record(x, false))
+        .chain(disabled.iter().map(|x| record(x, true)))
         .collect();
-    list.sort_by(|a, b| (&a.service, &a.server).cmp(&(&b.service, &b.server)));
+    list.sort_by(|a, b| (&a.service, &a.server, a.disabled).cmp(&(&b.service, &b.server, b.disabled)));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

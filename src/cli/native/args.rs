@@ -297,7 +297,7 @@ CAP_SETUID, CAP_SETGID and CAP_KILL.
 Exit status: run: 0 stopped, 1 runtime failure, 2 invalid file or usage; \
 check: 0 valid, 2 invalid; status: 0 all up, 3 something down (a server, \
 a quorum, or a VRRP instance in FAULT), 4 no daemon answers; reload, \
-drain, undrain, vrrp release, vrrp resume: 0 done, 2 refused (invalid \
+drain, undrain, disable, enable, vrrp release, vrrp resume: 0 done, 2 refused (invalid \
 file, unknown server or instance), 4 no daemon answers; probe: 0 up, 3 \
 down, 2 invalid check.";
 
@@ -376,6 +376,29 @@ pub enum DaemonCmd {
     },
     /// Give a drained real server its weight back.
     Undrain {
+        /// The service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: String,
+        /// The real server (see `drain`).
+        #[arg(value_name = "SERVER")]
+        server: String,
+        #[command(flatten)]
+        socket: SocketArgs,
+    },
+    /// Take a real server out of the table (across restarts) until
+    /// `enable`; its checks go on, so the status still shows its health.
+    Disable {
+        /// The service (see `list`).
+        #[arg(value_name = "SERVICE")]
+        service: String,
+        /// The real server (see `drain`).
+        #[arg(value_name = "SERVER")]
+        server: String,
+        #[command(flatten)]
+        socket: SocketArgs,
+    },
+    /// Put a disabled real server back in the table.
+    Enable {
         /// The service (see `list`).
         #[arg(value_name = "SERVICE")]
         service: String,

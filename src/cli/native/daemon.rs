@@ -12,7 +12,7 @@ pub fn run(args: &DaemonArgs, netns: Option<&str>, con: &mut Console) -> Result<
         None => {
             let Some(config) = &args.config else {
                 return Err(NativeError::Usage(
-                    "lvsctl daemon: give --config FILE to run, or one of check, status, reload, drain, undrain, vrrp, probe"
+                    "lvsctl daemon: give --config FILE to run, or one of check, status, reload, drain, undrain, disable, enable, vrrp, probe"
                         .into(),
                 ));
             };
@@ -47,6 +47,16 @@ pub fn run(args: &DaemonArgs, netns: Option<&str>, con: &mut Console) -> Result<
             server,
             socket,
         }) => super::daemon_client::undrain(service, server, socket.socket.as_deref(), netns),
+        Some(DaemonCmd::Disable {
+            service,
+            server,
+            socket,
+        }) => super::daemon_client::disable(service, server, true, socket.socket.as_deref(), netns),
+        Some(DaemonCmd::Enable {
+            service,
+            server,
+            socket,
+        }) => super::daemon_client::disable(service, server, false, socket.socket.as_deref(), netns),
         Some(DaemonCmd::Vrrp { cmd }) => match cmd {
             VrrpCmd::Release { instance, socket } => {
                 super::daemon_client::vrrp_release(instance, true, socket.socket.as_deref(), netns)

@@ -105,6 +105,25 @@ pub fn undrain(
     done(exchange(&path, &req)?)
 }
 
+/// `lvsctl daemon disable|enable SERVICE SERVER`.
+pub fn disable(
+    service: &str,
+    server: &str,
+    disable: bool,
+    socket: Option<&str>,
+    netns: Option<&str>,
+) -> Result<Report, NativeError> {
+    let (service, (addr, port)) = (canonical_service(service)?, parse_server(server)?);
+    let path = locate(socket, netns)?;
+    let server = proto::server_text(addr, port);
+    let req = if disable {
+        Request::Disable { service, server }
+    } else {
+        Request::Enable { service, server }
+    };
+    done(exchange(&path, &req)?)
+}
+
 /// `lvsctl daemon vrrp release|resume INSTANCE`.
 pub fn vrrp_release(
     instance: &str,
@@ -342,6 +361,9 @@ fn health_text(d: &ServerStatus) -> String {
     .to_string();
     if d.drained {
         t.push_str(", drained");
+    }
+    if !d.enabled {
+        t.push_str(", disabled");
     }
     if let Some(until) = d.leaving_until {
         t.push_str(&format!(", leaving by {}", rfc3339(until)));
@@ -594,6 +616,7 @@ mod tests {
             health,
             since: T0,
             drained: false,
+            enabled: true,
             leaving_until: None,
             active_conns: None,
             inactive_conns: None,

@@ -246,6 +246,38 @@ fn drained_servers_stay_at_weight_zero() {
 }
 
 #[test]
+fn disabled_servers_leave_the_table_and_the_live_weight() {
+    let c = parse("d.toml", FILE).unwrap();
+    let now = Instant::now();
+    let wall = SystemTime::now();
+    let mut h = Health::new(&c, &all_up(&c), None, now, wall);
+    let key = c.services[1].key;
+    let addr: IpAddr = "192.0.2.11".parse().unwrap();
+    let before = h.live_weight(&c.services[1], 1);
+    assert_eq!(weights(&h.desired(&c, now), 1), w(&[("192.0.2.11", 5)]));
+    assert!(h.set_disabled(key, addr, 80, true));
+    assert!(!h.set_disabled(key, addr, 80, true));
+    assert_eq!(weights(&h.desired(&c, now), 1), w(&[]));
+    assert_eq!(h.live_weight(&c.services[1], 1), before - 5);
+    // Drained and disabled: out, whatever the drain says.
+    assert!(h.set_drained(key, addr, 80, true));
+    assert_eq!(weights(&h.desired(&c, now), 1), w(&[]));
+    // Still probed: a failure while disabled counts.
+    h.record(&c, 0, &ok(false), now, wall);
+    h.record(&c, 0, &ok(false), now, wall);
+    assert!(!h.services[1].dests[0].up);
+    // A reload keeps the switch.
+    let h2 = Health::new(&c, &all_up(&c), Some(&h), now, wall);
+    assert!(h2.is_disabled(&key, &c.services[1].dests[0].dest));
+    assert!(h.set_disabled(key, addr, 80, false));
+    assert!(h.set_drained(key, addr, 80, false));
+    assert_eq!(weights(&h.desired(&c, now), 1), w(&[]));
+    h.record(&c, 0, &ok(true), now, wall);
+    h.record(&c, 0, &ok(true), now, wall);
+    assert_eq!(weights(&h.desired(&c, now), 1), w(&[("192.0.2.11", 5)]));
+}
+
+#[test]
 fn reload_keeps_health_and_drains_removed_servers() {
     let c = parse("d.toml", FILE).unwrap();
     let t0 = Instant::now();
