@@ -82,8 +82,14 @@ _lvsctl() {
             lvsctl__subcmd__daemon,check)
                 cmd="lvsctl__subcmd__daemon__subcmd__check"
                 ;;
+            lvsctl__subcmd__daemon,disable)
+                cmd="lvsctl__subcmd__daemon__subcmd__disable"
+                ;;
             lvsctl__subcmd__daemon,drain)
                 cmd="lvsctl__subcmd__daemon__subcmd__drain"
+                ;;
+            lvsctl__subcmd__daemon,enable)
+                cmd="lvsctl__subcmd__daemon__subcmd__enable"
                 ;;
             lvsctl__subcmd__daemon,help)
                 cmd="lvsctl__subcmd__daemon__subcmd__help"
@@ -106,8 +112,14 @@ _lvsctl() {
             lvsctl__subcmd__daemon__subcmd__help,check)
                 cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__check"
                 ;;
+            lvsctl__subcmd__daemon__subcmd__help,disable)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__disable"
+                ;;
             lvsctl__subcmd__daemon__subcmd__help,drain)
                 cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__drain"
+                ;;
+            lvsctl__subcmd__daemon__subcmd__help,enable)
+                cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__enable"
                 ;;
             lvsctl__subcmd__daemon__subcmd__help,help)
                 cmd="lvsctl__subcmd__daemon__subcmd__help__subcmd__help"
@@ -205,8 +217,14 @@ _lvsctl() {
             lvsctl__subcmd__help__subcmd__daemon,check)
                 cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__check"
                 ;;
+            lvsctl__subcmd__help__subcmd__daemon,disable)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__disable"
+                ;;
             lvsctl__subcmd__help__subcmd__daemon,drain)
                 cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__drain"
+                ;;
+            lvsctl__subcmd__help__subcmd__daemon,enable)
+                cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__enable"
                 ;;
             lvsctl__subcmd__help__subcmd__daemon,probe)
                 cmd="lvsctl__subcmd__help__subcmd__daemon__subcmd__probe"
@@ -649,7 +667,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__daemon)
-            opts="-c -h --config --log-format --netns --help check status reload drain undrain vrrp probe help"
+            opts="-c -h --config --log-format --netns --help check status reload drain undrain disable enable vrrp probe help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -718,6 +736,39 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__daemon__subcmd__disable)
+            opts="-h --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__daemon__subcmd__drain)
             opts="-h --wait --socket --netns --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -751,8 +802,41 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__daemon__subcmd__enable)
+            opts="-h --socket --netns --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__daemon__subcmd__help)
-            opts="check status reload drain undrain vrrp probe help"
+            opts="check status reload drain undrain disable enable vrrp probe help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,7 +863,35 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__daemon__subcmd__help__subcmd__drain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__daemon__subcmd__help__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1311,7 +1423,7 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__help__subcmd__daemon)
-            opts="check status reload drain undrain vrrp probe"
+            opts="check status reload drain undrain disable enable vrrp probe"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1338,7 +1450,35 @@ _lvsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lvsctl__subcmd__help__subcmd__daemon__subcmd__drain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lvsctl__subcmd__help__subcmd__daemon__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

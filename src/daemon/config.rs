@@ -72,6 +72,12 @@ pub struct DaemonSection {
     pub socket: Option<PathBuf>,
     /// Prometheus listener.
     pub metrics: Option<SocketAddr>,
+    /// The status page's listener (the same as `metrics`: one listener).
+    pub http: Option<SocketAddr>,
+    /// The page's drain/undrain/enable/disable buttons and their POSTs.
+    pub http_actions: bool,
+    /// The file holding the token those POSTs must carry.
+    pub http_token_file: Option<PathBuf>,
     /// The file is the whole table (services others made are deleted).
     pub prune: bool,
     /// SIGTERM removes what the daemon manages.
@@ -93,6 +99,9 @@ impl Default for DaemonSection {
             drain_timeout: Duration::from_secs(300),
             socket: None,
             metrics: None,
+            http: None,
+            http_actions: false,
+            http_token_file: None,
             prune: false,
             flush_on_stop: false,
             mark_base: 0x4c56_0000,
@@ -217,6 +226,9 @@ struct DaemonToml {
     drain_timeout: Option<String>,
     socket: Option<String>,
     metrics: Option<String>,
+    http: Option<String>,
+    http_actions: Option<bool>,
+    http_token_file: Option<String>,
     prune: Option<bool>,
     flush_on_stop: Option<bool>,
     mark_base: Option<u32>,
@@ -305,6 +317,36 @@ impl Extension for Reader {
                     format!("daemon.metrics {m:?}: expected ADDRESS:PORT, e.g. \"127.0.0.1:9480\""),
                 )
             })?);
+        }
+        if let Some(m) = t.http {
+            d.http = Some(m.parse().map_err(|_| {
+                doc.err(
+                    &span,
+                    format!("daemon.http {m:?}: expected ADDRESS:PORT, e.g. \"127.0.0.1:9480\""),
+                )
+            })?);
+        }
+        d.http_actions = t.http_actions.unwrap_or(false);
+        if let Some(f) = t.http_token_file {
+            if !f.starts_with('/') {
+                return Err(doc.err(
+                    &span,
+                    format!("daemon.http_token_file {f:?} must be an absolute path"),
+                ));
+            }
+            d.http_token_file = Some(PathBuf::from(f));
+        }
+        if d.http_actions && d.http.is_none() {
+            return Err(doc.err(
+                &span,
+                "daemon.http_actions needs daemon.http (the page's listener)",
+            ));
+        }
+        if d.http_actions && d.http_token_file.is_none() {
+            return Err(doc.err(
+                &span,
+                "daemon.http_actions needs daemon.http_token_file: the page's buttons send that token",
+            ));
         }
         d.prune = t.prune.unwrap_or(false);
         d.flush_on_stop = t.flush_on_stop.unwrap_or(false);

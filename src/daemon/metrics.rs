@@ -1,12 +1,10 @@
 //! Prometheus metrics (`[daemon] metrics = "ADDR:PORT"`): the text
-//! exposition format over a minimal HTTP/1.1 responder.
+//! exposition format, served by [`super::http`].
 //!
 //! Hand-written rather than a metrics crate: the families are few, fixed,
 //! and rendered from state the loop already has ([`Snapshot`]); the format
 //! is a dozen rules (`# HELP`, `# TYPE`, `name{labels} value`, escaped
-//! label values, cumulative `_bucket{le=...}` histograms). The responder
-//! answers `GET /metrics` and nothing else, reads at most 8 KiB of request
-//! within 5 s, and never panics on what a client sends.
+//! label values, cumulative `_bucket{le=...}` histograms).
 //!
 //! Families: per (service, server) health, configured and effective weight
 //! and transitions; per service quorum; per check type a latency
@@ -18,9 +16,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
 
 use crate::ipvs::Stats;
 
@@ -338,69 +333,6 @@ fn vrrp(o: &mut String, list: &[crate::daemon::proto::VrrpStatus]) {
     }
 }
 
-/// Serves `GET /metrics` on `listener`; each scrape asks the loop for the
-/// text through `ask`.
-pub async fn serve(listener: tokio::net::TcpListener, ask: mpsc::Sender<oneshot::Sender<String>>) {
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
-        };
-        let ask = ask.clone();
-        tokio::spawn(async move {
-            let mut buf = Vec::with_capacity(1024);
-            let head = tokio::time::timeout(Duration::from_secs(5), async {
-                let mut chunk = [0u8; 1024];
-                while buf.len() < 8192 && !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-            })
-            .await;
-            if head.is_err() {
-                return;
-            }
-            let response = match request_path(&buf) {
-                Some("/metrics") => {
-                    let (tx, rx) = oneshot::channel();
-                    let body = match ask.send(tx).await {
-                        Ok(()) => rx.await.unwrap_or_default(),
-                        Err(_) => String::new(),
-                    };
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    )
-                }
-                Some(_) => {
-                    "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n"
-                        .to_string()
-                }
-                None => {
-                    "HTTP/1.1 400 Bad Request\r\nContent-Length: 12\r\nConnection: close\r\n\r\nbad request\n"
-                        .to_string()
-                }
-            };
-            let _ = stream.write_all(response.as_bytes()).await;
-            let _ = stream.shutdown().await;
-        });
-    }
-}
-
-/// The path of a `GET` request line (query string dropped).
-pub fn request_path(head: &[u8]) -> Option<&str> {
-    let line_end = head.windows(2).position(|w| w == b"\r\n")?;
-    let line = std::str::from_utf8(&head[..line_end]).ok()?;
-    let mut parts = line.split(' ');
-    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
-    if method != "GET" || !version.starts_with("HTTP/1.") || parts.next().is_some() {
-        return None;
-    }
-    Some(target.split('?').next().unwrap_or(target))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,28 +421,5 @@ mod tests {
         assert!(!t.contains("lvsctl_vrrp_master_priority{"));
         // Without instances, no VRRP family at all.
         assert!(!render(&Snapshot::default()).contains("lvsctl_vrrp"));
-    }
-
-    #[test]
-    fn request_lines() {
-        assert_eq!(
-            request_path(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
-            Some("/metrics")
-        );
-        assert_eq!(
-            request_path(b"GET /metrics?x=1 HTTP/1.0\r\n\r\n"),
-            Some("/metrics")
-        );
-        assert_eq!(request_path(b"POST /metrics HTTP/1.1\r\n\r\n"), None);
-        assert_eq!(request_path(b"GET /metrics\r\n\r\n"), None);
-        assert_eq!(request_path(b"\xff\xfe\r\n"), None);
-        assert_eq!(request_path(b""), None);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_request_head_is_answered_without_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-            let _ = request_path(&bytes);
-        }
     }
 }

@@ -23,6 +23,8 @@ pub mod proto;
 pub mod control;
 pub mod config;
 pub mod health;
+pub mod history;
+pub mod http;
 pub mod kernel;
 pub mod log;
 pub mod metrics;

@@ -265,6 +265,19 @@ pub struct ServerStatus {
     pub checks: Vec<CheckStatus>,
 }
 
+/// The status document as `lvsctl daemon status --output json` prints it
+/// and `/status.json` serves it: one line (or indented), and a newline.
+pub fn status_json(st: &Status, pretty: bool) -> String {
+    let r = if pretty {
+        serde_json::to_string_pretty(st)
+    } else {
+        serde_json::to_string(st)
+    };
+    let mut s = r.unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
 fn yes() -> bool {
     true
 }

@@ -21,19 +21,21 @@
 //! as drift.
 
 use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::check::{self, Outcome};
 use super::config::{self, DaemonConfig};
 use super::control::{self, ControlMsg};
 use super::health::{Event, Health, ProbeKey, RAMP_STEP};
+use super::history::{History, Reading};
+use super::http::{Site, WebAsk};
 use super::kernel::{KernelError, KernelHandle, LiveTable};
 use super::log::{Format, Log};
 use super::metrics::{Histogram, ServerRow, Snapshot};
@@ -167,16 +169,7 @@ fn run_logged(opts: Options, log: Arc<Log>) -> Result<(), DaemonError> {
     let listener = control::bind(&socket, group).map_err(|e| DaemonError::Start(e.to_string()))?;
     let registered = control::register(&registration(&config, &socket, &opts.config))
         .map_err(|e| DaemonError::Start(format!("registry under /run/lvsctl: {e}")))?;
-    let metrics = match config.daemon.metrics {
-        None => None,
-        Some(addr) => {
-            let l = std::net::TcpListener::bind(addr)
-                .map_err(|e| DaemonError::Start(format!("metrics listener {addr}: {e}")))?;
-            l.set_nonblocking(true)
-                .map_err(|e| DaemonError::Start(format!("metrics listener {addr}: {e}")))?;
-            Some(l)
-        }
-    };
+    let web = web_listeners(&config, &log)?;
     // Everything that needed more than these is done; the threads started
     // below inherit the reduced sets.
     drop_privileges(&log);
@@ -209,12 +202,15 @@ fn run_logged(opts: Options, log: Arc<Log>) -> Result<(), DaemonError> {
             .map_err(|e| DaemonError::Start(format!("{}: {e}", socket.display())))?;
         let (ctl_tx, ctl_rx) = mpsc::channel(64);
         tokio::spawn(control::serve(listener, group, ctl_tx));
-        let (scrape_tx, scrape_rx) = mpsc::channel(8);
-        if let Some(l) = metrics {
+        let (web_tx, web_rx) = mpsc::channel(64);
+        let mut sites = Vec::new();
+        for (l, site) in web {
             let l = tokio::net::TcpListener::from_std(l)
-                .map_err(|e| DaemonError::Start(format!("metrics: {e}")))?;
-            tokio::spawn(super::metrics::serve(l, scrape_tx));
+                .map_err(|e| DaemonError::Start(format!("HTTP listener: {e}")))?;
+            sites.push(site.clone());
+            tokio::spawn(super::http::serve(l, site, web_tx.clone()));
         }
+        drop(web_tx);
         let files = Files {
             registered: Some(registered),
             drain_file: drain_file(),
@@ -222,12 +218,46 @@ fn run_logged(opts: Options, log: Arc<Log>) -> Result<(), DaemonError> {
         };
         let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
         d.vrrp = vrrp;
-        let r = d.main(ctl_rx, scrape_rx).await;
+        d.sites = sites;
+        let r = d.main(ctl_rx, web_rx).await;
         let _ = std::fs::remove_file(&socket);
         r
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
+}
+
+/// The HTTP listeners of `[daemon] metrics` and `http`, bound before
+/// privileges are dropped: one when both name the same address.
+fn web_listeners(
+    config: &DaemonConfig,
+    log: &Arc<Log>,
+) -> Result<Vec<(std::net::TcpListener, Arc<Site>)>, DaemonError> {
+    let d = &config.daemon;
+    let token = match (&d.http_token_file, d.http_actions) {
+        (Some(f), true) => Some(super::http::read_token(f).map_err(DaemonError::Start)?),
+        _ => None,
+    };
+    let mut plan: Vec<(SocketAddr, Site)> = Vec::new();
+    if let Some(a) = d.http {
+        plan.push((
+            a,
+            Site::new(d.metrics == Some(a), true, d.http_actions, token, log.clone()),
+        ));
+    }
+    if let Some(a) = d.metrics.filter(|m| Some(*m) != d.http) {
+        plan.push((a, Site::new(true, false, false, None, log.clone())));
+    }
+    let mut out = Vec::with_capacity(plan.len());
+    for (addr, site) in plan {
+        let what = if site.page { "HTTP" } else { "metrics" };
+        let l = std::net::TcpListener::bind(addr)
+            .map_err(|e| DaemonError::Start(format!("{what} listener {addr}: {e}")))?;
+        l.set_nonblocking(true)
+            .map_err(|e| DaemonError::Start(format!("{what} listener {addr}: {e}")))?;
+        out.push((l, Arc::new(site)));
+    }
+    Ok(out)
 }
 
 /// Waits for the VRRP thread to change the sync daemon's role; never
@@ -377,6 +407,10 @@ struct Daemon {
     vrrp: Option<VrrpHandle>,
     /// The services whose lost quorum the VRRP thread was last told.
     vrrp_lost: Option<(HashSet<ServiceKey>, HashSet<ServiceKey>)>,
+    /// The status page's traffic history (with `[daemon] http`).
+    history: Option<History>,
+    /// The HTTP listeners' routes (a reload gives them the token again).
+    sites: Vec<Arc<Site>>,
 }
 
 pub(super) fn epoch(t: SystemTime) -> u64 {
@@ -443,13 +477,15 @@ impl Daemon {
             grid: now,
             vrrp: None,
             vrrp_lost: None,
+            history: None,
+            sites: Vec::new(),
         }
     }
 
     async fn main(
         &mut self,
         mut ctl: mpsc::Receiver<ControlMsg>,
-        mut scrapes: mpsc::Receiver<oneshot::Sender<String>>,
+        mut web: mpsc::Receiver<WebAsk>,
     ) -> Result<(), DaemonError> {
         let sig = |k: SignalKind| signal(k).map_err(|e| DaemonError::Start(format!("signals: {e}")));
         let mut hup = sig(SignalKind::hangup())?;
@@ -480,6 +516,11 @@ impl Daemon {
         periodic.tick().await; // the first tick is now: the start sync was it
         let watchdog = notify::watchdog_interval();
         let mut dog = tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
+        if self.config.daemon.http.is_some() {
+            self.history = Some(History::default());
+        }
+        let mut sample = tokio::time::interval(super::history::STEP);
+        sample.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut step = tokio::time::interval(RAMP_STEP);
         step.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -512,10 +553,8 @@ impl Daemon {
                     let reply = self.on_request(msg.request).await;
                     let _ = msg.reply.send(reply);
                 }
-                Some(tx) = scrapes.recv() => {
-                    let live = self.kernel.read().await.ok();
-                    let _ = tx.send(super::metrics::render(&self.snapshot(live.as_ref())));
-                }
+                Some(ask) = web.recv() => self.on_web(ask).await,
+                _ = sample.tick(), if self.history.is_some() => self.sample().await,
                 _ = hup.recv() => {
                     let _ = self.reload().await;
                 }
@@ -1057,6 +1096,18 @@ impl Daemon {
             self.log
                 .warn("the control socket's settings change only on a restart", &[]);
         }
+        if (new.daemon.metrics, new.daemon.http, new.daemon.http_actions)
+            != (
+                self.config.daemon.metrics,
+                self.config.daemon.http,
+                self.config.daemon.http_actions,
+            )
+        {
+            self.log.warn(
+                "metrics, http and http_actions change only on a restart; the listeners stay as they are",
+                &[],
+            );
+        }
         for w in warnings(&new) {
             self.log.warn(&w, &[]);
         }
@@ -1095,6 +1146,7 @@ impl Daemon {
         }
         self.hook_ids = hook_user(&self.config, &self.log);
         check::command::set_run_as(self.hook_ids);
+        self.web_reloaded();
         self.director_sysctls();
         self.start_probes();
         self.loaded = SystemTime::now();
@@ -1117,6 +1169,110 @@ impl Daemon {
                 kind: ErrorKind::Failed,
                 message: "reloaded, but the kernel update failed (see the log; retrying)".into(),
             },
+        }
+    }
+
+    /// What an HTTP listener asks.
+    async fn on_web(&mut self, ask: WebAsk) {
+        match ask {
+            WebAsk::Metrics(tx) => {
+                let live = self.kernel.read().await.ok();
+                let _ = tx.send(super::metrics::render(&self.snapshot(live.as_ref())));
+            }
+            WebAsk::Status(tx) => {
+                let live = self.kernel.read().await.ok();
+                let _ = tx.send(proto::status_json(&self.status(live.as_ref()), false));
+            }
+            WebAsk::History(since, tx) => {
+                let h = self.history.as_ref().map(|h| h.json(since));
+                let _ = tx.send(h.unwrap_or_else(|| History::default().json(None)));
+            }
+            WebAsk::Action { request, peer, reply } => {
+                let (action, service, server) = match &request {
+                    Request::Drain { service, server } => ("drain", service, server),
+                    Request::Undrain { service, server } => ("undrain", service, server),
+                    Request::Disable { service, server } => ("disable", service, server),
+                    Request::Enable { service, server } => ("enable", service, server),
+                    _ => ("?", &String::new(), &String::new()),
+                };
+                self.log.info(
+                    "page action",
+                    &[
+                        ("action", action),
+                        ("service", service),
+                        ("server", server),
+                        ("peer", &peer.to_string()),
+                    ],
+                );
+                let r = self.on_request(request).await;
+                let _ = reply.send(r);
+            }
+        }
+    }
+
+    /// After a reload: the history keeps the rows of the new file's
+    /// services, and the page's buttons take the token file as it is now
+    /// (one that has become unreadable keeps the token they had).
+    fn web_reloaded(&mut self) {
+        let managed: HashSet<String> = self
+            .config
+            .services
+            .iter()
+            .map(|s| proto::selector(&s.key))
+            .collect();
+        if let Some(h) = &mut self.history {
+            h.retain(|k| managed.contains(k.split(' ').next().unwrap_or(k)));
+        }
+        let Some(f) = &self.config.daemon.http_token_file else {
+            return;
+        };
+        if !self.sites.iter().any(|s| s.actions) {
+            return;
+        }
+        match super::http::read_token(f) {
+            Ok(t) => {
+                for s in self.sites.iter().filter(|s| s.actions) {
+                    s.set_token(Some(t.clone()));
+                }
+            }
+            Err(e) => self.log.error(
+                "the token file is unusable; the buttons keep the old token",
+                &[("error", &e)],
+            ),
+        }
+    }
+
+    /// Adds one read of the kernel's counters to the history.
+    async fn sample(&mut self) {
+        let Ok(live) = self.kernel.read().await else {
+            return;
+        };
+        let at = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let managed: FastSet<ServiceKey> = self.config.services.iter().map(|s| s.key).collect();
+        let mut readings = Vec::with_capacity(self.config.server_count() + managed.len());
+        for (s, ds) in live.iter().filter(|(s, _)| managed.contains(&s.service.key)) {
+            let sel = proto::selector(&s.service.key);
+            for d in ds {
+                readings.push(Reading {
+                    key: super::history::server_key(
+                        &sel,
+                        &proto::server_text(d.dest.addr, Some(d.dest.port)),
+                    ),
+                    conns: d.stats.conns,
+                    bytes: d.stats.inbytes.saturating_add(d.stats.outbytes),
+                });
+            }
+            readings.push(Reading {
+                key: sel,
+                conns: s.stats.conns,
+                bytes: s.stats.inbytes.saturating_add(s.stats.outbytes),
+            });
+        }
+        if let Some(h) = &mut self.history {
+            h.record(at, &readings);
         }
     }
 

@@ -208,7 +208,13 @@ already had keep integer seconds; the new duration keys take strings: \
 such as an `ipvsadm -d` by hand is repaired and logged), drain_timeout \
 (\"300s\": how long a server removed by a reload drains at most), socket \
 (default /run/lvsctl/daemon.sock in the init namespace, one per namespace \
-otherwise), metrics (\"127.0.0.1:9480\": a Prometheus listener), prune \
+otherwise), metrics (\"127.0.0.1:9480\": a Prometheus listener), http \
+(\"ADDR:PORT\": the status page, /status.json, /history.json and its live \
+event stream /events; the same address as metrics makes one listener), \
+http_actions (false: with true, the page's drain, undrain, disable and \
+enable buttons, POSTs that must carry Authorization: Bearer TOKEN and come \
+from the page's own origin), http_token_file (absolute path; its first line \
+is the token, 16 characters or more; other users may not read it), prune \
 (false), flush_on_stop (false: SIGTERM leaves the table as it is), user \
 (\"nobody\": hooks and command checks run as this user), status_group \
 (members may read `status`), mark_base (first firewall mark of the \

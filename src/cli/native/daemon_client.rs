@@ -325,14 +325,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 fn render_json(st: &Status, pretty: bool) -> String {
-    let r = if pretty {
-        serde_json::to_string_pretty(st)
-    } else {
-        serde_json::to_string(st)
-    };
-    let mut s = r.unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    proto::status_json(st, pretty)
 }
 
 /// `quorum 1 held, live weight 3, sorry 192.0.2.13:80 out`.

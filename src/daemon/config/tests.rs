@@ -116,6 +116,31 @@ fn errors_name_file_and_line() {
         e.starts_with("d.toml:1: daemon.reconcile_interval: invalid duration"),
         "{e}"
     );
+    let e = error(&format!("[daemon]\nhttp_actions = true\n{base}"));
+    assert!(
+        e.starts_with("d.toml:1: daemon.http_actions needs daemon.http"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "[daemon]\nhttp = \"127.0.0.1:9480\"\nhttp_actions = true\n{base}"
+    ));
+    assert!(e.contains("needs daemon.http_token_file"), "{e}");
+    let e = error(&format!("[daemon]\nhttp = \"localhost\"\n{base}"));
+    assert!(
+        e.contains("daemon.http \"localhost\": expected ADDRESS:PORT"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "[daemon]\nhttp = \"127.0.0.1:1\"\nhttp_token_file = \"t\"\n{base}"
+    ));
+    assert!(e.contains("must be an absolute path"), "{e}");
+    let c = parse(
+        "d.toml",
+        &format!("[daemon]\nhttp = \"127.0.0.1:9480\"\nhttp_actions = true\nhttp_token_file = \"/etc/lvsctl/http-token\"\n{base}"),
+    )
+    .unwrap();
+    assert_eq!(c.daemon.http, Some("127.0.0.1:9480".parse().unwrap()));
+    assert!(c.daemon.http_actions);
     let e = error(&format!("{base}on_failure = \"explode\"\n"));
     assert!(e.starts_with("d.toml:5: on_failure \"explode\""), "{e}");
     let e = error(&format!("{base}notify_up = [\"rs-event\"]\n"));

@@ -17,6 +17,8 @@ struct Lab {
     file: String,
     fake: Arc<Mutex<FakeKernel>>,
     ctl: Option<mpsc::Sender<ControlMsg>>,
+    /// What an HTTP listener would ask.
+    web: mpsc::Sender<WebAsk>,
     /// The daemon's thread, running its loop on a one-thread runtime as
     /// `run` does.
     main: Option<std::thread::JoinHandle<Result<(), DaemonError>>>,
@@ -86,7 +88,7 @@ impl Lab {
         let kernel = KernelHandle::start(fake.clone()).unwrap();
         let live = kernel.read_blocking().unwrap();
         let (ctl_tx, ctl_rx) = mpsc::channel(8);
-        let (_scrape_tx, scrape_rx) = mpsc::channel(1);
+        let (web, web_rx) = mpsc::channel::<WebAsk>(8);
         let opts = Options {
             config: file.clone(),
             log: Format::Text,
@@ -98,7 +100,6 @@ impl Lab {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                let _keep = _scrape_tx;
                 let files = Files {
                     registered: None,
                     drain_file: None,
@@ -106,7 +107,7 @@ impl Lab {
                 };
                 let mut d = Daemon::new(files, opts, log, config, kernel, Table::from_owned_entries(live));
                 d.vrrp = vrrp;
-                d.main(ctl_rx, scrape_rx).await
+                d.main(ctl_rx, web_rx).await
             })
         });
         Lab {
@@ -114,6 +115,7 @@ impl Lab {
             file,
             fake,
             ctl: Some(ctl_tx),
+            web,
             main: Some(main),
         }
     }
@@ -152,9 +154,30 @@ impl Lab {
     }
 
     fn ask(&self, request: Request) -> Reply {
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = tokio::sync::oneshot::channel();
         let ctl = self.ctl.as_ref().unwrap();
         ctl.blocking_send(ControlMsg { request, reply: tx }).unwrap();
+        rx.blocking_recv().unwrap()
+    }
+
+    /// What `/status.json` would serve.
+    fn page_status(&self) -> String {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.web.blocking_send(WebAsk::Status(tx)).unwrap();
+        rx.blocking_recv().unwrap()
+    }
+
+    /// A button of the page.
+    fn press(&self, request: Request) -> Reply {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let peer = "192.0.2.1:40000".parse().unwrap();
+        self.web
+            .blocking_send(WebAsk::Action {
+                request,
+                peer,
+                reply: tx,
+            })
+            .unwrap();
         rx.blocking_recv().unwrap()
     }
 
@@ -294,6 +317,28 @@ fn health_drains_drift_and_reloads_reach_the_kernel() {
     assert!(lab.status().services[0].servers[1].drained);
     assert!(matches!(drain(false), Reply::Ok { .. }));
     lab.wait_for(&UP);
+    // Disable through the page: out of the table, still shown (and
+    // probed); /status.json is the status document.
+    let (service, server) = ("tcp:198.51.100.10:80".to_string(), "192.0.2.12:80".to_string());
+    let r = lab.press(Request::Disable {
+        service: service.clone(),
+        server: server.clone(),
+    });
+    assert!(matches!(r, Reply::Ok { .. }), "{r:?}");
+    lab.wait_for(&[
+        ("198.51.100.10", "192.0.2.11", 3),
+        ("198.51.100.11", "192.0.2.11", 5),
+    ]);
+    let page: proto::Status = serde_json::from_str(&lab.page_status()).unwrap();
+    assert!(!page.services[0].servers[1].enabled);
+    assert_eq!(page.services[0].servers[1].health, proto::Health::Up);
+    assert_eq!(page.services[0].live_weight, 3);
+    assert!(matches!(
+        lab.press(Request::Enable { service, server }),
+        Reply::Ok { .. }
+    ));
+    lab.wait_for(&UP);
+    assert!(lab.status().services[0].servers[1].enabled);
     let unknown = lab.ask(Request::Drain {
         service: "tcp:198.51.100.10:80".into(),
         server: "192.0.2.99:80".into(),
