@@ -462,6 +462,28 @@ vm_scenario!(
     ]
 );
 
+vm_scenario!(
+    /// The daemon's status page against the real kernel, read with curl:
+    /// a DR site with two cured real servers and a VRRP instance; the page
+    /// and its assets (nothing external, a strict CSP), `/status.json`
+    /// equal to `daemon status --output json`, `/metrics` on the same
+    /// listener, `/history.json` showing traffic sent through the VIP, the
+    /// event stream showing a server down after its HTTP stops, POSTs
+    /// refused without the token or from another origin (table
+    /// unchanged), and drain, undrain, disable and enable through the page
+    /// reaching the kernel and the log.
+    status_page,
+    "status_page.sh",
+    count = 39,
+    checks = [
+        "page.status-json.same",
+        "live.rs2-down-without-reload",
+        "traffic.history.service",
+        "buttons.refused.table-unchanged",
+        "buttons.drain.kernel-weight-0",
+    ]
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line
