@@ -294,3 +294,32 @@ fn import_exit_codes_and_outputs() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rs_up_config_checks_the_file_before_the_host() {
+    let dir = std::env::temp_dir().join(format!("lvsctl-rsfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("realserver.toml");
+    std::fs::write(&bad, "mode = \"dr\"\ndev = \"lo\"\nvips = [\"192.0.2.110\"]\n").unwrap();
+    let f = bad.to_str().unwrap();
+    for cmd in ["up", "down"] {
+        let o = lvsctl(&["rs", cmd, "--config", f]);
+        assert_eq!(o.status.code(), Some(2), "rs {cmd}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains(&format!("{f}:2: unknown field `dev`")),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+    // The file and the options are one or the other.
+    let o = lvsctl(&["rs", "up", "--config", f, "--vip", "192.0.2.1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = lvsctl(&["rs", "down", "--config", "/nonexistent/realserver.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("/nonexistent/realserver.toml"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

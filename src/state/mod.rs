@@ -13,6 +13,8 @@
 //!   the real one ([`Kernel`]) or [`fake::FakeKernel`].
 //! * [`rules`] — plans and tables written as ipvsadm rules.
 //! * [`lock`] — one writer per namespace's table at a time.
+//! * [`realserver`] — `/etc/lvsctl/realserver.toml`, what `rs up
+//!   --config` does to a real server.
 //!
 //! The rules format is ipvsadm's own grammar, so [`source`] reads it with
 //! the compatibility layer's line parser ([`crate::ipvsadm::parse_line`])
@@ -23,6 +25,7 @@ pub mod backend;
 pub mod config;
 pub mod fake;
 pub mod lock;
+pub mod realserver;
 pub mod rules;
 pub mod source;
 pub mod table;

@@ -738,8 +738,17 @@ pub enum RsCmd {
     /// as host addresses (idempotent).
     Up {
         /// A VIP (repeatable): an IPv4 or IPv6 host address.
-        #[arg(long = "vip", value_name = "ADDR", required = true)]
+        #[arg(long = "vip", value_name = "ADDR", required_unless_present = "config")]
         vips: Vec<String>,
+        /// Take the VIPs, mode, device and tunnel settings from FILE
+        /// (/etc/lvsctl/realserver.toml; keys mode, device, vips, tun_type,
+        /// tun_port) instead of the options.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with_all = ["vips", "mode", "dev", "tun_type", "tun_port"]
+        )]
+        config: Option<String>,
         /// Forwarding method of the director.
         #[arg(long, value_enum, default_value_t = RsMode::Dr)]
         mode: RsMode,
@@ -760,6 +769,9 @@ pub enum RsCmd {
         /// A VIP to remove (repeatable; default: all).
         #[arg(long = "vip", value_name = "ADDR")]
         vips: Vec<String>,
+        /// Remove the VIPs FILE lists (the file `rs up --config` read).
+        #[arg(long, value_name = "FILE", conflicts_with = "vips")]
+        config: Option<String>,
     },
     /// Whether this host would answer ARP for its VIPs, and why (exit 0
     /// when the cure is complete, 3 when not, 4 when there is no VIP).

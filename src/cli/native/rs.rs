@@ -12,11 +12,19 @@ pub(super) fn run(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<Repo
     let vips = |v: &[String]| v.iter().map(|s| rs::parse_vip(s)).collect::<Result<Vec<_>, _>>();
     match cmd {
         RsCmd::Up {
+            config: Some(file), ..
+        } => {
+            let req = crate::state::realserver::load(file)?;
+            enter(netns)?;
+            Ok(Report::Done(lines(&rs::up(&req)?)))
+        }
+        RsCmd::Up {
             vips: v,
             mode,
             dev,
             tun_type,
             tun_port,
+            config: None,
         } => {
             let req = rs::UpRequest {
                 vips: vips(v)?,
@@ -35,8 +43,11 @@ pub(super) fn run(cmd: &RsCmd, netns: Option<&str>, pretty: bool) -> Result<Repo
             enter(netns)?;
             Ok(Report::Done(lines(&rs::up(&req)?)))
         }
-        RsCmd::Down { vips: v } => {
-            let v = vips(v)?;
+        RsCmd::Down { vips: v, config } => {
+            let v = match config {
+                Some(file) => crate::state::realserver::load(file)?.vips,
+                None => vips(v)?,
+            };
             enter(netns)?;
             Ok(Report::Done(lines(&rs::down(&v)?)))
         }
