@@ -620,7 +620,7 @@ fn global_defs(cx: &mut Cx<'_>, g: &Stmt, out: &mut Globals<'_>) -> Result<(), I
             "enable_script_security" => {}
             "net_namespace" => cx.unconverted(
                 s,
-                "run the daemon in the namespace (`ip netns exec NAME lvsctl daemon ...`, or lvsctl-daemon@NAME.service)",
+                "run the daemon in the namespace (`ip netns exec NAME lvsctl daemon ...`, or lvsctl@NAME.service)",
             ),
             "net_namespace_ipvs" => cx.unconverted(
                 s,

@@ -345,7 +345,7 @@ pub fn convert(file: &str, text: &str, _opts: &Options) -> Result<(Doc, Vec<Note
             }
             "callback" => cx.note(s.line, "callback: not converted; reload the daemon after editing its file"),
             "logfile" => cx.note(s.line, "logfile: not converted; the daemon logs to stderr (the journal under systemd)"),
-            "execute" => cx.note(s.line, "execute: not converted; run one daemon per file (lvsctl-daemon@.service)"),
+            "execute" => cx.note(s.line, "execute: not converted; run one daemon per file (lvsctl@.service)"),
             "fork" => g.fork = cx.yes_no(s)?,
             "supervised" => cx.note(s.line, "supervised: not converted; the daemon runs in the foreground under systemd"),
             "quiescent" => g.quiescent = cx.yes_no(s)?,
