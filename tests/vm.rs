@@ -484,6 +484,19 @@ vm_scenario!(
     ]
 );
 
+vm_scenario!(
+    /// The Debian package's boot-time pieces: the .deb built from the
+    /// repository and unpacked; lvsctl-realserver.service's ExecStart run
+    /// in a real-server namespace cures it (`rs status` exit 0, both VIPs
+    /// hidden on lo, the ARP sysctls), a second start changes nothing, and
+    /// its ExecStop restores every sysctl and address; the modules-load.d
+    /// file's modules load.
+    package,
+    "package.sh",
+    count = 17,
+    checks = ["pkg.cured.rs-status", "pkg.stopped.restored"]
+);
+
 /// Every check `differential.sh` records when it passes, derived from
 /// `tests/corpus/` the way the scenario reads it: per table (every `*.cmds`
 /// but `errors.cmds`) the build, read, save and restore comparisons; per line
