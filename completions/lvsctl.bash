@@ -1937,13 +1937,17 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__rs__subcmd__down)
-            opts="-h --vip --netns --help"
+            opts="-h --vip --config --netns --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2055,13 +2059,17 @@ _lvsctl() {
             return 0
             ;;
         lvsctl__subcmd__rs__subcmd__up)
-            opts="-h --vip --mode --dev --tun-type --tun-port --netns --help"
+            opts="-h --vip --config --mode --dev --tun-type --tun-port --netns --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -177,6 +177,7 @@ complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_su
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Whether this host would answer ARP for its VIPs, and why (exit 0 when the cure is complete, 3 when not, 4 when there is no VIP)'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l vip -d 'A VIP (repeatable): an IPv4 or IPv6 host address' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l config -d 'Take the VIPs, mode, device and tunnel settings from FILE (/etc/lvsctl/realserver.toml; keys mode, device, vips, tun_type, tun_port) instead of the options' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l mode -d 'Forwarding method of the director' -r -f -a "dr\t'Direct routing: VIP on lo (or a dummy device)'
 tun\t'Tunnelling: VIP on the tunnel device'"
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l dev -d 'Device for the VIPs: lo (DR default), or a dummy device created when missing; for TUN the tunnel device' -r
@@ -187,6 +188,7 @@ complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcom
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from down" -l vip -d 'A VIP to remove (repeatable; default: all)' -r
+complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from down" -l config -d 'Remove the VIPs FILE lists (the file `rs up --config` read)' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from down" -l netns -d 'Work in another network namespace (its IPVS table, connections, addresses and sysctls): a name from `ip netns` (/run/netns/NAME) or a path such as /proc/PID/ns/net. Also accepted before ipvsadm\'s grammar' -r
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
 complete -c lvsctl -n "__fish_lvsctl_using_subcommand rs; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "text\t'Aligned plain text'

@@ -485,6 +485,28 @@ vm_scenario!(
 );
 
 vm_scenario!(
+    /// The status page in a real headless Chromium on the host
+    /// (tests/vm/browser.py, over qemu's user network with restrict=on and
+    /// one hostfwd on 127.0.0.1): every service and server with its state
+    /// as /status.json has them, VRRP Master, the buttons; a server shown
+    /// down within seconds of its HTTP stopping, with no reload; the
+    /// connections chart non-zero after requests through the VIP; a
+    /// screenshot (OUT/status-page.png); the token typed and Drain clicked,
+    /// the kernel weight 0. Runs alone.
+    status_browser,
+    "status_browser.sh",
+    count = 24,
+    checks = [
+        "browser.dom.services-and-servers",
+        "browser.down.within-seconds",
+        "browser.down.no-reload",
+        "browser.chart.nonzero",
+        "browser.screenshot",
+        "browser.drain.kernel-weight-0",
+    ]
+);
+
+vm_scenario!(
     /// The Debian package's boot-time pieces: the .deb built from the
     /// repository and unpacked; lvsctl-realserver.service's ExecStart run
     /// in a real-server namespace cures it (`rs status` exit 0, both VIPs

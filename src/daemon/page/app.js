@@ -9,7 +9,7 @@
 "use strict";
 
 const ACTIONS = document.body.dataset.actions === "on";
-const CHART_W = 180, CHART_H = 36;
+const CHART_W = 180, CHART_H = 36, ROW_W = 110, ROW_H = 24;
 let history = { step: 10, points: 90, times: [], series: {} };
 let lastStatus = null;
 
@@ -56,26 +56,26 @@ function human(v, unit) {
 
 // One chart: a bar per sample, scaled to the largest; a sample with no
 // value (the server was not in the table) has no bar.
-function chart(key, which, label) {
+function chart(key, which, label, W = CHART_W, H = CHART_H) {
   const s = history.series[key];
   const values = s ? s[which] : [];
   const times = history.times;
   const n = times.length;
   const svg = svgEl("svg", {
-    class: "chart", width: CHART_W, height: CHART_H, viewBox: `0 0 ${CHART_W} ${CHART_H}`,
+    class: "chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`,
     "data-key": key, "data-series": which, role: "img",
   });
   let max = 0, last = null;
   for (const v of values) if (v !== null && v > max) max = v;
-  const w = CHART_W / history.points;
+  const w = W / history.points;
   const offset = history.points - n;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null || v === undefined) continue;
     last = v;
-    const h = max > 0 ? Math.max(v > 0 ? 1 : 0, (v / max) * (CHART_H - 2)) : 0;
+    const h = max > 0 ? Math.max(v > 0 ? 1 : 0, (v / max) * (H - 2)) : 0;
     const r = svgEl("rect", {
-      x: ((offset + i) * w).toFixed(2), y: (CHART_H - h).toFixed(2),
+      x: ((offset + i) * w).toFixed(2), y: (H - h).toFixed(2),
       width: Math.max(w - 0.5, 0.5).toFixed(2), height: h.toFixed(2),
       "data-t": times[i], "data-v": v,
     });
@@ -143,8 +143,8 @@ function buttons(service, d) {
 function lastCheck(d) {
   const parts = [];
   for (const c of d.checks) {
-    if (!c.last) { parts.push(`${c.kind}: not run yet`); continue; }
-    parts.push(`${c.kind} ${c.up ? "up" : "down"}: ${c.last.reason} (${c.last.latency_ms.toFixed(1)} ms, ${ago(c.last.at)})`);
+    if (!c.last) { parts.push(`${c.type}: not run yet`); continue; }
+    parts.push(`${c.type} ${c.up ? "up" : "down"}: ${c.last.reason} (${c.last.latency_ms.toFixed(1)} ms, ${ago(c.last.at)})`);
   }
   return parts.length ? parts.join("; ") : "static (no check)";
 }
@@ -168,8 +168,8 @@ function serverRow(service, d) {
     el("td", { class: "enabled" }, d.enabled === false ? "no" : "yes"),
     el("td", { class: "conns" }, `${d.active_conns ?? "–"} / ${d.inactive_conns ?? "–"}`),
     el("td", { class: "reason" }, lastCheck(d)),
-    el("td", {}, chart(key, "conns", "conn/s")),
-    el("td", {}, chart(key, "bytes", "B/s")),
+    el("td", {}, chart(key, "conns", "conn/s", ROW_W, ROW_H)),
+    el("td", {}, chart(key, "bytes", "B/s", ROW_W, ROW_H)),
     buttons(service, d));
 }
 
@@ -186,7 +186,7 @@ function serviceSection(s) {
   const factSpan = el("span", { class: "facts" });
   facts.forEach((f, i) => { if (i) factSpan.append(" · "); factSpan.append(f); });
   const head = el("tr", {},
-    ...["Server", "Health", "Weight (now / file)", "Enabled", "Conns (active / inactive)", "Last check",
+    ...["Server", "Health", "Weight (now / file)", "Enabled", "Conns (act. / inact.)", "Last check",
         "conn/s", "bytes/s"].map((h) => el("th", {}, h)),
     ACTIONS ? el("th", {}, "") : null);
   return el("section", { class: "service", "data-service": s.service, "data-quorum": s.quorum_up },

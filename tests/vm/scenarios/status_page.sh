@@ -9,74 +9,13 @@
 # reload), POSTs refused without the token or from another origin (the
 # table unchanged), and a drain, undrain, disable and enable through the
 # page reaching the kernel and the log.
-#
-#   client 192.0.2.100 --br0-- director 192.0.2.2 (VRRP VIP 192.0.2.110)
-#                          \-- rs1 192.0.2.11, rs2 192.0.2.12 (DR, VIP hidden)
+# (The site: tests/vm/status_site.sh.)
 . "$REPO/tests/vm/lib.sh"
 . "$REPO/tests/vm/topology.sh"
 
-L=$LVSCTL
-VIP=192.0.2.110
-W=$(mktemp -d)
-cd "$W" || exit 1
-URL=http://127.0.0.1:8080
-TOKEN=0123456789abcdef-page-token
+. "$REPO/tests/vm/status_site.sh"
 
-check setup.modules kmod -a ip_vs ip_vs_rr
-topo_ns director rs1 rs2 client
-topo_bridge br0
-topo_link director eth0 br0 192.0.2.2/24
-topo_link rs1 eth0 br0 192.0.2.11/24
-topo_link rs2 eth0 br0 192.0.2.12/24
-topo_link client eth0 br0 192.0.2.100/24
-for i in 1 2; do
-    topo_bg "http$i" "rs$i" python3 "$TOPO_SERVER" "rs$i" "$W/rs$i.ready" tcp:0.0.0.0:80
-    check "setup.rs$i-cured" on "rs$i" "$L" rs up --mode dr --vip "$VIP"
-done
-check setup.servers-ready wait_until 60 test -e "$W/rs1.ready" -a -e "$W/rs2.ready"
-
-printf '%s\n' "$TOKEN" > token
-chmod 600 token
-cat > d.toml <<EOT
-[daemon]
-reconcile_interval = "2s"
-socket = "$W/d.sock"
-http = "127.0.0.1:8080"
-metrics = "127.0.0.1:8080"
-http_actions = true
-http_token_file = "$W/token"
-
-[[services]]
-protocol = "tcp"
-address = "$VIP"
-port = 80
-scheduler = "rr"
-  [services.check]           # generous timers: TCG emulation is slow
-  type = "http"
-  interval = "1s"
-  timeout = "1s"
-  rise = 1
-  fall = 2
-  [[services.destinations]]
-  address = "192.0.2.11"
-  port = 80
-  [[services.destinations]]
-  address = "192.0.2.12"
-  port = 80
-
-[[vrrp]]
-name = "VI_1"
-interface = "eth0"
-vrid = 51
-priority = 150
-advert_interval = "1s"
-vips = ["$VIP/24"]
-EOT
-topo_bg daemon director "$L" daemon --config d.toml
-get() { on director curl -sS --max-time 10 "$@"; }
-check setup.page-answers wait_until 60 get -o /dev/null "$URL/"
-check setup.master wait_until 30 sh -c "ip netns exec director curl -s $URL/status.json | grep -q '\"state\":\"MASTER\"'"
-check setup.both-up wait_until 30 sh -c "ip netns exec director ipvsadm -Ln | grep -c ' Route ' | grep -qx 2"
+status_site_up 127.0.0.1:8080
 
 # --- The page: embedded, no external asset, strict policy, buttons on.
 capture index get -D index.head "$URL/"
@@ -164,7 +103,6 @@ check_same buttons.refused.table-unchanged before.save after.save
 check buttons.refused.logged grep -q 'page action refused' "$TOPO_DIR/daemon.log"
 
 # --- Drain, undrain, disable, enable through the page.
-weight_of() { on director ipvsadm -Ln | awk -v s="$1" '$2 == s { print $4 }'; }
 own=(-H "Authorization: Bearer $TOKEN" -H "Origin: $URL")
 check_output buttons.drain.200 200 post "${own[@]}" "$URL/api/drain"
 check_output buttons.drain.kernel-weight-0 0 weight_of 192.0.2.11:80
