@@ -172,7 +172,9 @@ fn expected_files() -> Vec<(String, &'static str)> {
 #[test]
 fn the_debian_package_holds_everything_where_it_belongs() {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("deb-{}", std::process::id()));
-    let built = Command::new("dist/build-deb")
+    // Under a strict umask: the modes checked below must not follow it.
+    let built = Command::new("sh")
+        .args(["-c", "umask 077 && exec dist/build-deb \"$@\"", "sh"])
         .args(["--binary", env!("CARGO_BIN_EXE_lvsctl"), "--out"])
         .arg(&out)
         .output()
@@ -187,10 +189,10 @@ fn the_debian_package_holds_everything_where_it_belongs() {
         .last()
         .unwrap()
         .to_string();
-    assert!(
-        deb.ends_with(&format!("lvsctl_{}_amd64.deb", env!("CARGO_PKG_VERSION"))),
-        "{deb}"
-    );
+    let arch = Command::new("dpkg").arg("--print-architecture").output().unwrap();
+    let arch = String::from_utf8_lossy(&arch.stdout).trim().to_string();
+    let name = format!("lvsctl_{}_{arch}.deb", env!("CARGO_PKG_VERSION"));
+    assert!(deb.ends_with(&name), "{deb}");
 
     // Contents: every file where it belongs, owned by root, nothing more.
     let list = Command::new("dpkg-deb").args(["-c", &deb]).output().unwrap();
@@ -199,6 +201,7 @@ fn the_debian_package_holds_everything_where_it_belongs() {
         let f: Vec<&str> = l.split_whitespace().collect();
         assert_eq!(f[1], "root/root", "{l}");
         if f[0].starts_with('d') {
+            assert_eq!(f[0], "drwxr-xr-x", "{l}");
             continue;
         }
         let path = f[5].trim_start_matches("./").to_string();

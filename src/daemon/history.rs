@@ -59,8 +59,9 @@ pub struct History {
     filled: usize,
     rows: Vec<Row>,
     index: HashMap<Box<str>, usize>,
-    /// When the last read was taken (seconds since the epoch, with
-    /// fractions): a rate is over the real time between two reads.
+    /// When the last read was taken, on a monotonic clock (seconds): a
+    /// rate is over the real time between two reads, whatever the wall
+    /// clock does.
     last_at: Option<f64>,
 }
 
@@ -87,10 +88,14 @@ fn rate(before: u64, now: u64, dt: f64) -> f32 {
 }
 
 impl History {
-    /// Records one read taken at `at` (seconds since the epoch). Rows the
-    /// read lacks get no value in this slot; rows seen for the first time
-    /// get theirs from the next read on.
-    pub fn record(&mut self, at: f64, readings: &[Reading]) {
+    /// Records one read taken at `at` on a monotonic clock (seconds),
+    /// labelled `wall` (seconds since the epoch; made later than the last
+    /// label if the wall clock stepped back, so that `since` cursors and
+    /// the page's appending stay in order). Rows the read lacks get no
+    /// value in this slot; rows seen for the first time get theirs from
+    /// the next read on; a row missing from the read that has no value
+    /// left in the whole ring is dropped (a server gone for 15 minutes).
+    pub fn record(&mut self, at: f64, wall: u64, readings: &[Reading]) {
         if self.times.len() < POINTS {
             self.times.resize(POINTS, 0);
         }
@@ -99,7 +104,11 @@ impl History {
             _ => None,
         };
         let slot = self.head;
-        self.times[slot] = at as u64;
+        let label = match self.newest() {
+            Some(prev) if wall <= prev => prev + 1,
+            _ => wall,
+        };
+        self.times[slot] = label;
         for r in &mut self.rows {
             r.conns[slot] = f32::NAN;
             r.bytes[slot] = f32::NAN;
@@ -136,10 +145,21 @@ impl History {
             self.rows.shrink_to_fit();
         }
         // A row missing from the read starts again from its next one.
-        for (r, s) in self.rows.iter_mut().zip(seen) {
+        let mut empty = false;
+        for (r, s) in self.rows.iter_mut().zip(&seen) {
             if !s {
                 r.last = None;
+                empty |= r.conns.iter().all(|v| v.is_nan());
             }
+        }
+        if empty {
+            let mut k = 0;
+            self.rows.retain(|r| {
+                let keep = seen[k] || !r.conns.iter().all(|v| v.is_nan());
+                k += 1;
+                keep
+            });
+            self.reindex();
         }
         self.last_at = Some(at);
         self.head = (self.head + 1) % POINTS;
@@ -150,6 +170,10 @@ impl History {
     /// servers of the new file).
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
         self.rows.retain(|r| keep(&r.key));
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
         self.index = self
             .rows
             .iter()
@@ -207,7 +231,9 @@ impl History {
             let _ = write!(o, "{}", self.times[*s]);
         }
         o.push_str("],\"series\":{");
-        for (k, r) in self.rows.iter().enumerate() {
+        // Nothing new: no row either (an open page asks every 2 s).
+        let rows = if slots.is_empty() { &[][..] } else { &self.rows[..] };
+        for (k, r) in rows.iter().enumerate() {
             if k > 0 {
                 o.push(',');
             }
@@ -271,9 +297,9 @@ mod tests {
     #[test]
     fn rates_are_counter_differences_over_the_real_interval() {
         let mut h = History::default();
-        h.record(1000.0, &[read("a", 10, 1000)]);
-        h.record(1010.0, &[read("a", 30, 6000)]);
-        h.record(1015.0, &[read("a", 35, 6000)]);
+        h.record(1000.0, 1000, &[read("a", 10, 1000)]);
+        h.record(1010.0, 1010, &[read("a", 30, 6000)]);
+        h.record(1015.0, 1015, &[read("a", 35, 6000)]);
         let v = parsed(&h, None);
         assert_eq!(v["times"], serde_json::json!([1000, 1010, 1015]));
         assert_eq!(series(&v, "a", "conns"), vec![None, Some(2.0), Some(1.0)]);
@@ -288,10 +314,10 @@ mod tests {
     #[test]
     fn missing_rows_have_gaps_and_resets_restart_from_zero() {
         let mut h = History::default();
-        h.record(0.0, &[read("a", 100, 0), read("b", 5, 0)]);
-        h.record(10.0, &[read("a", 200, 0)]);
-        h.record(20.0, &[read("a", 50, 0), read("b", 9, 0)]);
-        h.record(30.0, &[read("a", 60, 0), read("b", 19, 0)]);
+        h.record(0.0, 0, &[read("a", 100, 0), read("b", 5, 0)]);
+        h.record(10.0, 10, &[read("a", 200, 0)]);
+        h.record(20.0, 20, &[read("a", 50, 0), read("b", 9, 0)]);
+        h.record(30.0, 30, &[read("a", 60, 0), read("b", 19, 0)]);
         let v = parsed(&h, None);
         assert_eq!(
             series(&v, "a", "conns"),
@@ -305,7 +331,7 @@ mod tests {
     fn the_ring_keeps_fifteen_minutes() {
         let mut h = History::default();
         for k in 0..(POINTS as u64 + 5) {
-            h.record((k * 10) as f64, &[read("a", k * 10, 0)]);
+            h.record((k * 10) as f64, k * 10, &[read("a", k * 10, 0)]);
         }
         let v = parsed(&h, None);
         let times = v["times"].as_array().unwrap();
@@ -316,12 +342,44 @@ mod tests {
     }
 
     #[test]
+    fn labels_stay_in_order_when_the_wall_clock_steps_back() {
+        let mut h = History::default();
+        h.record(0.0, 1000, &[read("a", 0, 0)]);
+        h.record(10.0, 1010, &[read("a", 10, 0)]);
+        // The wall clock went back an hour; the rate is over the real 10 s.
+        h.record(20.0, 4000 - 3600, &[read("a", 30, 0)]);
+        let v = parsed(&h, None);
+        assert_eq!(v["times"], serde_json::json!([1000, 1010, 1011]));
+        assert_eq!(series(&v, "a", "conns"), vec![None, Some(1.0), Some(2.0)]);
+        let v = parsed(&h, Some(1010));
+        assert_eq!(v["times"], serde_json::json!([1011]));
+        // Nothing newer: no rows at all.
+        assert_eq!(
+            h.json(Some(1011)),
+            "{\"step\":10,\"points\":90,\"times\":[],\"series\":{}}"
+        );
+    }
+
+    #[test]
+    fn rows_gone_for_the_whole_ring_are_dropped() {
+        let mut h = History::default();
+        h.record(0.0, 0, &[read("a", 0, 0), read("b", 0, 0)]);
+        h.record(10.0, 10, &[read("a", 1, 0), read("b", 1, 0)]);
+        assert_eq!(h.len(), 2);
+        for k in 2..(POINTS as u64 + 2) {
+            h.record((k * 10) as f64, k * 10, &[read("a", k, 0)]);
+        }
+        assert_eq!(h.len(), 1, "b had no value left in the ring");
+        assert_eq!(series(&parsed(&h, None), "a", "conns").len(), POINTS);
+    }
+
+    #[test]
     fn retain_drops_rows_of_a_smaller_file() {
         let mut h = History::default();
-        h.record(0.0, &[read("a", 1, 0), read("b", 1, 0)]);
+        h.record(0.0, 0, &[read("a", 1, 0), read("b", 1, 0)]);
         h.retain(|k| k == "b");
         assert_eq!(h.len(), 1);
-        h.record(10.0, &[read("a", 2, 0), read("b", 3, 0)]);
+        h.record(10.0, 10, &[read("a", 2, 0), read("b", 3, 0)]);
         let v = parsed(&h, None);
         assert_eq!(series(&v, "b", "conns"), vec![None, Some(0.2)]);
         assert_eq!(series(&v, "a", "conns"), vec![None, None]);
@@ -350,7 +408,7 @@ mod tests {
                 r.conns += 3;
                 r.bytes += 3000;
             }
-            h.record((k * 10) as f64, &readings);
+            h.record((k * 10) as f64, k as u64 * 10, &readings);
         }
         assert_eq!(h.len(), 10_100);
         let m = h.memory_bytes();

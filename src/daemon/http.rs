@@ -55,6 +55,14 @@ pub const EVENT_EVERY: Duration = Duration::from_secs(2);
 /// Event streams open at once.
 pub const MAX_STREAMS: usize = 16;
 
+/// Connections served at once; more are closed as they come, so a flood
+/// cannot take the file descriptors the probes need.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// How long one request may take from accept to the end of its answer
+/// (an event stream: each write).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Longest request head read.
 const MAX_HEAD: usize = 8 << 10;
 
@@ -104,6 +112,7 @@ pub struct Site {
     /// The token those need (read again at each reload).
     token: RwLock<Option<Vec<u8>>>,
     streams: Semaphore,
+    connections: Arc<Semaphore>,
     log: Arc<Log>,
 }
 
@@ -116,11 +125,13 @@ impl Site {
             actions,
             token: RwLock::new(token),
             streams: Semaphore::new(MAX_STREAMS),
+            connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
             log,
         }
     }
 
-    /// Replaces the token (a reload read the file again).
+    /// Replaces the token (a reload read the file again; `None` refuses
+    /// every POST).
     pub fn set_token(&self, token: Option<Vec<u8>>) {
         if let Ok(mut t) = self.token.write() {
             *t = token;
@@ -203,7 +214,7 @@ pub fn parse_head(bytes: &[u8]) -> Option<Head> {
     let mut parts = lines.next()?.split(' ');
     let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some()
-        || !version.starts_with("HTTP/1.")
+        || !matches!(version, "HTTP/1.0" | "HTTP/1.1")
         || method.is_empty()
         || !method.bytes().all(|b| b.is_ascii_uppercase())
         || !target.starts_with('/')
@@ -214,7 +225,9 @@ pub fn parse_head(bytes: &[u8]) -> Option<Head> {
     let mut headers = Vec::new();
     for l in lines {
         let (n, v) = l.split_once(':')?;
-        if n.is_empty() || n.contains(' ') {
+        // A header name is an RFC 9110 token.
+        let token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if n.is_empty() || !n.bytes().all(token_char) {
             return None;
         }
         headers.push((n.to_ascii_lowercase(), v.trim().to_string()));
@@ -226,6 +239,22 @@ pub fn parse_head(bytes: &[u8]) -> Option<Head> {
         headers,
         len: end + 4,
     })
+}
+
+/// The body's length: one `Content-Length` of digits only, at most
+/// [`MAX_BODY`], and no `Transfer-Encoding`; `None` for anything else,
+/// which could be read two ways.
+fn body_length(head: &Head) -> Option<usize> {
+    if head.header("transfer-encoding").is_some() {
+        return None;
+    }
+    let mut lengths = head.headers.iter().filter(|(n, _)| n == "content-length");
+    let n = match (lengths.next(), lengths.next()) {
+        (None, _) => 0,
+        (Some((_, v)), None) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => v.parse().ok()?,
+        _ => return None,
+    };
+    (n <= MAX_BODY).then_some(n)
 }
 
 /// `since=N` of a query.
@@ -290,7 +319,16 @@ pub async fn serve(listener: tokio::net::TcpListener, site: Arc<Site>, ask: mpsc
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
-        tokio::spawn(connection(stream, peer, site.clone(), ask.clone()));
+        let Ok(permit) = site.connections.clone().try_acquire_owned() else {
+            // Closed at once: no task, no buffer, the descriptor back.
+            drop(stream);
+            continue;
+        };
+        let (site, ask) = (site.clone(), ask.clone());
+        tokio::spawn(async move {
+            connection(stream, peer, site, ask).await;
+            drop(permit);
+        });
     }
 }
 
@@ -310,16 +348,9 @@ async fn read_request(stream: &mut TcpStream) -> io::Result<Option<(Head, Vec<u8
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let want = match head.header("content-length") {
-        None => 0,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if n <= MAX_BODY => n,
-            _ => return Ok(None),
-        },
-    };
-    if head.header("transfer-encoding").is_some() {
+    let Some(want) = body_length(&head) else {
         return Ok(None);
-    }
+    };
     let mut body = buf[head.len.min(buf.len())..].to_vec();
     while body.len() < want {
         let n = stream.read(&mut chunk).await?;
@@ -346,9 +377,12 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, site: Arc<Site>, as
     if head.method == "GET" && head.path == "/events" && site.page {
         return events(stream, &site, ask).await;
     }
-    let a = route(&head, &body, peer, &site, &ask).await;
-    let _ = stream.write_all(&bytes_of(&a)).await;
-    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(ANSWER_TIMEOUT, async {
+        let a = route(&head, &body, peer, &site, &ask).await;
+        let _ = stream.write_all(&bytes_of(&a)).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
 }
 
 async fn asked<T>(ask: &mpsc::Sender<WebAsk>, make: impl FnOnce(oneshot::Sender<T>) -> WebAsk) -> Option<T> {
@@ -427,9 +461,16 @@ async fn route(
         );
         json_error("403 Forbidden", why)
     };
+    // The page's own origin: this Host, over http or (behind a proxy that
+    // terminates TLS and keeps Host) https.
     if let Some(origin) = head.header("origin") {
-        let own = head.header("host").map(|h| format!("http://{h}"));
-        if own.as_deref() != Some(origin) {
+        let own = head.header("host").is_some_and(|h| {
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                .is_some_and(|o| o.eq_ignore_ascii_case(h))
+        });
+        if !own {
             return refuse("the request comes from another site's page (Origin)");
         }
     }
@@ -492,7 +533,7 @@ async fn events(mut stream: TcpStream, site: &Site, ask: mpsc::Sender<WebAsk>) {
     let head = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n{COMMON}Connection: close\r\n\r\nretry: 2000\n\n"
     );
-    if stream.write_all(head.as_bytes()).await.is_err() {
+    if !write_within(&mut stream, head.as_bytes()).await {
         return;
     }
     let mut sent: Option<u64> = None;
@@ -515,10 +556,20 @@ async fn events(mut stream: TcpStream, site: &Site, ask: mpsc::Sender<WebAsk>) {
             }
         }
         first = false;
-        if stream.write_all(out.as_bytes()).await.is_err() {
+        if !write_within(&mut stream, out.as_bytes()).await {
             return;
         }
     }
+}
+
+/// Writes within [`ANSWER_TIMEOUT`]: a page that stopped reading (a
+/// laptop asleep) gives its stream back after one timeout, not when TCP
+/// gives up.
+async fn write_within(stream: &mut TcpStream, bytes: &[u8]) -> bool {
+    matches!(
+        tokio::time::timeout(ANSWER_TIMEOUT, stream.write_all(bytes)).await,
+        Ok(Ok(()))
+    )
 }
 
 /// The last of a history document's `times`.
@@ -550,9 +601,23 @@ mod tests {
             b"GET / HTTP/1.1\r\nno colon\r\n\r\n",
             b"GET / HTTP/1.1\r\nbad name: x\r\n\r\n",
             b"\xff / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.2\r\n\r\n",
+            b"GET / HTTP/1.1\r\nName\t: x\r\n\r\n",
         ] {
             assert_eq!(parse_head(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn body_lengths_read_one_way_only() {
+        let len =
+            |h: &str| body_length(&parse_head(format!("POST / HTTP/1.1\r\n{h}\r\n\r\n").as_bytes()).unwrap());
+        assert_eq!(len("Host: x"), Some(0));
+        assert_eq!(len("Content-Length: 12"), Some(12));
+        assert_eq!(len("Content-Length: +5"), None);
+        assert_eq!(len("Content-Length: 5\r\nContent-Length: 5"), None);
+        assert_eq!(len("Content-Length: 99999"), None);
+        assert_eq!(len("Content-Length: 5\r\nTransfer-Encoding: chunked"), None);
     }
 
     #[test]
@@ -727,12 +792,25 @@ mod tests {
         )
         .await;
         assert_eq!(a.status, "200 OK", "{}", a.body);
+        // Behind a proxy that terminates TLS and keeps Host.
+        let origin = |o: &str| format!("{good}\r\nOrigin: {o}");
+        let a = ask(&site, &tx, &origin("https://127.0.0.1:9480"), BODY).await;
+        assert_eq!(a.status, "200 OK", "{}", a.body);
+        let a = ask(&site, &tx, &origin("https://127.0.0.1:94801"), BODY).await;
+        assert_eq!(a.status, "403 Forbidden");
         let a = ask(&site, &tx, &good.replace("/api/drain", "/api/disable"), BODY).await;
         assert_eq!(a.status, "200 OK");
+        // No token (a reload found the file unusable): every POST refused.
+        site.set_token(None);
+        assert_eq!(ask(&site, &tx, &good, BODY).await.status, "403 Forbidden");
         let seen = seen.lock().unwrap();
         assert_eq!(
             *seen,
             vec![
+                Request::Drain {
+                    service: "tcp:192.0.2.110:80".into(),
+                    server: "192.0.2.11:80".into()
+                },
                 Request::Drain {
                     service: "tcp:192.0.2.110:80".into(),
                     server: "192.0.2.11:80".into()

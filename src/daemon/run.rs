@@ -411,7 +411,17 @@ struct Daemon {
     history: Option<History>,
     /// The HTTP listeners' routes (a reload gives them the token again).
     sites: Vec<Arc<Site>>,
+    /// The status document last served over HTTP, and when it was made:
+    /// every open page asks for it every two seconds, and each fresh one
+    /// costs a read of the whole table on the kernel thread, which the
+    /// loop waits for. Served again for [`STATUS_REUSE`]; any engine call
+    /// drops it, so a change the daemon made (a drain, a server down) is
+    /// never hidden by it.
+    status_cache: Option<(Instant, String)>,
 }
+
+/// How long one status document serves every open page.
+const STATUS_REUSE: Duration = Duration::from_secs(1);
 
 pub(super) fn epoch(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
@@ -479,6 +489,7 @@ impl Daemon {
             vrrp_lost: None,
             history: None,
             sites: Vec::new(),
+            status_cache: None,
         }
     }
 
@@ -957,6 +968,7 @@ impl Daemon {
     /// One engine call: makes the kernel equal what the daemon wants now.
     /// Returns the number of changes sent (`None` on failure, logged).
     async fn sync(&mut self, reason: Reason) -> Option<usize> {
+        self.status_cache = None;
         let now = Instant::now();
         let (desired, opts) = self.engine_call(now);
         // What the daemon itself changed since its last call (a weight
@@ -1180,8 +1192,21 @@ impl Daemon {
                 let _ = tx.send(super::metrics::render(&self.snapshot(live.as_ref())));
             }
             WebAsk::Status(tx) => {
-                let live = self.kernel.read().await.ok();
-                let _ = tx.send(proto::status_json(&self.status(live.as_ref()), false));
+                let reuse = self
+                    .status_cache
+                    .as_ref()
+                    .filter(|(at, _)| at.elapsed() < STATUS_REUSE)
+                    .map(|(_, text)| text.clone());
+                let text = match reuse {
+                    Some(t) => t,
+                    None => {
+                        let live = self.kernel.read().await.ok();
+                        let t = proto::status_json(&self.status(live.as_ref()), false);
+                        self.status_cache = Some((Instant::now(), t.clone()));
+                        t
+                    }
+                };
+                let _ = tx.send(text);
             }
             WebAsk::History(since, tx) => {
                 let h = self.history.as_ref().map(|h| h.json(since));
@@ -1211,17 +1236,30 @@ impl Daemon {
     }
 
     /// After a reload: the history keeps the rows of the new file's
-    /// services, and the page's buttons take the token file as it is now
-    /// (one that has become unreadable keeps the token they had).
+    /// services and servers (and sorry servers; a server still in the
+    /// table but gone from the file comes back at the next read while it
+    /// stays), and the page's buttons take the token file as it is now:
+    /// one that has become unusable refuses them (deleting it revokes the
+    /// token).
     fn web_reloaded(&mut self) {
-        let managed: HashSet<String> = self
-            .config
-            .services
-            .iter()
-            .map(|s| proto::selector(&s.key))
-            .collect();
+        let mut keep: HashSet<String> = HashSet::new();
+        for s in &self.config.services {
+            let sel = proto::selector(&s.key);
+            for d in s
+                .dests
+                .iter()
+                .map(|m| &m.dest)
+                .chain(s.policy.sorry_server.iter())
+            {
+                keep.insert(super::history::server_key(
+                    &sel,
+                    &proto::server_text(d.addr, Some(d.port)),
+                ));
+            }
+            keep.insert(sel);
+        }
         if let Some(h) = &mut self.history {
-            h.retain(|k| managed.contains(k.split(' ').next().unwrap_or(k)));
+            h.retain(|k| keep.contains(k));
         }
         let Some(f) = &self.config.daemon.http_token_file else {
             return;
@@ -1235,10 +1273,15 @@ impl Daemon {
                     s.set_token(Some(t.clone()));
                 }
             }
-            Err(e) => self.log.error(
-                "the token file is unusable; the buttons keep the old token",
-                &[("error", &e)],
-            ),
+            Err(e) => {
+                for s in self.sites.iter().filter(|s| s.actions) {
+                    s.set_token(None);
+                }
+                self.log.error(
+                    "the token file is unusable; the page's buttons are refused until a reload finds it good",
+                    &[("error", &e)],
+                );
+            }
         }
     }
 
@@ -1247,10 +1290,10 @@ impl Daemon {
         let Ok(live) = self.kernel.read().await else {
             return;
         };
-        let at = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
+        // Rates over the monotonic clock (the grid's origin never moves);
+        // the wall clock only labels the point.
+        let at = self.grid.elapsed().as_secs_f64();
+        let wall = epoch(SystemTime::now());
         let managed: FastSet<ServiceKey> = self.config.services.iter().map(|s| s.key).collect();
         let mut readings = Vec::with_capacity(self.config.server_count() + managed.len());
         for (s, ds) in live.iter().filter(|(s, _)| managed.contains(&s.service.key)) {
@@ -1272,7 +1315,7 @@ impl Daemon {
             });
         }
         if let Some(h) = &mut self.history {
-            h.record(at, &readings);
+            h.record(at, wall, &readings);
         }
     }
 

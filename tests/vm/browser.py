@@ -24,6 +24,7 @@ import argparse
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,9 @@ class Browser:
                     if "error" in m:
                         raise RuntimeError(f"{method}: {m['error']}")
                     return m.get("result", {})
+            ready, _, _ = select.select([self.from_child], [], [], max(0.0, end - time.time()))
+            if not ready:
+                break
             chunk = os.read(self.from_child, 1 << 20)
             if not chunk:
                 raise RuntimeError("chromium closed its pipe")

@@ -12,6 +12,9 @@ const ACTIONS = document.body.dataset.actions === "on";
 const CHART_W = 180, CHART_H = 36, ROW_W = 110, ROW_H = 24;
 let history = { step: 10, points: 90, times: [], series: {} };
 let lastStatus = null;
+// While a button is pressed the page is not redrawn: a redraw between
+// mousedown and mouseup would lose the click.
+let pressing = false, redrawLater = false;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -68,14 +71,19 @@ function chart(key, which, label, W = CHART_W, H = CHART_H) {
   let max = 0, last = null;
   for (const v of values) if (v !== null && v > max) max = v;
   const w = W / history.points;
-  const offset = history.points - n;
+  // A bar's place is its time (a gap, a restart of the daemon, a page
+  // away for a while leave room), the newest at the right edge.
+  const newest = n ? times[n - 1] : 0;
+  const step = history.step || 10;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null || v === undefined) continue;
+    const slot = history.points - 1 - Math.round((newest - times[i]) / step);
+    if (slot < 0) continue;
     last = v;
     const h = max > 0 ? Math.max(v > 0 ? 1 : 0, (v / max) * (H - 2)) : 0;
     const r = svgEl("rect", {
-      x: ((offset + i) * w).toFixed(2), y: (H - h).toFixed(2),
+      x: (slot * w).toFixed(2), y: (H - h).toFixed(2),
       width: Math.max(w - 0.5, 0.5).toFixed(2), height: h.toFixed(2),
       "data-t": times[i], "data-v": v,
     });
@@ -211,20 +219,23 @@ function vrrpRow(v) {
 function draw() {
   const st = lastStatus;
   if (!st) return;
+  if (pressing) { redrawLater = true; return; }
+  // Absent when the daemon has no VRRP instance.
+  const vrrp = st.vrrp || [];
   let down = 0, lost = 0, servers = 0;
   for (const s of st.services) {
     if (!s.quorum_up) lost++;
     for (const d of s.servers) { servers++; if (d.health !== "up") down++; }
   }
-  const fault = st.vrrp.filter((v) => v.state === "FAULT").length;
+  const fault = vrrp.filter((v) => v.state === "FAULT").length;
   const summary = document.getElementById("summary");
   summary.dataset.state = down || lost || fault ? "problem" : "ok";
   summary.textContent = `${st.services.length} services, ${servers} servers, ${down} down` +
     (lost ? `, ${lost} without quorum` : "") + (fault ? `, ${fault} VRRP in FAULT` : "");
   document.getElementById("daemon").textContent =
     `pid ${st.pid} · ${st.config} · started ${when(st.started)} · loaded ${when(st.loaded)}`;
-  document.getElementById("vrrp").hidden = st.vrrp.length === 0;
-  document.getElementById("vrrp-rows").replaceChildren(...st.vrrp.map(vrrpRow));
+  document.getElementById("vrrp").hidden = vrrp.length === 0;
+  document.getElementById("vrrp-rows").replaceChildren(...vrrp.map(vrrpRow));
   document.getElementById("services").replaceChildren(...st.services.map(serviceSection));
 }
 
@@ -250,7 +261,13 @@ function connect() {
   const link = document.getElementById("link");
   const es = new EventSource("/events");
   es.addEventListener("open", () => { link.dataset.state = "live"; link.textContent = "live"; });
-  es.addEventListener("error", () => { link.dataset.state = "lost"; link.textContent = "reconnecting"; });
+  es.addEventListener("error", () => {
+    link.dataset.state = "lost";
+    link.textContent = "reconnecting";
+    // EventSource retries a dropped stream by itself, but not one refused
+    // (too many open pages, the daemon restarting): then start again.
+    if (es.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+  });
   es.addEventListener("status", (e) => {
     lastStatus = JSON.parse(e.data);
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
@@ -258,6 +275,13 @@ function connect() {
   });
   es.addEventListener("history", (e) => { addHistory(JSON.parse(e.data)); draw(); });
 }
+
+const services = document.getElementById("services");
+services.addEventListener("pointerdown", (e) => { if (e.target.closest("button")) pressing = true; });
+window.addEventListener("pointerup", () => {
+  if (!pressing) return;
+  setTimeout(() => { pressing = false; if (redrawLater) { redrawLater = false; draw(); } }, 200);
+});
 
 if (ACTIONS) {
   const form = document.getElementById("token-form");

@@ -467,3 +467,32 @@ fn wall_clock_follows_the_monotonic_one_both_ways() {
         assert_eq!(c.wall(before), c.wall - d);
     }
 }
+
+#[test]
+fn the_drain_file_keeps_disables_and_reads_old_files_as_drains() {
+    let dir = std::env::temp_dir().join(format!("lvsctl-drainfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("drains.json");
+    // A file written before `disabled` existed.
+    std::fs::write(
+        &path,
+        r#"[{"service":"tcp:198.51.100.10:80","server":"192.0.2.11:80"}]"#,
+    )
+    .unwrap();
+    let key = proto::parse_selector("tcp:198.51.100.10:80").unwrap();
+    let a: IpAddr = "192.0.2.11".parse().unwrap();
+    let b: IpAddr = "192.0.2.12".parse().unwrap();
+    let (drained, disabled) = read_drains(&path);
+    assert_eq!(drained, [(key, a, 80)].into_iter().collect());
+    assert!(disabled.is_empty());
+    // Both kinds, the same server in both: written and read back.
+    let disabled: Switched = [(key, a, 80), (key, b, 80)].into_iter().collect();
+    write_drains(&path, &drained, &disabled).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches("\"disabled\":true").count(), 2, "{text}");
+    assert_eq!(read_drains(&path), (drained, disabled));
+    // Garbage reads as nothing, never a panic.
+    std::fs::write(&path, "{not json").unwrap();
+    assert_eq!(read_drains(&path), (Switched::new(), Switched::new()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
