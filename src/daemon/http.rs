@@ -87,17 +87,11 @@ pub enum WebAsk {
     /// The status document, as `lvsctl daemon status --output json`
     /// prints it.
     Status(oneshot::Sender<String>),
-    /// [`super::history::History::json`] newer than the time given.
-    History(Option<u64>, oneshot::Sender<String>),
-    /// A button: drain, undrain, disable or enable; `peer` for the log.
-    Action {
-        /// What to do.
-        request: Request,
-        /// Who asked.
-        peer: SocketAddr,
-        /// The loop's answer.
-        reply: oneshot::Sender<Reply>,
-    },
+    /// [`super::history::History::json`] newer than the time given, with
+    /// the time of its newest point (`None`: nothing newer).
+    History(Option<u64>, oneshot::Sender<(Option<u64>, String)>),
+    /// A button (drain, undrain, disable or enable), already logged.
+    Action(Request, oneshot::Sender<Reply>),
 }
 
 /// What one listener serves.
@@ -437,7 +431,7 @@ async fn route(
                 None => text("503 Service Unavailable", "the daemon is stopping"),
             },
             "/history.json" => match asked(ask, |tx| WebAsk::History(since(&head.query), tx)).await {
-                Some(t) => answer("200 OK", "application/json", t + "\n"),
+                Some((_, t)) => answer("200 OK", "application/json", t + "\n"),
                 None => text("503 Service Unavailable", "the daemon is stopping"),
             },
             _ => text("404 Not Found", "not found"),
@@ -496,13 +490,22 @@ async fn route(
         );
     };
     let (service, server) = (t.service, t.server);
+    site.log.info(
+        "page action",
+        &[
+            ("action", action),
+            ("service", &service),
+            ("server", &server),
+            ("peer", &peer.to_string()),
+        ],
+    );
     let request = match action {
         "drain" => Request::Drain { service, server },
         "undrain" => Request::Undrain { service, server },
         "disable" => Request::Disable { service, server },
         _ => Request::Enable { service, server },
     };
-    let Some(reply) = asked(ask, |reply| WebAsk::Action { request, peer, reply }).await else {
+    let Some(reply) = asked(ask, |reply| WebAsk::Action(request, reply)).await else {
         return text("503 Service Unavailable", "the daemon is stopping");
     };
     let status = match &reply {
@@ -536,8 +539,9 @@ async fn events(mut stream: TcpStream, site: &Site, ask: mpsc::Sender<WebAsk>) {
     if !write_within(&mut stream, head.as_bytes()).await {
         return;
     }
+    // The newest point this stream has sent: all of the history first,
+    // then what is newer.
     let mut sent: Option<u64> = None;
-    let mut first = true;
     let mut tick = tokio::time::interval(EVENT_EVERY);
     loop {
         tick.tick().await;
@@ -545,17 +549,10 @@ async fn events(mut stream: TcpStream, site: &Site, ask: mpsc::Sender<WebAsk>) {
             return;
         };
         let mut out = format!("event: status\ndata: {}\n\n", status.trim_end());
-        let history = asked(&ask, |tx| WebAsk::History(if first { None } else { sent }, tx)).await;
-        if let Some(h) = history {
-            // Only when something is new: `times` is empty otherwise.
-            if let Some(newest) = newest_time(&h) {
-                if first || sent.is_none_or(|s| newest > s) {
-                    out.push_str(&format!("event: history\ndata: {h}\n\n"));
-                    sent = Some(newest);
-                }
-            }
+        if let Some((Some(newest), h)) = asked(&ask, |tx| WebAsk::History(sent, tx)).await {
+            out.push_str(&format!("event: history\ndata: {h}\n\n"));
+            sent = Some(newest);
         }
-        first = false;
         if !write_within(&mut stream, out.as_bytes()).await {
             return;
         }
@@ -570,13 +567,6 @@ async fn write_within(stream: &mut TcpStream, bytes: &[u8]) -> bool {
         tokio::time::timeout(ANSWER_TIMEOUT, stream.write_all(bytes)).await,
         Ok(Ok(()))
     )
-}
-
-/// The last of a history document's `times`.
-fn newest_time(history: &str) -> Option<u64> {
-    let start = history.find("\"times\":[")? + 9;
-    let end = start + history[start..].find(']')?;
-    history[start..end].rsplit(',').next()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -621,15 +611,10 @@ mod tests {
     }
 
     #[test]
-    fn since_and_newest() {
+    fn since_queries() {
         assert_eq!(since("since=1700000000"), Some(1_700_000_000));
         assert_eq!(since("a=b&since=5"), Some(5));
         assert_eq!(since("since=x"), None);
-        assert_eq!(
-            newest_time("{\"step\":10,\"points\":90,\"times\":[1,2,30],\"series\":{}}"),
-            Some(30)
-        );
-        assert_eq!(newest_time("{\"times\":[],\"series\":{}}"), None);
     }
 
     #[test]
@@ -685,8 +670,8 @@ mod tests {
                 match a {
                     WebAsk::Metrics(t) => drop(t.send("m 1\n".into())),
                     WebAsk::Status(t) => drop(t.send("{}\n".into())),
-                    WebAsk::History(_, t) => drop(t.send("{\"times\":[]}".into())),
-                    WebAsk::Action { request, reply, .. } => {
+                    WebAsk::History(_, t) => drop(t.send((None, "{\"times\":[]}".into()))),
+                    WebAsk::Action(request, reply) => {
                         s2.lock().unwrap().push(request.clone());
                         let _ = reply.send(Reply::Ok {
                             message: format!("{request:?}"),
@@ -828,7 +813,6 @@ mod tests {
         fn any_head_parses_without_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
             let _ = parse_head(&bytes);
             let _ = since(&String::from_utf8_lossy(&bytes));
-            let _ = newest_time(&String::from_utf8_lossy(&bytes));
         }
     }
 }

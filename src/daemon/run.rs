@@ -1209,26 +1209,14 @@ impl Daemon {
                 let _ = tx.send(text);
             }
             WebAsk::History(since, tx) => {
-                let h = self.history.as_ref().map(|h| h.json(since));
-                let _ = tx.send(h.unwrap_or_else(|| History::default().json(None)));
+                // Only a page's listener asks, and with a page there is a
+                // history; an empty one otherwise.
+                let empty = History::default();
+                let h = self.history.as_ref().unwrap_or(&empty);
+                let newest = h.newest().filter(|n| since.is_none_or(|s| *n > s));
+                let _ = tx.send((newest, h.json(since)));
             }
-            WebAsk::Action { request, peer, reply } => {
-                let (action, service, server) = match &request {
-                    Request::Drain { service, server } => ("drain", service, server),
-                    Request::Undrain { service, server } => ("undrain", service, server),
-                    Request::Disable { service, server } => ("disable", service, server),
-                    Request::Enable { service, server } => ("enable", service, server),
-                    _ => ("?", &String::new(), &String::new()),
-                };
-                self.log.info(
-                    "page action",
-                    &[
-                        ("action", action),
-                        ("service", service),
-                        ("server", server),
-                        ("peer", &peer.to_string()),
-                    ],
-                );
+            WebAsk::Action(request, reply) => {
                 let r = self.on_request(request).await;
                 let _ = reply.send(r);
             }

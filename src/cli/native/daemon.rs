@@ -4,6 +4,7 @@
 use super::args::{DaemonArgs, DaemonCmd, LogFormat, VrrpCmd};
 use super::{enter, NativeError, Report};
 use crate::cli::Console;
+use crate::daemon::proto::Request;
 use crate::daemon::{self, DaemonError, Options};
 
 /// Runs `lvsctl daemon ...`.
@@ -51,12 +52,24 @@ pub fn run(args: &DaemonArgs, netns: Option<&str>, con: &mut Console) -> Result<
             service,
             server,
             socket,
-        }) => super::daemon_client::disable(service, server, true, socket.socket.as_deref(), netns),
+        }) => super::daemon_client::switch(
+            service,
+            server,
+            |service, server| Request::Disable { service, server },
+            socket.socket.as_deref(),
+            netns,
+        ),
         Some(DaemonCmd::Enable {
             service,
             server,
             socket,
-        }) => super::daemon_client::disable(service, server, false, socket.socket.as_deref(), netns),
+        }) => super::daemon_client::switch(
+            service,
+            server,
+            |service, server| Request::Enable { service, server },
+            socket.socket.as_deref(),
+            netns,
+        ),
         Some(DaemonCmd::Vrrp { cmd }) => match cmd {
             VrrpCmd::Release { instance, socket } => {
                 super::daemon_client::vrrp_release(instance, true, socket.socket.as_deref(), netns)

@@ -89,6 +89,20 @@ pub fn drain(
     Ok(report)
 }
 
+/// `lvsctl daemon undrain|disable|enable SERVICE SERVER`: `make` builds
+/// the request from the canonical service and server.
+pub fn switch(
+    service: &str,
+    server: &str,
+    make: fn(String, String) -> Request,
+    socket: Option<&str>,
+    netns: Option<&str>,
+) -> Result<Report, NativeError> {
+    let (service, (addr, port)) = (canonical_service(service)?, parse_server(server)?);
+    let path = locate(socket, netns)?;
+    done(exchange(&path, &make(service, proto::server_text(addr, port)))?)
+}
+
 /// `lvsctl daemon undrain SERVICE SERVER`.
 pub fn undrain(
     service: &str,
@@ -96,32 +110,13 @@ pub fn undrain(
     socket: Option<&str>,
     netns: Option<&str>,
 ) -> Result<Report, NativeError> {
-    let (service, (addr, port)) = (canonical_service(service)?, parse_server(server)?);
-    let path = locate(socket, netns)?;
-    let req = Request::Undrain {
+    switch(
         service,
-        server: proto::server_text(addr, port),
-    };
-    done(exchange(&path, &req)?)
-}
-
-/// `lvsctl daemon disable|enable SERVICE SERVER`.
-pub fn disable(
-    service: &str,
-    server: &str,
-    disable: bool,
-    socket: Option<&str>,
-    netns: Option<&str>,
-) -> Result<Report, NativeError> {
-    let (service, (addr, port)) = (canonical_service(service)?, parse_server(server)?);
-    let path = locate(socket, netns)?;
-    let server = proto::server_text(addr, port);
-    let req = if disable {
-        Request::Disable { service, server }
-    } else {
-        Request::Enable { service, server }
-    };
-    done(exchange(&path, &req)?)
+        server,
+        |service, server| Request::Undrain { service, server },
+        socket,
+        netns,
+    )
 }
 
 /// `lvsctl daemon vrrp release|resume INSTANCE`.

@@ -170,14 +170,7 @@ impl Lab {
     /// A button of the page.
     fn press(&self, request: Request) -> Reply {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let peer = "192.0.2.1:40000".parse().unwrap();
-        self.web
-            .blocking_send(WebAsk::Action {
-                request,
-                peer,
-                reply: tx,
-            })
-            .unwrap();
+        self.web.blocking_send(WebAsk::Action(request, tx)).unwrap();
         rx.blocking_recv().unwrap()
     }
 
